@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs everything borealis needs to build, test and benchmark on Debian 12.
+# Used by the README's first command and by .ci/run, so both stay in step.
+set -euo pipefail
+
+packages=(
+  # build
+  cmake ninja-build g++ clang libclang-rt-14-dev clang-format pkg-config
+  # libraries
+  libasio-dev libc-ares-dev libssl-dev libcli11-dev libfmt-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # real programs the tests and benchmarks start
+  mariadb-server mariadb-client dnsmasq-base haproxy sysbench
+  python3 python3-pymysql procps iproute2
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

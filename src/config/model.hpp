@@ -1,0 +1,154 @@
+// The typed configuration: what the parser produces and the rest of borealis
+// reads. Plain values only; defaults here are HAProxy 2.6's unless a comment
+// says otherwise (docs/configuration.md lists every difference).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace borealis::config {
+
+using Duration = std::chrono::milliseconds;
+
+// Where a statement came from, for messages that name file and line.
+struct SourceLocation {
+  std::string file;
+  int line = 0;
+};
+
+// One `log` target. `global` inside a proxy means "use the global targets".
+struct LogTarget {
+  enum class Kind { unix_datagram, udp, stdout_stream, stderr_stream };
+  Kind kind = Kind::unix_datagram;
+  std::string path;          // unix_datagram: socket path (e.g. /dev/log)
+  std::string host;          // udp: IPv4/IPv6 literal
+  std::uint16_t port = 514;  // udp
+  int facility = 16;         // syslog facility code (local0 = 16)
+  int max_level = 7;         // most verbose level sent (debug = 7)
+  int min_level = 0;         // least verbose level sent (emerg = 0)
+  SourceLocation where;
+};
+
+struct Global {
+  std::vector<LogTarget> logs;
+  int maxconn = 0;   // 0: unlimited
+  int nbthread = 0;  // 0: one worker per core
+  std::string pidfile;
+  std::string user;   // drop to this user after binding
+  std::string group;  // drop to this group after binding
+};
+
+struct Timeouts {
+  std::optional<Duration> connect, client, server, queue, check, client_fin,
+      server_fin, tunnel;
+};
+
+// `bind ADDR:PORT [v4v6|v6only]`. An empty host means every IPv4 address
+// (`*`); `::` means every IPv6 address (and IPv4 too unless v6only).
+struct Bind {
+  std::string host;
+  std::uint16_t port = 0;
+  bool v4v6 = false;
+  bool v6only = false;
+  SourceLocation where;
+};
+
+enum class Mode { tcp };
+enum class Balance { roundrobin, leastconn, first, source };
+enum class AddressFamily { ipv4, ipv6 };
+enum class InitAddr { last, libc, none, ip };
+
+struct MysqlCheck {
+  std::string user;  // empty: connect and read the greeting only
+  bool post41 = false;
+};
+
+struct Server {
+  std::string name;
+  std::string host;  // IP literal or DNS name
+  std::uint16_t port = 0;
+  std::string resolvers;  // name of a `resolvers` section, or empty
+  AddressFamily resolve_prefer = AddressFamily::ipv6;
+  std::vector<InitAddr> init_addr;  // empty: HAProxy's "last,libc"
+  std::string init_addr_ip;         // for InitAddr::ip
+  bool check = false;
+  Duration inter{2000};
+  std::optional<Duration> fastinter;  // unset: inter
+  std::optional<Duration> downinter;  // unset: inter
+  int rise = 2;
+  int fall = 3;
+  std::optional<std::uint16_t> check_port;
+  int weight = 1;
+  int maxconn = 0;  // 0: unlimited
+  bool backup = false;
+  bool disabled = false;
+  SourceLocation where;
+};
+
+// A frontend, backend, listen or defaults section. Fields that only make
+// sense on one side are simply unused on the other.
+struct Proxy {
+  enum class Kind { defaults, frontend, backend, listen };
+  Kind kind = Kind::frontend;
+  std::string name;
+  Mode mode = Mode::tcp;
+  bool log_global = false;
+  std::vector<LogTarget> logs;
+  bool tcplog = false;
+  Timeouts timeouts;
+  int retries = 3;
+  bool redispatch = false;
+  int maxconn = 0;  // 0: inherit global maxconn
+  std::vector<Bind> binds;
+  std::string default_backend;
+  Balance balance = Balance::roundrobin;
+  std::optional<MysqlCheck> mysql_check;
+  std::vector<Server> servers;
+  SourceLocation where;
+
+  bool accepts_clients() const { return kind == Kind::frontend || kind == Kind::listen; }
+  bool has_servers() const { return kind == Kind::backend || kind == Kind::listen; }
+};
+
+struct Nameserver {
+  std::string name;
+  std::string host;  // IP literal
+  std::uint16_t port = 53;
+  SourceLocation where;
+};
+
+struct Resolvers {
+  std::string name;
+  std::vector<Nameserver> nameservers;
+  bool parse_resolv_conf = false;
+  // How long the last good answer is kept after each kind of failure.
+  Duration hold_valid{10000}, hold_nx{30000}, hold_timeout{30000},
+      hold_refused{30000}, hold_other{30000}, hold_obsolete{0};
+  int resolve_retries = 3;
+  Duration timeout_resolve{1000};
+  Duration timeout_retry{1000};
+  int accepted_payload_size = 512;
+  SourceLocation where;
+};
+
+struct Config {
+  Global global;
+  std::vector<Proxy> proxies;  // frontends, backends and listens, in file order
+  std::vector<Resolvers> resolvers;
+
+  const Proxy* find_backend(const std::string& name) const {
+    for (const auto& p : proxies)
+      if (p.has_servers() && p.name == name) return &p;
+    return nullptr;
+  }
+  const Resolvers* find_resolvers(const std::string& name) const {
+    for (const auto& r : resolvers)
+      if (r.name == name) return &r;
+    return nullptr;
+  }
+};
+
+}  // namespace borealis::config
