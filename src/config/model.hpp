@@ -29,6 +29,9 @@ struct LogTarget {
   int facility = 16;         // syslog facility code (local0 = 16)
   int max_level = 7;         // most verbose level sent (debug = 7)
   int min_level = 0;         // least verbose level sent (emerg = 0)
+  enum class Format { rfc3164, rfc5424, raw };
+  Format format = Format::rfc3164;
+  int max_length = 1024;  // `len`: longer lines are truncated
   SourceLocation where;
 };
 
@@ -85,6 +88,10 @@ struct Server {
   int maxconn = 0;  // 0: unlimited
   bool backup = false;
   bool disabled = false;
+  // server-template: servers PREFIX1..PREFIXN share one name; each takes a
+  // different address from its answer. 0 for a plain `server`.
+  int template_index = 0;
+  std::string template_prefix;
   SourceLocation where;
 };
 
@@ -104,6 +111,7 @@ struct Proxy {
   int maxconn = 0;  // 0: inherit global maxconn
   std::vector<Bind> binds;
   std::string default_backend;
+  SourceLocation default_backend_where;  // the `default_backend` line
   Balance balance = Balance::roundrobin;
   std::optional<MysqlCheck> mysql_check;
   std::vector<Server> servers;

@@ -1,0 +1,187 @@
+#include "app/gateway.hpp"
+
+#include <grp.h>
+#include <pwd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/post.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+#include <fmt/format.h>
+#include <fstream>
+#include <thread>
+
+#include "backend/initial_address.hpp"
+#include "frontend/accept_loop.hpp"
+#include "logging/stderr_notice.hpp"
+
+namespace borealis::app {
+
+namespace {
+
+constexpr int kListenBacklog = 1024;
+
+int worker_count(const config::Global& global) {
+  if (global.nbthread > 0) return global.nbthread;
+  unsigned cores = std::thread::hardware_concurrency();
+  return cores > 0 ? static_cast<int>(cores) : 1;
+}
+
+}  // namespace
+
+Gateway::Gateway(config::Config config) : config_(std::move(config)) {
+  limits_.maxconn = config_.global.maxconn;
+}
+
+Gateway::~Gateway() {
+  if (workers_) {
+    workers_->stop();
+    workers_->join();
+  }
+}
+
+std::string Gateway::prepare() {
+  for (auto step : {&Gateway::build_backends, &Gateway::build_frontends, &Gateway::open_listeners,
+                    &Gateway::drop_privileges}) {
+    std::string error = (this->*step)();
+    if (!error.empty()) return error;
+  }
+  return {};
+}
+
+std::string Gateway::build_backends() {
+  try {
+    resolver_ = std::make_unique<backend::ServerResolver>(control_, config_);
+    for (const auto& proxy : config_.proxies) {
+      if (!proxy.has_servers()) continue;
+      auto logger = logging::make_logger(sinks_, proxy.logs, config_.global.logs, proxy.log_global);
+      auto& backend = backends_[proxy.name];
+      backend = std::make_unique<backend::Backend>(proxy, std::move(logger));
+      auto control = std::make_unique<backend::BackendControl>(*backend);
+      for (auto& server : control->servers())
+        if (auto error = backend::assign_initial_address(server)) return *error;
+      control->publish();
+      resolver_->watch(*control);
+      checkers_.push_back(std::make_unique<backend::HealthChecker>(control_, *control));
+      controls_.push_back(std::move(control));
+    }
+  } catch (const std::exception& error) {
+    return error.what();
+  }
+  return {};
+}
+
+std::string Gateway::build_frontends() {
+  for (const auto& proxy : config_.proxies) {
+    if (!proxy.accepts_clients()) continue;
+    backend::Backend* target = nullptr;
+    // A listen section is its own backend; a frontend names one.
+    const std::string& name =
+        proxy.kind == config::Proxy::Kind::listen ? proxy.name : proxy.default_backend;
+    if (auto found = backends_.find(name); found != backends_.end()) target = found->second.get();
+    auto logger = logging::make_logger(sinks_, proxy.logs, config_.global.logs, proxy.log_global);
+    frontends_.push_back(
+        std::make_unique<frontend::Frontend>(proxy, std::move(logger), target, limits_));
+  }
+  return {};
+}
+
+std::string Gateway::open_listeners() {
+  int workers = worker_count(config_.global);
+  for (auto& frontend : frontends_) {
+    for (const auto& bind : frontend->config().binds) {
+      for (int worker = 0; worker < workers; ++worker) {
+        std::string error;
+        auto socket = net::open_listen_socket(bind, kListenBacklog, error);
+        if (socket.fd < 0)
+          return fmt::format("Starting frontend {}: {}", frontend->name(), error);
+        sockets_.push_back({frontend.get(), worker, socket});
+      }
+    }
+  }
+  workers_ = std::make_unique<core::WorkerPool>(workers);
+  return {};
+}
+
+std::string Gateway::drop_privileges() {
+  const auto& global = config_.global;
+  if (!global.group.empty()) {
+    group* entry = ::getgrnam(global.group.c_str());
+    if (!entry) return fmt::format("unknown group '{}'", global.group);
+    if (::setgroups(0, nullptr) != 0 || ::setgid(entry->gr_gid) != 0)
+      return fmt::format("cannot switch to group '{}'", global.group);
+  }
+  if (!global.user.empty()) {
+    passwd* entry = ::getpwnam(global.user.c_str());
+    if (!entry) return fmt::format("unknown user '{}'", global.user);
+    if (global.group.empty() && ::setgid(entry->pw_gid) != 0)
+      return fmt::format("cannot switch to the group of user '{}'", global.user);
+    if (::setuid(entry->pw_uid) != 0) return fmt::format("cannot switch to user '{}'", global.user);
+  }
+  return {};
+}
+
+void Gateway::start_workers() {
+  for (auto& open : sockets_) {
+    auto& context = workers_->context(open.worker);
+    auto acceptor = std::make_shared<asio::ip::tcp::acceptor>(
+        context, open.socket.endpoint.protocol(), open.socket.fd);
+    acceptors_.emplace_back(open.worker, acceptor);
+    asio::co_spawn(context, frontend::accept_loop(*acceptor, *open.frontend), asio::detached);
+  }
+  workers_->start();
+}
+
+void Gateway::stop_accepting() {
+  for (auto& [worker, acceptor] : acceptors_) {
+    asio::post(workers_->context(worker), [acceptor] {
+      asio::error_code ignored;
+      acceptor->close(ignored);
+    });
+  }
+}
+
+void Gateway::wait_for_sessions_then_stop() {
+  auto timer = std::make_shared<asio::steady_timer>(control_, std::chrono::milliseconds(100));
+  timer->async_wait([this, timer](const asio::error_code&) {
+    if (limits_.active.load() > 0) return wait_for_sessions_then_stop();
+    control_.stop();
+  });
+}
+
+void Gateway::watch_signals() {
+  auto signals = std::make_shared<asio::signal_set>(control_, SIGTERM, SIGINT, SIGUSR1);
+  signals->async_wait([this, signals](const asio::error_code& error, int number) {
+    if (error) return;
+    if (number == SIGUSR1) {
+      logging::notice(logging::Severity::notice,
+                      "soft stop: listeners closed, exiting when the last session ends");
+      stop_accepting();
+      wait_for_sessions_then_stop();
+      return;
+    }
+    logging::notice(logging::Severity::notice,
+                    fmt::format("stopping on signal {}", number == SIGTERM ? "SIGTERM" : "SIGINT"));
+    stop_accepting();
+    control_.stop();
+  });
+}
+
+int Gateway::run() {
+  if (!config_.global.pidfile.empty()) {
+    std::ofstream pidfile(config_.global.pidfile, std::ios::trunc);
+    pidfile << ::getpid() << '\n';
+  }
+  watch_signals();
+  for (auto& checker : checkers_) checker->start();
+  start_workers();
+  control_.run();
+  workers_->stop();
+  workers_->join();
+  return exit_code_;
+}
+
+}  // namespace borealis::app

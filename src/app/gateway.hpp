@@ -1,0 +1,66 @@
+// The running program: builds the data plane (workers, listeners, frontends)
+// and the control plane (checks, DNS, signals) from a configuration, runs
+// them, and stops them on a signal.
+#pragma once
+
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backend/backend_control.hpp"
+#include "backend/health_checker.hpp"
+#include "backend/server_resolver.hpp"
+#include "config/model.hpp"
+#include "core/worker_pool.hpp"
+#include "frontend/frontend.hpp"
+#include "logging/logger.hpp"
+#include "net/listen_socket.hpp"
+
+namespace borealis::app {
+
+class Gateway {
+ public:
+  explicit Gateway(config::Config config);
+  ~Gateway();
+
+  // Everything that can fail at startup: addresses, listeners, resolvers,
+  // privileges. Returns an empty string on success, else the message.
+  std::string prepare();
+  // Runs until a stop signal; returns the process exit code.
+  int run();
+
+ private:
+  std::string build_backends();
+  std::string build_frontends();
+  std::string open_listeners();
+  std::string drop_privileges();
+  void start_workers();
+  void watch_signals();
+  void stop_accepting();
+  void wait_for_sessions_then_stop();
+
+  config::Config config_;
+  asio::io_context control_;
+  logging::SinkRegistry sinks_;
+  frontend::ProcessLimits limits_;
+  std::map<std::string, std::unique_ptr<backend::Backend>> backends_;
+  std::vector<std::unique_ptr<backend::BackendControl>> controls_;
+  std::vector<std::unique_ptr<backend::HealthChecker>> checkers_;
+  std::unique_ptr<backend::ServerResolver> resolver_;
+  std::vector<std::unique_ptr<frontend::Frontend>> frontends_;
+  // Per frontend, per bind, per worker: one SO_REUSEPORT socket.
+  struct OpenSocket {
+    frontend::Frontend* frontend;
+    int worker;
+    net::ListenSocket socket;
+  };
+  std::vector<OpenSocket> sockets_;
+  std::unique_ptr<core::WorkerPool> workers_;
+  std::vector<std::pair<int, std::shared_ptr<asio::ip::tcp::acceptor>>> acceptors_;
+  int exit_code_ = 0;
+};
+
+}  // namespace borealis::app

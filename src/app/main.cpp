@@ -1,0 +1,55 @@
+// borealis entry point: read the configuration, check it, run the gateway.
+#include <csignal>
+#include <cstdio>
+#include <fmt/format.h>
+
+#include "app/command_line.hpp"
+#include "app/gateway.hpp"
+#include "config/parser.hpp"
+#include "logging/stderr_notice.hpp"
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+bool report_diagnostics(const borealis::config::ParseResult& result) {
+  using borealis::logging::Severity;
+  for (const auto& diagnostic : result.diagnostics) {
+    bool alert = diagnostic.severity == borealis::config::Diagnostic::Severity::alert;
+    borealis::logging::notice(alert ? Severity::alert : Severity::warning,
+                              "config : " + diagnostic.text());
+  }
+  if (!result.ok())
+    borealis::logging::notice(Severity::alert, "config : Fatal errors found in configuration.");
+  return result.ok();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int exit_code = 0;
+  auto options = borealis::app::parse_command_line(argc, argv, exit_code);
+  if (!options) return exit_code;
+  if (options->show_version) {
+    std::printf("borealis version %s\n", kVersion);
+    return 0;
+  }
+  borealis::logging::set_quiet(options->quiet);
+  auto parsed = borealis::config::parse_files(options->config_files);
+  if (!report_diagnostics(parsed)) return 1;
+  if (options->check_only) {
+    if (!options->quiet) std::printf("Configuration file is valid\n");
+    return 0;
+  }
+
+  std::signal(SIGPIPE, SIG_IGN);
+  borealis::app::Gateway gateway(std::move(parsed.config));
+  std::string error = gateway.prepare();
+  if (!error.empty()) {
+    borealis::logging::notice(borealis::logging::Severity::alert, error);
+    return 1;
+  }
+  borealis::logging::notice(borealis::logging::Severity::notice,
+                            fmt::format("borealis {} started", kVersion));
+  return gateway.run();
+}

@@ -1,0 +1,65 @@
+// What the data plane knows about a backend: an immutable list of servers
+// with their current address and usability, published by the control plane.
+// Per-server load counters live outside the snapshot so every worker updates
+// the same ones with relaxed atomics.
+#pragma once
+
+#include <asio/ip/tcp.hpp>
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/model.hpp"
+#include "core/snapshot.hpp"
+#include "logging/logger.hpp"
+
+namespace borealis::backend {
+
+struct ServerLoad {
+  std::atomic<int> active{0};
+  std::atomic<unsigned long long> total{0};
+};
+
+struct ServerView {
+  int id = 0;  // index into Backend::loads, stable for the process lifetime
+  std::string name;
+  std::optional<asio::ip::tcp::endpoint> address;
+  bool usable = false;  // has an address, is up by checks, not in maintenance
+  int weight = 1;
+  bool backup = false;
+  int maxconn = 0;
+};
+
+struct BackendView {
+  std::vector<ServerView> servers;
+  int usable_count() const;
+};
+
+// One backend, shared by both planes for the process lifetime.
+class Backend {
+ public:
+  Backend(const config::Proxy& proxy, logging::Logger logger);
+
+  const config::Proxy& config() const { return config_; }
+  const std::string& name() const { return config_.name; }
+  const logging::Logger& logger() const { return logger_; }
+
+  std::shared_ptr<const BackendView> view() const { return view_.load(); }
+  void publish(std::shared_ptr<const BackendView> next) { view_.publish(std::move(next)); }
+
+  ServerLoad& load(int server_id) { return *loads_[static_cast<std::size_t>(server_id)]; }
+  std::atomic<unsigned long long>& round_robin_counter() { return round_robin_; }
+  std::atomic<int>& active_sessions() { return active_; }
+
+ private:
+  config::Proxy config_;
+  logging::Logger logger_;
+  core::Snapshot<BackendView> view_;
+  std::vector<std::unique_ptr<ServerLoad>> loads_;
+  std::atomic<unsigned long long> round_robin_{0};
+  std::atomic<int> active_{0};
+};
+
+}  // namespace borealis::backend

@@ -1,0 +1,32 @@
+// The control plane's record of one server: its current address, its check
+// state and why it is (not) usable. Only the control thread touches it.
+#pragma once
+
+#include <asio/ip/tcp.hpp>
+#include <optional>
+#include <string>
+
+#include "backend/server_health.hpp"
+#include "config/model.hpp"
+
+namespace borealis::backend {
+
+struct ServerState {
+  explicit ServerState(const config::Server& server)
+      : config(server), health(server.rise, server.fall) {}
+
+  config::Server config;
+  std::optional<asio::ip::tcp::endpoint> address;
+  ServerHealth health;
+  // Why the server is in maintenance because of DNS, e.g. "DNS NX status";
+  // empty while DNS gives it an address.
+  std::string dns_maintenance;
+
+  bool checked() const { return config.check; }
+  bool usable() const {
+    return address && !config.disabled && dns_maintenance.empty() &&
+           (!checked() || health.is_up());
+  }
+};
+
+}  // namespace borealis::backend

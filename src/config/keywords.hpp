@@ -1,0 +1,33 @@
+// Keyword parsers, one table per section (as HAProxy's cfg_kw_list). Each
+// takes one statement and updates the model or reports what is wrong.
+// Internal to the parser.
+#pragma once
+
+#include <optional>
+
+#include "config/diagnostics.hpp"
+#include "config/model.hpp"
+#include "config/statement.hpp"
+
+namespace borealis::config {
+
+void parse_global_statement(const Statement& st, Global& global, Reporter& report);
+void parse_proxy_statement(const Statement& st, Proxy& proxy, Reporter& report);
+void parse_resolvers_statement(const Statement& st, Resolvers& resolvers, Reporter& report);
+
+// `log TARGET [len N] [format F] FACILITY [LEVEL [MINLEVEL]]`, st.arg(0) is
+// "log". `log global` is handled by the callers.
+std::optional<LogTarget> parse_log_target(const Statement& st, Reporter& report);
+
+void parse_bind(const Statement& st, Proxy& proxy, Reporter& report);
+void parse_server(const Statement& st, Proxy& proxy, Reporter& report);
+void parse_server_template(const Statement& st, Proxy& proxy, Reporter& report);
+
+// Section word of a proxy kind: "defaults", "frontend", "backend", "listen".
+std::string_view proxy_kind_name(Proxy::Kind kind);
+
+// Upper bound on servers one server-template line may create, to keep the
+// work bounded on hostile input.
+inline constexpr int kMaxTemplateServers = 4096;
+
+}  // namespace borealis::config

@@ -1,0 +1,306 @@
+// Keywords of `defaults`, `frontend`, `backend` and `listen` sections.
+#include <fmt/format.h>
+
+#include <climits>
+
+#include "config/keywords.hpp"
+#include "config/unsupported_keywords.hpp"
+
+namespace borealis::config {
+namespace {
+
+// Which side of a proxy a keyword acts on, as HAProxy's PR_CAP_FE/PR_CAP_BE.
+enum class Side { any, frontend, backend };
+
+// What HAProxy does when a keyword sits on the wrong side: most settings are
+// ignored with a warning (so a shared snippet still loads), bind and server
+// lines are errors.
+enum class WrongSide { warn, alert };
+
+bool has_side(const Proxy& proxy, Side side) {
+  switch (side) {
+    case Side::any: return true;
+    case Side::frontend: return proxy.kind != Proxy::Kind::backend;
+    case Side::backend: return proxy.kind != Proxy::Kind::frontend;
+  }
+  return false;
+}
+
+// True when `keyword` applies to this proxy; reports why not otherwise.
+bool applies(const Statement& st, const Proxy& proxy, std::string_view keyword, Side side,
+             WrongSide wrong, Reporter& report) {
+  if (has_side(proxy, side)) return true;
+  if (wrong == WrongSide::alert) {
+    report.alert(st.where, fmt::format("'{}' is not allowed in '{}' section.", keyword,
+                                       proxy_kind_name(proxy.kind)));
+  } else {
+    report.warning(st.where, fmt::format("'{}' ignored because {} '{}' has no {} capability.",
+                                         keyword, proxy_kind_name(proxy.kind), proxy.name,
+                                         side == Side::frontend ? "frontend" : "backend"));
+  }
+  return false;
+}
+
+bool not_in_defaults(const Statement& st, const Proxy& proxy, std::string_view keyword,
+                     Reporter& report) {
+  if (proxy.kind != Proxy::Kind::defaults) return true;
+  report.alert(st.where, fmt::format("'{}' is not allowed in 'defaults' section.", keyword));
+  return false;
+}
+
+void kw_mode(const Statement& st, Proxy& proxy, Reporter& report) {
+  if (!expect_at_most(st, 2, "mode", report)) return;
+  const std::string& mode = st.arg(1);
+  if (mode == "tcp") {
+    proxy.mode = Mode::tcp;
+  } else if (mode == "http" || mode == "health" || mode == "log" || mode == "spop") {
+    report_unsupported(st, fmt::format("mode {}", mode), report);
+  } else if (mode == "mysql") {
+    report.alert(st.where, fmt::format("'mode mysql' is not supported yet in '{}' section",
+                                       st.section));
+  } else if (mode.empty()) {
+    report.alert(st.where, "'mode' expects one of 'tcp', 'http' (not supported yet).");
+  } else {
+    report.alert(st.where, fmt::format("unknown proxy mode '{}'.", mode));
+  }
+}
+
+void kw_log(const Statement& st, Proxy& proxy, Reporter& report) {
+  if (st.arg(1) == "global") {
+    if (expect_at_most(st, 2, "log global", report)) proxy.log_global = true;
+    return;
+  }
+  if (auto target = parse_log_target(st, report)) proxy.logs.push_back(std::move(*target));
+}
+
+void kw_retries(const Statement& st, Proxy& proxy, Reporter& report) {
+  if (!applies(st, proxy, "retries", Side::backend, WrongSide::warn, report)) return;
+  if (expect_at_most(st, 2, "retries", report))
+    read_int(st, 1, "retries", 0, INT_MAX, proxy.retries, report);
+}
+
+void kw_maxconn(const Statement& st, Proxy& proxy, Reporter& report) {
+  if (!applies(st, proxy, "maxconn", Side::frontend, WrongSide::warn, report)) return;
+  if (expect_at_most(st, 2, "maxconn", report))
+    read_int(st, 1, "maxconn", 0, INT_MAX, proxy.maxconn, report);
+}
+
+void kw_bind(const Statement& st, Proxy& proxy, Reporter& report) {
+  if (!not_in_defaults(st, proxy, "bind", report)) return;
+  if (!applies(st, proxy, "bind", Side::frontend, WrongSide::alert, report)) return;
+  parse_bind(st, proxy, report);
+}
+
+void kw_default_backend(const Statement& st, Proxy& proxy, Reporter& report) {
+  if (!applies(st, proxy, "default_backend", Side::frontend, WrongSide::warn, report)) return;
+  if (st.size() < 2 || st.arg(1).empty()) {
+    report.alert(st.where, "'default_backend' expects a backend name.");
+    return;
+  }
+  if (!expect_at_most(st, 2, "default_backend", report)) return;
+  proxy.default_backend = st.arg(1);
+  proxy.default_backend_where = st.where;
+}
+
+void kw_balance(const Statement& st, Proxy& proxy, Reporter& report) {
+  if (!applies(st, proxy, "balance", Side::backend, WrongSide::warn, report)) return;
+  const std::string& algorithm = st.arg(1);
+  if (is_unsupported_haproxy_keyword(KeywordScope::balance, algorithm) ||
+      algorithm.starts_with("hdr(") || algorithm.starts_with("rdp-cookie(")) {
+    return report_unsupported(st, fmt::format("balance {}", algorithm), report);
+  }
+  if (!expect_at_most(st, 2, "balance", report)) return;
+  if (algorithm == "roundrobin") {
+    proxy.balance = Balance::roundrobin;
+  } else if (algorithm == "leastconn") {
+    proxy.balance = Balance::leastconn;
+  } else if (algorithm == "first") {
+    proxy.balance = Balance::first;
+  } else if (algorithm == "source") {
+    proxy.balance = Balance::source;
+  } else {
+    report.alert(st.where, fmt::format("'balance' supports 'roundrobin', 'leastconn', 'first' and "
+                                       "'source' (got '{}').",
+                                       algorithm));
+  }
+}
+
+void kw_server(const Statement& st, Proxy& proxy, Reporter& report) {
+  if (!not_in_defaults(st, proxy, st.arg(0), report)) return;
+  if (!applies(st, proxy, st.arg(0), Side::backend, WrongSide::alert, report)) return;
+  if (st.arg(0) == "server") return parse_server(st, proxy, report);
+  parse_server_template(st, proxy, report);
+}
+
+// ---- timeout ----
+
+struct TimeoutKeyword {
+  std::string_view name;
+  Side side;
+  std::optional<Duration> Timeouts::*field;
+};
+
+constexpr TimeoutKeyword kTimeouts[] = {
+    {"client", Side::frontend, &Timeouts::client},
+    {"client-fin", Side::frontend, &Timeouts::client_fin},
+    {"server", Side::backend, &Timeouts::server},
+    {"server-fin", Side::backend, &Timeouts::server_fin},
+    {"connect", Side::backend, &Timeouts::connect},
+    {"queue", Side::backend, &Timeouts::queue},
+    {"check", Side::backend, &Timeouts::check},
+    {"tunnel", Side::backend, &Timeouts::tunnel},
+};
+
+void kw_timeout(const Statement& st, Proxy& proxy, Reporter& report) {
+  const std::string& name = st.arg(1);
+  const std::string keyword = fmt::format("timeout {}", name);
+  for (const auto& timeout : kTimeouts) {
+    if (timeout.name != name) continue;
+    if (!applies(st, proxy, keyword, timeout.side, WrongSide::warn, report)) return;
+    if (!expect_at_most(st, 3, keyword, report)) return;
+    Duration value{};
+    if (read_time(st, 2, keyword, false, value, report)) proxy.timeouts.*timeout.field = value;
+    return;
+  }
+  if (is_unsupported_haproxy_keyword(KeywordScope::timeout, name)) {
+    return report_unsupported(st, keyword, report);
+  }
+  report.alert(st.where, fmt::format("'timeout' supports 'client', 'server', 'connect', 'check', "
+                                     "'queue', 'tunnel', 'client-fin' and 'server-fin' (got "
+                                     "'{}').",
+                                     name));
+}
+
+// ---- option ----
+
+void opt_tcplog(const Statement& st, bool negated, Proxy& proxy, Reporter& report) {
+  if (!applies(st, proxy, "option tcplog", Side::frontend, WrongSide::warn, report)) return;
+  if (expect_at_most(st, negated ? 3 : 2, "option tcplog", report)) proxy.tcplog = !negated;
+}
+
+void opt_redispatch(const Statement& st, bool negated, Proxy& proxy, Reporter& report) {
+  if (!applies(st, proxy, "option redispatch", Side::backend, WrongSide::warn, report)) return;
+  const std::size_t words = negated ? 3 : 2;
+  if (st.size() > words) return report_unsupported(st, "option redispatch <interval>", report);
+  proxy.redispatch = !negated;
+}
+
+void opt_mysql_check(const Statement& st, bool negated, Proxy& proxy, Reporter& report) {
+  if (negated) {
+    report.alert(st.where, "negation is not supported for option 'mysql-check'.");
+    return;
+  }
+  if (!applies(st, proxy, "option mysql-check", Side::backend, WrongSide::warn, report)) return;
+  MysqlCheck check;
+  if (st.size() > 2) {
+    if (st.arg(2) != "user" || st.size() < 4 || st.arg(3).empty()) {
+      report.alert(st.where, "'option mysql-check' only supports optional values: 'user'.");
+      return;
+    }
+    check.user = st.arg(3);
+    if (st.arg(4) == "post-41") {
+      check.post41 = true;
+    } else if (!st.arg(4).empty() && st.arg(4) != "pre-41") {
+      report.alert(st.where, fmt::format("'option mysql-check user {}' only supports optional "
+                                         "values: 'post-41' and 'pre-41' (got '{}').",
+                                         check.user, st.arg(4)));
+      return;
+    }
+    if (!expect_at_most(st, 5, "option mysql-check", report)) return;
+  }
+  proxy.mysql_check = check;
+}
+
+struct OptionKeyword {
+  std::string_view name;
+  void (*parse)(const Statement&, bool negated, Proxy&, Reporter&);
+};
+
+constexpr OptionKeyword kOptions[] = {
+    {"tcplog", opt_tcplog},
+    {"redispatch", opt_redispatch},
+    {"mysql-check", opt_mysql_check},
+};
+
+// `option NAME ...` or, when negated, `no option NAME`.
+void parse_option(const Statement& st, std::size_t name_index, Proxy& proxy, Reporter& report) {
+  const bool negated = name_index == 2;
+  const std::string& name = st.arg(name_index);
+  for (const auto& option : kOptions) {
+    if (option.name == name) return option.parse(st, negated, proxy, report);
+  }
+  if (is_unsupported_haproxy_keyword(KeywordScope::option, name)) {
+    return report_unsupported(st, fmt::format("{}option {}", negated ? "no " : "", name), report);
+  }
+  if (name.empty()) {
+    report.alert(st.where, "'option' expects an option name.");
+    return;
+  }
+  report.alert(st.where, fmt::format("unknown option '{}'.", name));
+}
+
+void kw_option(const Statement& st, Proxy& proxy, Reporter& report) {
+  parse_option(st, 1, proxy, report);
+}
+
+// `no option X` and `no log`.
+void kw_no(const Statement& st, Proxy& proxy, Reporter& report) {
+  if (st.arg(1) == "option") return parse_option(st, 2, proxy, report);
+  if (st.arg(1) == "log") {
+    if (!expect_at_most(st, 2, "no log", report)) return;
+    proxy.logs.clear();
+    proxy.log_global = false;
+    return;
+  }
+  report.alert(st.where, fmt::format("'no' is only supported before 'option' and 'log' (got "
+                                     "'{}').",
+                                     st.arg(1)));
+}
+
+struct ProxyKeyword {
+  std::string_view name;
+  void (*parse)(const Statement&, Proxy&, Reporter&);
+};
+
+constexpr ProxyKeyword kProxyKeywords[] = {
+    {"mode", kw_mode},
+    {"log", kw_log},
+    {"option", kw_option},
+    {"no", kw_no},
+    {"timeout", kw_timeout},
+    {"retries", kw_retries},
+    {"maxconn", kw_maxconn},
+    {"bind", kw_bind},
+    {"default_backend", kw_default_backend},
+    {"balance", kw_balance},
+    {"server", kw_server},
+    {"server-template", kw_server},
+};
+
+}  // namespace
+
+std::string_view proxy_kind_name(Proxy::Kind kind) {
+  switch (kind) {
+    case Proxy::Kind::defaults: return "defaults";
+    case Proxy::Kind::frontend: return "frontend";
+    case Proxy::Kind::backend: return "backend";
+    case Proxy::Kind::listen: return "listen";
+  }
+  return "proxy";
+}
+
+void parse_proxy_statement(const Statement& st, Proxy& proxy, Reporter& report) {
+  for (const auto& keyword : kProxyKeywords) {
+    if (keyword.name == st.arg(0)) return keyword.parse(st, proxy, report);
+  }
+  if (st.arg(0) == "default" && st.arg(1) == "option") {
+    return report_unsupported(st, fmt::format("default option {}", st.arg(2)), report);
+  }
+  if (is_unsupported_haproxy_keyword(KeywordScope::proxy, st.arg(0))) {
+    return report_unsupported(st, st.arg(0), report);
+  }
+  report.alert(st.where,
+               fmt::format("unknown keyword '{}' in '{}' section", st.arg(0), st.section));
+}
+
+}  // namespace borealis::config

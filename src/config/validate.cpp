@@ -1,0 +1,60 @@
+#include "config/validate.hpp"
+
+#include <fmt/format.h>
+
+#include "config/keywords.hpp"
+
+namespace borealis::config {
+namespace {
+
+void check_binds(const Proxy& proxy, Reporter& report) {
+  if (!proxy.accepts_clients() || !proxy.binds.empty()) return;
+  report.alert(proxy.where, fmt::format("{} '{}' has no 'bind' directive. Please declare it as a "
+                                        "backend if this was intended.",
+                                        proxy_kind_name(proxy.kind), proxy.name));
+}
+
+void check_default_backend(const Config& config, const Proxy& proxy, Reporter& report) {
+  if (!proxy.accepts_clients() || proxy.default_backend.empty()) return;
+  if (config.find_backend(proxy.default_backend)) return;
+  const auto& where = proxy.default_backend_where.line > 0 ? proxy.default_backend_where
+                                                           : proxy.where;
+  report.alert(where, fmt::format("{} '{}' : unable to find required default_backend: '{}'.",
+                                  proxy_kind_name(proxy.kind), proxy.name,
+                                  proxy.default_backend));
+}
+
+void check_servers(const Config& config, const Proxy& proxy, Reporter& report) {
+  if (!proxy.has_servers()) return;
+  if (proxy.servers.empty() && (proxy.kind == Proxy::Kind::backend || proxy.default_backend.empty())) {
+    report.warning(proxy.where, fmt::format("{} '{}' has no server; connections to it will fail.",
+                                            proxy_kind_name(proxy.kind), proxy.name));
+  }
+  for (const auto& server : proxy.servers) {
+    if (server.resolvers.empty() || config.find_resolvers(server.resolvers)) continue;
+    report.alert(server.where, fmt::format("{} '{}', server '{}': unable to find required "
+                                           "resolvers '{}'.",
+                                           proxy_kind_name(proxy.kind), proxy.name, server.name,
+                                           server.resolvers));
+  }
+}
+
+void check_resolvers(const Resolvers& resolvers, Reporter& report) {
+  if (!resolvers.nameservers.empty() || resolvers.parse_resolv_conf) return;
+  report.alert(resolvers.where, fmt::format("resolvers '{}' has no 'nameserver' and no "
+                                            "'parse-resolv-conf'; it cannot resolve anything.",
+                                            resolvers.name));
+}
+
+}  // namespace
+
+void validate(const Config& config, Reporter& report) {
+  for (const auto& proxy : config.proxies) {
+    check_binds(proxy, report);
+    check_default_backend(config, proxy, report);
+    check_servers(config, proxy, report);
+  }
+  for (const auto& resolvers : config.resolvers) check_resolvers(resolvers, report);
+}
+
+}  // namespace borealis::config

@@ -1,0 +1,50 @@
+#include "frontend/accept_loop.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include "frontend/session.hpp"
+#include "logging/stderr_notice.hpp"
+
+namespace borealis::frontend {
+
+namespace {
+
+constexpr auto kRoomPoll = std::chrono::milliseconds(10);
+constexpr auto kResourcePause = std::chrono::milliseconds(100);
+
+asio::awaitable<void> pause_for(std::chrono::milliseconds duration) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, duration);
+  asio::error_code ignored;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+}
+
+}  // namespace
+
+asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, Frontend& frontend) {
+  auto executor = co_await asio::this_coro::executor;
+  while (acceptor.is_open()) {
+    // At maxconn, connections wait in the kernel's accept queue, as HAProxy's do.
+    if (!frontend.has_room()) {
+      co_await pause_for(kRoomPoll);
+      continue;
+    }
+    asio::error_code error;
+    asio::ip::tcp::socket client(executor);
+    co_await acceptor.async_accept(client, asio::redirect_error(asio::use_awaitable, error));
+    if (error == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+    if (error) {
+      // Out of file descriptors or memory: back off rather than spin.
+      logging::notice(logging::Severity::warning,
+                      "frontend " + frontend.name() + ": accept failed: " + error.message());
+      co_await pause_for(kResourcePause);
+      continue;
+    }
+    asio::co_spawn(executor, run_session(std::move(client), frontend), asio::detached);
+  }
+}
+
+}  // namespace borealis::frontend

@@ -1,0 +1,43 @@
+// A frontend as the workers see it: its settings, its log, the backend it
+// sends to, and the connection counts that `maxconn` limits.
+#pragma once
+
+#include <atomic>
+
+#include "backend/backend_view.hpp"
+#include "config/model.hpp"
+#include "logging/logger.hpp"
+
+namespace borealis::frontend {
+
+struct ProcessLimits {
+  std::atomic<int> active{0};
+  int maxconn = 0;  // 0: unlimited
+};
+
+class Frontend {
+ public:
+  Frontend(const config::Proxy& proxy, logging::Logger logger, backend::Backend* backend,
+           ProcessLimits& process);
+
+  const config::Proxy& config() const { return config_; }
+  const std::string& name() const { return config_.name; }
+  const logging::Logger& logger() const { return logger_; }
+  backend::Backend* backend() const { return backend_; }
+  ProcessLimits& process() { return process_; }
+  std::atomic<int>& active() { return active_; }
+
+  // False while this frontend or the process is at its `maxconn`: the accept
+  // loop then leaves new connections in the kernel's queue.
+  bool has_room() const;
+
+ private:
+  config::Proxy config_;
+  logging::Logger logger_;
+  backend::Backend* backend_;
+  ProcessLimits& process_;
+  std::atomic<int> active_{0};
+  int maxconn_;
+};
+
+}  // namespace borealis::frontend

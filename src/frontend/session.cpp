@@ -1,0 +1,246 @@
+#include "frontend/session.hpp"
+
+#include <algorithm>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <fmt/format.h>
+
+#include "backend/balancer.hpp"
+#include "logging/tcplog.hpp"
+#include "net/relay.hpp"
+
+namespace borealis::frontend {
+
+namespace {
+
+using namespace asio::experimental::awaitable_operators;
+using asio::ip::tcp;
+
+// Keeps a counter raised for as long as the session holds it.
+class CountedSlot {
+ public:
+  explicit CountedSlot(std::atomic<int>& counter) : counter_(&counter) {
+    counter_->fetch_add(1, std::memory_order_relaxed);
+  }
+  CountedSlot(const CountedSlot&) = delete;
+  CountedSlot& operator=(const CountedSlot&) = delete;
+  ~CountedSlot() { release(); }
+  void release() {
+    if (counter_) counter_->fetch_sub(1, std::memory_order_relaxed);
+    counter_ = nullptr;
+  }
+
+ private:
+  std::atomic<int>* counter_;
+};
+
+constexpr auto kQueuePoll = std::chrono::milliseconds(10);
+constexpr auto kTurnAround = std::chrono::milliseconds(1000);
+
+asio::awaitable<void> sleep_for(std::chrono::milliseconds duration) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, duration);
+  asio::error_code ignored;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+}
+
+struct Connection {
+  tcp::socket socket;
+  int server_id = -1;
+  std::string server_name;
+};
+
+class Session {
+ public:
+  Session(tcp::socket client, Frontend& frontend)
+      : client_(std::move(client)), frontend_(frontend), backend_(frontend.backend()) {}
+
+  asio::awaitable<void> run();
+
+ private:
+  asio::awaitable<bool> connect_to_server(Connection& connection);
+  asio::awaitable<asio::error_code> connect_once(tcp::socket& socket, const tcp::endpoint& target);
+  const backend::ServerView* choose_server(const backend::BackendView& view, int exclude) const;
+  void log_end();
+
+  tcp::socket client_;
+  Frontend& frontend_;
+  backend::Backend* backend_;
+  logging::SessionRecord record_;
+  core::SteadyTime started_ = core::SteadyClock::now();
+};
+
+asio::awaitable<void> Session::run() {
+  CountedSlot process_slot(frontend_.process().active);
+  CountedSlot frontend_slot(frontend_.active());
+  asio::error_code error;
+  auto peer = client_.remote_endpoint(error);
+  record_.client_address = peer.address().to_string();
+  record_.client_port = peer.port();
+  record_.accepted_at = core::WallClock::now();
+  record_.frontend = frontend_.name();
+  if (!frontend_.config().tcplog && frontend_.logger().enabled()) {
+    auto local = client_.local_endpoint(error);
+    frontend_.logger().log(logging::Level::info,
+                           logging::format_connect_line(record_.client_address, peer.port(),
+                                                        local.address().to_string(), local.port(),
+                                                        frontend_.name()));
+  }
+  if (!backend_) {
+    record_.backend = frontend_.name();
+    record_.termination[0] = 'P';
+    record_.termination[1] = 'R';
+    log_end();
+    co_return;
+  }
+  record_.backend = backend_->name();
+  CountedSlot backend_slot(backend_->active_sessions());
+
+  Connection connection{tcp::socket(client_.get_executor()), -1, {}};
+  if (!co_await connect_to_server(connection)) {
+    log_end();
+    co_return;
+  }
+  CountedSlot server_slot(backend_->load(connection.server_id).active);
+  backend_->load(connection.server_id).total.fetch_add(1, std::memory_order_relaxed);
+  client_.set_option(tcp::no_delay(true), error);
+  connection.socket.set_option(tcp::no_delay(true), error);
+
+  const auto& fe = frontend_.config().timeouts;
+  const auto& be = backend_->config().timeouts;
+  net::RelayTimeouts timeouts{fe.client, be.server, fe.client_fin, be.server_fin};
+  if (be.tunnel) timeouts.client = timeouts.server = be.tunnel;
+  net::RelayOutcome outcome = co_await net::relay(client_, connection.socket, timeouts);
+  record_.bytes_to_client = outcome.bytes_to_client;
+  record_.termination[0] = outcome.cause;
+  record_.termination[1] = outcome.cause == '-' ? '-' : 'D';
+  log_end();
+}
+
+const backend::ServerView* Session::choose_server(const backend::BackendView& view,
+                                                  int exclude) const {
+  return backend::pick_server(*backend_, view, {record_.client_address.empty()
+                                                    ? asio::ip::address()
+                                                    : asio::ip::make_address(record_.client_address),
+                                                exclude});
+}
+
+asio::awaitable<asio::error_code> Session::connect_once(tcp::socket& socket,
+                                                        const tcp::endpoint& target) {
+  asio::error_code error;
+  const auto& limit = backend_->config().timeouts.connect;
+  if (!limit) {
+    co_await socket.async_connect(target, asio::redirect_error(asio::use_awaitable, error));
+    co_return error;
+  }
+  asio::steady_timer timer(socket.get_executor(), *limit);
+  auto which = co_await (socket.async_connect(target, asio::redirect_error(asio::use_awaitable,
+                                                                            error)) ||
+                         timer.async_wait(asio::use_awaitable));
+  if (which.index() == 1) co_return asio::error::timed_out;
+  co_return error;
+}
+
+// Picks a server and connects, as HAProxy does: `retries` more attempts on
+// failure, on the same server unless `option redispatch` lets the last one
+// go elsewhere; with every server full, wait in the queue up to
+// `timeout queue` (default: `timeout connect`).
+asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
+  const config::Proxy& be = backend_->config();
+  auto queue_limit = be.timeouts.queue.value_or(be.timeouts.connect.value_or(config::Duration(5000)));
+  auto queue_deadline = core::SteadyClock::now() + queue_limit;
+  int failed_server = -1;
+  int retries_left = be.retries;
+  for (;;) {
+    auto view = backend_->view();
+    const backend::ServerView* server = nullptr;
+    bool may_move = failed_server < 0 || (be.redispatch && retries_left == 0);
+    if (!may_move) {
+      for (const auto& candidate : view->servers)
+        if (candidate.id == failed_server && candidate.usable) server = &candidate;
+    }
+    if (!server) server = choose_server(*view, may_move && failed_server >= 0 ? failed_server : -1);
+    if (!server && failed_server >= 0) server = choose_server(*view, -1);
+    if (!server) {
+      if (view->usable_count() > 0 && core::SteadyClock::now() < queue_deadline) {
+        co_await sleep_for(kQueuePoll);  // every usable server is at its maxconn
+        continue;
+      }
+      record_.termination[0] = view->usable_count() > 0 ? 's' : 'S';
+      record_.termination[1] = view->usable_count() > 0 ? 'Q' : 'C';
+      co_return false;
+    }
+    record_.queue_ms = core::elapsed_ms(started_, core::SteadyClock::now());
+    record_.server = server->name;
+    auto connect_started = core::SteadyClock::now();
+    asio::error_code error = co_await connect_once(connection.socket, *server->address);
+    if (!error) {
+      record_.connect_ms = core::elapsed_ms(connect_started, core::SteadyClock::now());
+      connection.server_id = server->id;
+      connection.server_name = server->name;
+      co_return true;
+    }
+    asio::error_code ignored;
+    connection.socket.close(ignored);
+    if (retries_left-- <= 0) {
+      record_.termination[0] = error == asio::error::timed_out ? 's' : 'S';
+      record_.termination[1] = 'C';
+      co_return false;
+    }
+    ++record_.retries;
+    failed_server = server->id;
+    // HAProxy's turn-around: an immediate refusal is retried after a pause.
+    if (error != asio::error::timed_out)
+      co_await sleep_for(std::min<std::chrono::milliseconds>(
+          kTurnAround, be.timeouts.connect.value_or(kTurnAround)));
+  }
+}
+
+const char* termination_reason(const char state[2]) {
+  switch (state[0]) {
+    case 'S':
+      return state[1] == 'C' ? "no server available or server refused the connection"
+                             : "server aborted the connection";
+    case 's':
+      return state[1] == 'Q'   ? "timed out waiting in queue for a server"
+             : state[1] == 'C' ? "timed out connecting to the server"
+                               : "server idle timeout";
+    case 'c':
+      return "client idle timeout";
+    case 'C':
+      return "client aborted the connection";
+    case 'P':
+      return "frontend has no backend";
+    default:
+      return "closed";
+  }
+}
+
+void Session::log_end() {
+  if (!frontend_.logger().enabled()) return;
+  if (!frontend_.config().tcplog) {
+    // Without tcplog only failures get a line, so that none is silent.
+    if (record_.termination[0] == '-' || record_.termination[1] == 'D') return;
+    frontend_.logger().log(
+        logging::Level::warning,
+        fmt::format("{}:{} {} {}/{}: connection closed: {}", record_.client_address,
+                    record_.client_port, record_.frontend, record_.backend, record_.server,
+                    termination_reason(record_.termination)));
+    return;
+  }
+  record_.total_ms = core::elapsed_ms(started_, core::SteadyClock::now());
+  record_.active_process = frontend_.process().active.load(std::memory_order_relaxed);
+  record_.active_frontend = frontend_.active().load(std::memory_order_relaxed);
+  record_.active_backend = backend_ ? backend_->active_sessions().load(std::memory_order_relaxed) : 0;
+  frontend_.logger().log(logging::Level::info, logging::format_tcplog(record_));
+}
+
+}  // namespace
+
+asio::awaitable<void> run_session(tcp::socket client, Frontend& frontend) {
+  Session session(std::move(client), frontend);
+  co_await session.run();
+}
+
+}  // namespace borealis::frontend

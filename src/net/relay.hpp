@@ -1,0 +1,30 @@
+// Moves bytes both ways between a client and a server until both sides are
+// done, handling half-close and the idle timeouts of each side.
+#pragma once
+
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+#include <cstdint>
+#include <optional>
+
+#include "config/model.hpp"
+#include "core/clock.hpp"
+
+namespace borealis::net {
+
+struct RelayTimeouts {
+  std::optional<config::Duration> client, server, client_fin, server_fin;
+};
+
+// Why the relay ended, in HAProxy's termination-state letters:
+// '-' normal, 'C' client aborted, 'S' server aborted, 'c'/'s' idle timeout.
+struct RelayOutcome {
+  char cause = '-';
+  std::uint64_t bytes_to_client = 0;
+  std::uint64_t bytes_to_server = 0;
+};
+
+asio::awaitable<RelayOutcome> relay(asio::ip::tcp::socket& client, asio::ip::tcp::socket& server,
+                                    const RelayTimeouts& timeouts);
+
+}  // namespace borealis::net
