@@ -8,7 +8,7 @@
 namespace borealis::config {
 namespace {
 
-constexpr std::string_view kKnownPrefixes[] = {"ipv4", "ipv6", "udp", "udp4",
+constexpr std::string_view kKnownPrefixes[] = {"ipv4", "ipv6", "udp",  "udp4",
                                                "udp6", "tcp",  "tcp4", "tcp6"};
 
 bool is_ipv6_prefix(std::string_view prefix) {

@@ -21,9 +21,8 @@ void Reporter::warning(const SourceLocation& where, std::string message) {
 }
 
 bool Reporter::has_alert() const {
-  return std::any_of(diagnostics_.begin(), diagnostics_.end(), [](const Diagnostic& d) {
-    return d.severity == Diagnostic::Severity::alert;
-  });
+  return std::any_of(diagnostics_.begin(), diagnostics_.end(),
+                     [](const Diagnostic& d) { return d.severity == Diagnostic::Severity::alert; });
 }
 
 }  // namespace borealis::config

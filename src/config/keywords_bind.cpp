@@ -30,7 +30,7 @@ void report_bad_address(const Statement& st, std::string_view text, Reporter& re
   const auto colon = text.rfind(':');
   const auto port = colon == std::string_view::npos ? std::string_view{} : text.substr(colon + 1);
   if (port.find('-') != std::string_view::npos && port.front() != '-') {
-    return report_unsupported(st, "bind with a port range", report);
+    return report_unsupported_feature(st, "port ranges in 'bind'", report);
   }
   if (colon == std::string_view::npos || port.empty()) {
     report.alert(st.where, fmt::format("'bind' : missing port number: '{}'.", text));
@@ -42,7 +42,7 @@ void report_bad_address(const Statement& st, std::string_view text, Reporter& re
 std::optional<Bind> parse_one_address(const Statement& st, std::string_view text,
                                       Reporter& report) {
   if (is_socket_path(text)) {
-    report_unsupported(st, fmt::format("bind {}", text), report);
+    report_unsupported_feature(st, "UNIX, abns, fd, sockpair and QUIC addresses in 'bind'", report);
     return std::nullopt;
   }
   const auto address = parse_host_port(text);
@@ -81,8 +81,7 @@ bool parse_bind_options(const Statement& st, std::vector<Bind>& binds, Reporter&
                                          word, st.section));
       return false;
     } else {
-      report.alert(st.where,
-                   fmt::format("'bind {}' unknown keyword '{}'.", st.arg(1), word));
+      report.alert(st.where, fmt::format("'bind {}' unknown keyword '{}'.", st.arg(1), word));
       return false;
     }
   }
@@ -93,8 +92,9 @@ bool parse_bind_options(const Statement& st, std::vector<Bind>& binds, Reporter&
 
 void parse_bind(const Statement& st, Proxy& proxy, Reporter& report) {
   if (st.size() < 2 || st.arg(1).empty()) {
-    report.alert(st.where, "'bind' expects [addr1]:port1[-end1]{,[addr]:port[-end]}... as "
-                           "arguments.");
+    report.alert(st.where,
+                 "'bind' expects [addr1]:port1[-end1]{,[addr]:port[-end]}... as "
+                 "arguments.");
     return;
   }
   std::vector<Bind> binds;

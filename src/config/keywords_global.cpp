@@ -11,8 +11,9 @@ namespace {
 
 void kw_log(const Statement& st, Global& global, Reporter& report) {
   if (st.arg(1) == "global") {
-    report.alert(st.where, "'log global' is only allowed in 'defaults', 'frontend', 'listen' and "
-                           "'backend' sections.");
+    report.alert(st.where,
+                 "'log global' is only allowed in 'defaults', 'frontend', 'listen' and "
+                 "'backend' sections.");
     return;
   }
   if (auto target = parse_log_target(st, report)) global.logs.push_back(std::move(*target));

@@ -56,8 +56,7 @@ bool parse_udp_target(const Statement& st, std::string_view text, LogTarget& tar
   return true;
 }
 
-bool parse_target(const Statement& st, std::string_view text, LogTarget& target,
-                  Reporter& report) {
+bool parse_target(const Statement& st, std::string_view text, LogTarget& target, Reporter& report) {
   if (text == "stdout" || text == "fd@1") {
     target.kind = LogTarget::Kind::stdout_stream;
     return true;
@@ -75,14 +74,13 @@ bool parse_target(const Statement& st, std::string_view text, LogTarget& target,
   const auto prefix = address_prefix(text);
   if (prefix == "ring" || prefix == "fd" || prefix == "tcp" || prefix == "tcp4" ||
       prefix == "tcp6" || prefix == "abns" || prefix == "sockpair") {
-    report_unsupported(st, fmt::format("log {}@", prefix), report);
+    report_unsupported_feature(st, fmt::format("'{}@' log targets", prefix), report);
     return false;
   }
   return parse_udp_target(st, text, target, report);
 }
 
-bool parse_format(const Statement& st, std::string_view name, LogTarget& target,
-                  Reporter& report) {
+bool parse_format(const Statement& st, std::string_view name, LogTarget& target, Reporter& report) {
   if (name == "rfc3164") {
     target.format = LogTarget::Format::rfc3164;
   } else if (name == "rfc5424") {
@@ -142,8 +140,9 @@ bool parse_levels(const Statement& st, std::size_t i, LogTarget& target, Reporte
 
 std::optional<LogTarget> parse_log_target(const Statement& st, Reporter& report) {
   if (st.size() < 3) {
-    report.alert(st.where, "'log' expects either <address[:port]> and <facility> or 'global' as "
-                           "arguments.");
+    report.alert(st.where,
+                 "'log' expects either <address[:port]> and <facility> or 'global' as "
+                 "arguments.");
     return std::nullopt;
   }
   LogTarget target;

@@ -19,9 +19,12 @@ enum class WrongSide { warn, alert };
 
 bool has_side(const Proxy& proxy, Side side) {
   switch (side) {
-    case Side::any: return true;
-    case Side::frontend: return proxy.kind != Proxy::Kind::backend;
-    case Side::backend: return proxy.kind != Proxy::Kind::frontend;
+    case Side::any:
+      return true;
+    case Side::frontend:
+      return proxy.kind != Proxy::Kind::backend;
+    case Side::backend:
+      return proxy.kind != Proxy::Kind::frontend;
   }
   return false;
 }
@@ -56,8 +59,8 @@ void kw_mode(const Statement& st, Proxy& proxy, Reporter& report) {
   } else if (mode == "http" || mode == "health" || mode == "log" || mode == "spop") {
     report_unsupported(st, fmt::format("mode {}", mode), report);
   } else if (mode == "mysql") {
-    report.alert(st.where, fmt::format("'mode mysql' is not supported yet in '{}' section",
-                                       st.section));
+    report.alert(st.where,
+                 fmt::format("'mode mysql' is not supported yet in '{}' section", st.section));
   } else if (mode.empty()) {
     report.alert(st.where, "'mode' expects one of 'tcp', 'http' (not supported yet).");
   } else {
@@ -198,9 +201,10 @@ void opt_mysql_check(const Statement& st, bool negated, Proxy& proxy, Reporter& 
       return;
     }
     check.user = st.arg(3);
-    if (st.arg(4) == "post-41") {
-      check.post41 = true;
-    } else if (!st.arg(4).empty() && st.arg(4) != "pre-41") {
+    check.post41 = true;  // HAProxy documents post-41 as the default
+    if (st.arg(4) == "pre-41") {
+      check.post41 = false;
+    } else if (!st.arg(4).empty() && st.arg(4) != "post-41") {
       report.alert(st.where, fmt::format("'option mysql-check user {}' only supports optional "
                                          "values: 'post-41' and 'pre-41' (got '{}').",
                                          check.user, st.arg(4)));
@@ -263,28 +267,24 @@ struct ProxyKeyword {
 };
 
 constexpr ProxyKeyword kProxyKeywords[] = {
-    {"mode", kw_mode},
-    {"log", kw_log},
-    {"option", kw_option},
-    {"no", kw_no},
-    {"timeout", kw_timeout},
-    {"retries", kw_retries},
-    {"maxconn", kw_maxconn},
-    {"bind", kw_bind},
-    {"default_backend", kw_default_backend},
-    {"balance", kw_balance},
-    {"server", kw_server},
-    {"server-template", kw_server},
+    {"mode", kw_mode},       {"log", kw_log},         {"option", kw_option},
+    {"no", kw_no},           {"timeout", kw_timeout}, {"retries", kw_retries},
+    {"maxconn", kw_maxconn}, {"bind", kw_bind},       {"default_backend", kw_default_backend},
+    {"balance", kw_balance}, {"server", kw_server},   {"server-template", kw_server},
 };
 
 }  // namespace
 
 std::string_view proxy_kind_name(Proxy::Kind kind) {
   switch (kind) {
-    case Proxy::Kind::defaults: return "defaults";
-    case Proxy::Kind::frontend: return "frontend";
-    case Proxy::Kind::backend: return "backend";
-    case Proxy::Kind::listen: return "listen";
+    case Proxy::Kind::defaults:
+      return "defaults";
+    case Proxy::Kind::frontend:
+      return "frontend";
+    case Proxy::Kind::backend:
+      return "backend";
+    case Proxy::Kind::listen:
+      return "listen";
   }
   return "proxy";
 }

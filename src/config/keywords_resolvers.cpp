@@ -30,7 +30,7 @@ void kw_nameserver(const Statement& st, Resolvers& resolvers, Reporter& report) 
   }
   const auto prefix = address_prefix(st.arg(2));
   if (prefix == "tcp" || prefix == "tcp4" || prefix == "tcp6") {
-    return report_unsupported(st, "nameserver over TCP", report);
+    return report_unsupported_feature(st, "nameservers over TCP", report);
   }
   const auto address = parse_host_port(st.arg(2));
   if (!address || !is_ip_literal(address->host) || (address->has_port && address->port == 0)) {
@@ -91,8 +91,7 @@ void kw_timeout(const Statement& st, Resolvers& resolvers, Reporter& report) {
 
 void kw_accepted_payload_size(const Statement& st, Resolvers& resolvers, Reporter& report) {
   if (expect_at_most(st, 2, "accepted_payload_size", report)) {
-    read_int(st, 1, "accepted_payload_size", 512, 65535, resolvers.accepted_payload_size,
-             report);
+    read_int(st, 1, "accepted_payload_size", 512, 65535, resolvers.accepted_payload_size, report);
   }
 }
 

@@ -41,8 +41,8 @@ bool p_resolve_prefer(const Statement& st, std::size_t& i, Server& server, Repor
   } else if (*value == "ipv6") {
     server.resolve_prefer = AddressFamily::ipv6;
   } else {
-    report.alert(st.where, fmt::format("'resolve-prefer' expects 'ipv4' or 'ipv6', got '{}'.",
-                                       *value));
+    report.alert(st.where,
+                 fmt::format("'resolve-prefer' expects 'ipv4' or 'ipv6', got '{}'.", *value));
     return false;
   }
   i += 2;
@@ -174,8 +174,8 @@ bool check_name(const Statement& st, std::string_view name, Reporter& report) {
     return false;
   }
   if (const char bad = invalid_name_char(name)) {
-    report.alert(st.where, fmt::format("character '{}' is not permitted in server name '{}'.",
-                                       bad, name));
+    report.alert(st.where,
+                 fmt::format("character '{}' is not permitted in server name '{}'.", bad, name));
     return false;
   }
   return true;
@@ -187,13 +187,13 @@ bool parse_address(const Statement& st, std::string_view text, Server& server, R
   const auto prefix = address_prefix(text);
   if (text.starts_with("/") || prefix == "unix" || prefix == "abns" || prefix == "sockpair" ||
       prefix == "fd") {
-    report_unsupported(st, fmt::format("{} on a UNIX socket", st.arg(0)), report);
+    report_unsupported_feature(st, fmt::format("UNIX socket addresses in '{}'", st.arg(0)), report);
     return false;
   }
   const auto address = parse_host_port(text);
   if (!address) {
-    report.alert(st.where, fmt::format("'{} {}' : invalid address: '{}'.", st.arg(0), st.arg(1),
-                                       text));
+    report.alert(st.where,
+                 fmt::format("'{} {}' : invalid address: '{}'.", st.arg(0), st.arg(1), text));
     return false;
   }
   if (address->host.empty() || address->host == "::") {
@@ -258,8 +258,8 @@ bool parse_range(const Statement& st, std::string_view text, int& low, int& high
 void parse_server(const Statement& st, Proxy& proxy, Reporter& report) {
   if (!check_name(st, st.arg(1), report)) return;
   if (st.size() < 3) {
-    report.alert(st.where, fmt::format("'server {}' : expects <addr>[:<port>] as an argument.",
-                                       st.arg(1)));
+    report.alert(st.where,
+                 fmt::format("'server {}' : expects <addr>[:<port>] as an argument.", st.arg(1)));
     return;
   }
   Server server;

@@ -71,13 +71,26 @@ class LineLexer {
     word_started_ = true;
     const char next = pos_ + 1 < in_.size() ? in_[pos_ + 1] : '\0';
     switch (next) {
-      case ' ': case '\\': case '#': case '\'': case '"':
+      case ' ':
+      case '\\':
+      case '#':
+      case '\'':
+      case '"':
         word_ += next;
         pos_ += 2;
         return;
-      case 't': word_ += '\t'; pos_ += 2; return;
-      case 'n': word_ += '\n'; pos_ += 2; return;
-      case 'r': word_ += '\r'; pos_ += 2; return;
+      case 't':
+        word_ += '\t';
+        pos_ += 2;
+        return;
+      case 'n':
+        word_ += '\n';
+        pos_ += 2;
+        return;
+      case 'r':
+        word_ += '\r';
+        pos_ += 2;
+        return;
       case '$':
         if (dquote_) {
           word_ += '$';
@@ -85,8 +98,10 @@ class LineLexer {
           return;
         }
         break;
-      case 'x': return hex_escape();
-      default: break;
+      case 'x':
+        return hex_escape();
+      default:
+        break;
     }
     word_ += '\\';  // not an escape sequence: keep the backslash
     ++pos_;
@@ -124,8 +139,8 @@ class LineLexer {
   std::string read_variable_name() {
     const char first = pos_ < in_.size() ? in_[pos_] : '\0';
     if (!is_alpha(first) && first != '_' && first != '.') {
-      error_ = fmt::format("forbidden first char in environment variable name at position {}",
-                           pos_ + 1);
+      error_ =
+          fmt::format("forbidden first char in environment variable name at position {}", pos_ + 1);
       return {};
     }
     const std::size_t start = pos_;

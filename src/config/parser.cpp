@@ -101,9 +101,8 @@ bool ConfigReader::check_unique_proxy(const Statement& st, Proxy::Kind kind,
   for (const auto& other : config_.proxies) {
     if (other.name != name || !conflicts(other.kind)) continue;
     report_.alert(st.where, fmt::format("{} '{}' has the same name as {} '{}' declared at {}:{}.",
-                                        proxy_kind_name(kind), name,
-                                        proxy_kind_name(other.kind), other.name,
-                                        other.where.file, other.where.line));
+                                        proxy_kind_name(kind), name, proxy_kind_name(other.kind),
+                                        other.name, other.where.file, other.where.line));
     return false;
   }
   return true;
@@ -192,11 +191,14 @@ void ConfigReader::dispatch(const Statement& st) {
     case Section::none:
       report_.alert(st.where, fmt::format("unknown keyword '{}' out of section.", st.arg(0)));
       return;
-    case Section::global: return parse_global_statement(st, config_.global, report_);
-    case Section::proxy: return parse_proxy_statement(st, current_proxy(), report_);
+    case Section::global:
+      return parse_global_statement(st, config_.global, report_);
+    case Section::proxy:
+      return parse_proxy_statement(st, current_proxy(), report_);
     case Section::resolvers:
       return parse_resolvers_statement(st, config_.resolvers.back(), report_);
-    case Section::skipped: return;
+    case Section::skipped:
+      return;
   }
 }
 
@@ -215,7 +217,7 @@ void ConfigReader::read_line(std::string_view line, const SourceLocation& where)
   Statement st{std::move(lexed.words), where, section_word_};
   if (st.arg(0).starts_with(".")) {
     // Conditional blocks and .diag/.notice/.warning/.alert directives.
-    return report_unsupported(st, st.arg(0), report_);
+    return report_unsupported_feature(st, fmt::format("'{}' directives", st.arg(0)), report_);
   }
   if (section_header(st)) return;
   dispatch(st);

@@ -73,19 +73,33 @@ bool read_time(const Statement& st, std::size_t index, std::string_view keyword,
     return false;
   }
   if (positive && parsed.value->count() == 0) {
-    report.alert(st.where, fmt::format("'{}' expects a positive delay, got '{}'.", keyword,
-                                       st.arg(index)));
+    report.alert(st.where,
+                 fmt::format("'{}' expects a positive delay, got '{}'.", keyword, st.arg(index)));
     return false;
   }
   out = *parsed.value;
   return true;
 }
 
+namespace {
+
+// " in 'frontend' section", or nothing before the first section.
+std::string in_section(const Statement& st) {
+  return st.section.empty() ? std::string() : fmt::format(" in '{}' section", st.section);
+}
+
+}  // namespace
+
 void report_unsupported(const Statement& st, std::string_view keyword, Reporter& report) {
   report.alert(st.where,
-               fmt::format("'{}' is an HAProxy keyword that borealis does not support yet in "
-                           "'{}' section",
-                           keyword, st.section));
+               fmt::format("'{}' is an HAProxy keyword that borealis does not support yet{}",
+                           keyword, in_section(st)));
+}
+
+void report_unsupported_feature(const Statement& st, std::string_view what, Reporter& report) {
+  report.alert(st.where,
+               fmt::format("{} are an HAProxy feature that borealis does not support yet{}", what,
+                           in_section(st)));
 }
 
 char invalid_name_char(std::string_view name) {

@@ -44,6 +44,10 @@ bool read_time(const Statement& st, std::size_t index, std::string_view keyword,
 
 // HAProxy's "'X' is an HAProxy keyword that borealis does not support yet".
 void report_unsupported(const Statement& st, std::string_view keyword, Reporter& report);
+// The same for things that are not keywords: "port ranges in 'bind' are an
+// HAProxy feature that borealis does not support yet in 'frontend' section".
+// `what` is plural.
+void report_unsupported_feature(const Statement& st, std::string_view what, Reporter& report);
 
 // Proxy and server names: letters, digits, '-', '_', '.', ':' (as HAProxy).
 // Returns the first bad character, or '\0' when the name is fine.

@@ -62,7 +62,9 @@ TimeParse parse_time_detailed(std::string_view text) {
   return {Duration{static_cast<Duration::rep>(ms)}, TimeError::none};
 }
 
-std::optional<Duration> parse_time(std::string_view text) { return parse_time_detailed(text).value; }
+std::optional<Duration> parse_time(std::string_view text) {
+  return parse_time_detailed(text).value;
+}
 
 std::optional<std::uint64_t> parse_size(std::string_view text) {
   if (text.empty() || !is_digit(text.front())) return std::nullopt;
@@ -71,10 +73,20 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
   std::uint64_t multiplier = 1;
   if (!text.empty()) {
     switch (text.front()) {
-      case 'k': case 'K': multiplier = 1024ULL; break;
-      case 'm': case 'M': multiplier = 1024ULL * 1024; break;
-      case 'g': case 'G': multiplier = 1024ULL * 1024 * 1024; break;
-      default: return std::nullopt;
+      case 'k':
+      case 'K':
+        multiplier = 1024ULL;
+        break;
+      case 'm':
+      case 'M':
+        multiplier = 1024ULL * 1024;
+        break;
+      case 'g':
+      case 'G':
+        multiplier = 1024ULL * 1024 * 1024;
+        break;
+      default:
+        return std::nullopt;
     }
     if (text.size() != 1) return std::nullopt;
   }
@@ -93,8 +105,9 @@ std::optional<std::int64_t> parse_integer(std::string_view text) {
   if (!read_digits(text, magnitude) || !text.empty()) return std::nullopt;
   constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
   if (magnitude > kMax + (negative ? 1 : 0)) return std::nullopt;
-  if (negative) return magnitude == kMax + 1 ? std::numeric_limits<std::int64_t>::min()
-                                             : -static_cast<std::int64_t>(magnitude);
+  if (negative)
+    return magnitude == kMax + 1 ? std::numeric_limits<std::int64_t>::min()
+                                 : -static_cast<std::int64_t>(magnitude);
   return static_cast<std::int64_t>(magnitude);
 }
 

@@ -17,16 +17,16 @@ void check_binds(const Proxy& proxy, Reporter& report) {
 void check_default_backend(const Config& config, const Proxy& proxy, Reporter& report) {
   if (!proxy.accepts_clients() || proxy.default_backend.empty()) return;
   if (config.find_backend(proxy.default_backend)) return;
-  const auto& where = proxy.default_backend_where.line > 0 ? proxy.default_backend_where
-                                                           : proxy.where;
+  const auto& where =
+      proxy.default_backend_where.line > 0 ? proxy.default_backend_where : proxy.where;
   report.alert(where, fmt::format("{} '{}' : unable to find required default_backend: '{}'.",
-                                  proxy_kind_name(proxy.kind), proxy.name,
-                                  proxy.default_backend));
+                                  proxy_kind_name(proxy.kind), proxy.name, proxy.default_backend));
 }
 
 void check_servers(const Config& config, const Proxy& proxy, Reporter& report) {
   if (!proxy.has_servers()) return;
-  if (proxy.servers.empty() && (proxy.kind == Proxy::Kind::backend || proxy.default_backend.empty())) {
+  if (proxy.servers.empty() &&
+      (proxy.kind == Proxy::Kind::backend || proxy.default_backend.empty())) {
     report.warning(proxy.where, fmt::format("{} '{}' has no server; connections to it will fail.",
                                             proxy_kind_name(proxy.kind), proxy.name));
   }
