@@ -1,0 +1,728 @@
+"""Shared helpers for borealis end-to-end tests.
+
+Every test starts real programs from Debian packages -- mariadbd, dnsmasq,
+the proxy under test ($BOREALIS_BIN: borealis, or /usr/sbin/haproxy as the
+reference implementation) and real clients (the `mariadb` command-line
+client, PyMySQL) -- on free loopback ports, inside a temporary directory that
+is removed at the end.  Every process is stopped by its PID (SIGTERM, then
+SIGKILL after a timeout), also when a test fails.
+
+Nothing here talks to a non-loopback address:
+  * mariadbd runs with --skip-name-resolve and binds a 127.x address;
+  * dnsmasq runs with --no-resolv and --local=/test/, so it never forwards;
+  * the proxy runs in a private mount namespace (`unshare --mount`) where
+    /etc/hosts maps the test names and /etc/resolv.conf points at 127.0.0.1.
+    HAProxy resolves server names through libc once at start-up
+    (`init-addr last,libc` is its default); without this, that start-up
+    lookup would go to the machine's real name server.
+
+Run a test file alone with, for example:
+    cd tests/e2e && BOREALIS_BIN=/usr/sbin/haproxy \
+        /usr/bin/python3 -m unittest -v test_post_scenario
+"""
+
+import atexit
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+
+import pymysql
+
+MARIADBD = "/usr/sbin/mariadbd"
+INSTALL_DB = "/usr/bin/mariadb-install-db"
+MARIADB_CLI = "/usr/bin/mariadb"
+DNSMASQ = "/usr/sbin/dnsmasq"
+UNSHARE = shutil.which("unshare") or "/usr/bin/unshare"
+
+APP_USER = "app"
+APP_PASSWORD = "app-Secret-42"
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+# --------------------------------------------------------------------------
+# small utilities
+
+def wait_until(predicate, timeout, interval=0.1, message="condition"):
+    """Poll predicate() until it returns a true value; return that value.
+
+    Raises AssertionError after `timeout` seconds.  Exceptions raised by the
+    predicate count as "not yet" and the last one is reported.
+    """
+    deadline = time.monotonic() + timeout
+    last_error = None
+    while True:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except Exception as exc:  # noqa: BLE001 - polled condition
+            last_error = exc
+        if time.monotonic() >= deadline:
+            detail = f" (last error: {last_error!r})" if last_error else ""
+            raise AssertionError(
+                f"timed out after {timeout}s waiting for {message}{detail}")
+        time.sleep(interval)
+
+
+def _family(host):
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def free_port(hosts=("127.0.0.1",), udp=False):
+    """Return a port that is currently free on every address in `hosts`.
+
+    The port is found by binding port 0 on the first address, then checked on
+    the others (TCP, and UDP too when `udp` is true: DNS servers need both).
+    """
+    for _ in range(200):
+        probe = socket.socket(_family(hosts[0]), socket.SOCK_STREAM)
+        try:
+            probe.bind((hosts[0], 0))
+            port = probe.getsockname()[1]
+        finally:
+            probe.close()
+        if all(_port_is_free(h, port, udp) for h in hosts):
+            return port
+    raise RuntimeError(f"no free port common to {hosts}")
+
+
+def _port_is_free(host, port, udp):
+    kinds = [socket.SOCK_STREAM] + ([socket.SOCK_DGRAM] if udp else [])
+    for kind in kinds:
+        s = socket.socket(_family(host), kind)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+        finally:
+            s.close()
+    return True
+
+
+def port_accepts(host, port, timeout=1.0):
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def wait_port(host, port, timeout=20, message=None):
+    wait_until(lambda: port_accepts(host, port), timeout, 0.05,
+               message or f"{host}:{port} to accept connections")
+
+
+class TempDir:
+    """A temporary directory removed by cleanup()."""
+
+    def __init__(self, prefix="borealis-e2e-"):
+        self.path = tempfile.mkdtemp(prefix=prefix)
+
+    def join(self, *parts):
+        return os.path.join(self.path, *parts)
+
+    def write(self, name, text):
+        path = self.join(name)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        return path
+
+    def cleanup(self):
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+class Process:
+    """A child process with its stdout+stderr captured to a file."""
+
+    def __init__(self, argv, log_path, env=None):
+        self.argv = list(argv)
+        self.log_path = log_path
+        self.env = env
+        self.proc = None
+        self.returncode = None
+
+    @property
+    def pid(self):
+        return self.proc.pid if self.proc else None
+
+    def start(self):
+        log = open(self.log_path, "ab")
+        try:
+            self.proc = subprocess.Popen(
+                self.argv, stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT, env=self.env,
+                start_new_session=True)
+        finally:
+            log.close()
+        self.returncode = None
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def signal(self, sig):
+        if self.running():
+            os.kill(self.proc.pid, sig)
+
+    def wait(self, timeout):
+        """Wait for exit; return the exit code or None on timeout."""
+        if self.proc is None:
+            return None
+        try:
+            self.returncode = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        return self.returncode
+
+    def stop(self, timeout=10):
+        """SIGTERM, then SIGKILL after `timeout`; return the exit code."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            try:
+                os.kill(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            if self.wait(timeout) is None:
+                self.kill()
+        self.returncode = self.proc.wait(timeout=timeout)
+        return self.returncode
+
+    def kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.kill(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait(timeout=10)
+
+    def read_log(self):
+        try:
+            with open(self.log_path, "r", encoding="utf-8",
+                      errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+
+# --------------------------------------------------------------------------
+# mariadbd
+
+_template_lock = threading.Lock()
+_template_dir = None
+
+
+def _mariadbd_size_args():
+    return [
+        "--innodb-buffer-pool-size=32M",
+        "--innodb-log-file-size=8M",
+        "--innodb-data-file-path=ibdata1:10M:autoextend",
+    ]
+
+
+def template_datadir():
+    """One initialised data directory per test process, copied per server."""
+    global _template_dir
+    with _template_lock:
+        if _template_dir is None:
+            base = tempfile.mkdtemp(prefix="borealis-e2e-template-")
+            atexit.register(shutil.rmtree, base, True)
+            datadir = os.path.join(base, "data")
+            out = subprocess.run(
+                [INSTALL_DB, "--no-defaults",
+                 "--auth-root-authentication-method=normal",
+                 f"--datadir={datadir}", "--skip-test-db", "--user=root"]
+                + _mariadbd_size_args(),
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                timeout=120, check=False)
+            if out.returncode != 0:
+                raise RuntimeError("mariadb-install-db failed:\n"
+                                   + out.stdout.decode(errors="replace"))
+            _template_dir = datadir
+        return _template_dir
+
+
+class Mariadb:
+    """A mariadbd on a loopback address with user app@'%' (password)."""
+
+    def __init__(self, tmp, host="127.0.0.1", port=None, name="db",
+                 marker=None, extra_args=(), max_connections=300):
+        self.tmp = tmp
+        self.host = host
+        self.port = port or free_port((host,))
+        self.name = name
+        self.marker = marker if marker is not None else name
+        self.dir = tmp.join(f"mariadb-{name}")
+        self.datadir = os.path.join(self.dir, "data")
+        self.socket = os.path.join(self.dir, "mysqld.sock")
+        self.extra_args = list(extra_args)
+        self.max_connections = max_connections
+        self.process = None
+        self._initialised = False
+
+    # life cycle ----------------------------------------------------------
+    def argv(self):
+        return [
+            MARIADBD, "--no-defaults", "--user=root",
+            f"--datadir={self.datadir}", f"--socket={self.socket}",
+            f"--pid-file={os.path.join(self.dir, 'mysqld.pid')}",
+            f"--tmpdir={self.dir}",
+            f"--bind-address={self.host}", f"--port={self.port}",
+            "--skip-name-resolve", "--performance-schema=OFF",
+            "--innodb-flush-log-at-trx-commit=2",
+            f"--max-connections={self.max_connections}",
+            "--log-error=" + os.path.join(self.dir, "error.log"),
+        ] + _mariadbd_size_args() + self.extra_args
+
+    def start(self, timeout=60):
+        if not self._initialised:
+            os.makedirs(self.dir, exist_ok=True)
+            shutil.copytree(template_datadir(), self.datadir)
+        self.process = Process(self.argv(), os.path.join(self.dir, "out.log"))
+        self.process.start()
+        wait_until(self._answers, timeout, 0.1,
+                   f"mariadbd {self.name} on {self.host}:{self.port}"
+                   f" (error log: {self.error_log()[-2000:]!r})")
+        if not self._initialised:
+            self._initialise()
+            self._initialised = True
+        return self
+
+    def _answers(self):
+        if not self.process.running():
+            raise AssertionError("mariadbd exited: "
+                                 + self.error_log()[-2000:])
+        conn = self.root()
+        conn.close()
+        return True
+
+    def _initialise(self):
+        self.execute(
+            f"CREATE USER '{APP_USER}'@'%' IDENTIFIED BY '{APP_PASSWORD}'",
+            f"GRANT ALL ON *.* TO '{APP_USER}'@'%'",
+            "CREATE DATABASE marker",
+            "CREATE TABLE marker.m (name VARCHAR(64) NOT NULL)",
+            f"INSERT INTO marker.m VALUES ('{self.marker}')",
+        )
+
+    def stop(self, timeout=30):
+        if self.process is not None:
+            return self.process.stop(timeout)
+        return None
+
+    def kill(self):
+        if self.process is not None:
+            self.process.kill()
+
+    def restart(self, timeout=60):
+        self.stop()
+        return self.start(timeout)
+
+    def running(self):
+        return self.process is not None and self.process.running()
+
+    def error_log(self):
+        try:
+            with open(os.path.join(self.dir, "error.log"),
+                      encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    # queries -------------------------------------------------------------
+    def root(self):
+        """A root connection over the UNIX socket (never through a proxy)."""
+        return pymysql.connect(unix_socket=self.socket, user="root",
+                               password="", connect_timeout=5,
+                               read_timeout=30, write_timeout=30,
+                               autocommit=True)
+
+    def execute(self, *statements):
+        conn = self.root()
+        try:
+            with conn.cursor() as cur:
+                for sql in statements:
+                    cur.execute(sql)
+        finally:
+            conn.close()
+
+    def query(self, sql):
+        conn = self.root()
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql)
+                return cur.fetchall()
+        finally:
+            conn.close()
+
+    def status(self, var):
+        """SHOW GLOBAL STATUS value of `var` as int (or str)."""
+        rows = self.query(f"SHOW GLOBAL STATUS LIKE '{var}'")
+        if not rows:
+            raise KeyError(var)
+        value = rows[0][1]
+        try:
+            return int(value)
+        except ValueError:
+            return value
+
+
+# --------------------------------------------------------------------------
+# dnsmasq
+
+class Dnsmasq:
+    """dnsmasq authoritative for names under .test, answering from a file.
+
+    Unknown names under .test get NXDOMAIN locally (--local=/test/) and
+    nothing is ever forwarded (--no-resolv).  Move a name with set_hosts().
+    CNAMEs are command-line options, so changing them needs restart().
+    """
+
+    def __init__(self, tmp, host="127.0.0.1", port=None, name="dns"):
+        self.tmp = tmp
+        self.host = host
+        self.port = port or free_port((host,), udp=True)
+        self.name = name
+        self.hosts_path = tmp.join(f"{name}.hosts")
+        self.pid_path = tmp.join(f"{name}.pid")
+        self.hosts = {}
+        self.cnames = []
+        self.process = None
+        self.set_hosts({}, reload=False)
+
+    def argv(self):
+        argv = [
+            DNSMASQ, "--no-daemon", "--user=root", "--no-resolv",
+            "--no-hosts", f"--addn-hosts={self.hosts_path}",
+            f"--listen-address={self.host}", f"--port={self.port}",
+            "--bind-interfaces", "--local=/test/", "--local-ttl=1",
+            f"--pid-file={self.pid_path}", "--log-queries", "--log-facility=-",
+            "--cache-size=0",
+        ]
+        for alias, target in self.cnames:
+            argv.append(f"--cname={alias},{target}")
+        return argv
+
+    def add_cname(self, alias, target):
+        self.cnames.append((alias, target))
+
+    def set_hosts(self, mapping, reload=True):
+        """mapping: name -> address (or list of addresses)."""
+        self.hosts = dict(mapping)
+        lines = []
+        for name, addrs in self.hosts.items():
+            if isinstance(addrs, str):
+                addrs = [addrs]
+            for addr in addrs:
+                lines.append(f"{addr} {name}\n")
+        tmp_path = self.hosts_path + ".new"
+        with open(tmp_path, "w", encoding="utf-8") as f:
+            f.writelines(lines)
+        os.replace(tmp_path, self.hosts_path)
+        if reload and self.process is not None and self.process.running():
+            self.sighup()
+
+    def sighup(self):
+        self.process.signal(signal.SIGHUP)
+
+    def start(self, timeout=15):
+        self.process = Process(self.argv(), self.tmp.join(f"{self.name}.log"))
+        self.process.start()
+        wait_until(self._answers, timeout, 0.05,
+                   f"dnsmasq on {self.host}:{self.port}")
+        return self
+
+    def _answers(self):
+        if not self.process.running():
+            raise AssertionError("dnsmasq exited: " + self.process.read_log())
+        return dns_query(self.host, self.port, "probe.test") is not None
+
+    def stop(self, timeout=10):
+        if self.process is not None:
+            return self.process.stop(timeout)
+        return None
+
+    def restart(self):
+        self.stop()
+        return self.start()
+
+
+def dns_query(server, port, name, timeout=1.0):
+    """Send one A query over UDP; return the rcode (int) or None."""
+    qid = os.getpid() & 0xFFFF
+    header = qid.to_bytes(2, "big") + b"\x01\x00" + b"\x00\x01" + b"\x00" * 6
+    qname = b"".join(len(p).to_bytes(1, "big") + p.encode()
+                     for p in name.split(".")) + b"\x00"
+    packet = header + qname + b"\x00\x01\x00\x01"
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.settimeout(timeout)
+        s.sendto(packet, (server, port))
+        data, _ = s.recvfrom(4096)
+    except OSError:
+        return None
+    finally:
+        s.close()
+    if len(data) < 4 or data[:2] != packet[:2]:
+        return None
+    return data[3] & 0x0F
+
+
+# --------------------------------------------------------------------------
+# the proxy under test
+
+def proxy_binary():
+    binary = os.environ.get("BOREALIS_BIN")
+    if not binary:
+        raise RuntimeError(
+            "BOREALIS_BIN is not set: point it at the borealis binary "
+            "(or at /usr/sbin/haproxy to validate the tests)")
+    return binary
+
+
+def is_haproxy():
+    """True when the stand-in reference (HAProxy) is the proxy under test."""
+    return os.path.basename(proxy_binary()) == "haproxy"
+
+
+def proxy_command(config_path, check=False):
+    """The way both proxies are invoked: `$BOREALIS_BIN -f CONFIG`.
+
+    HAProxy needs -db to stay in the foreground; borealis does by default.
+    """
+    binary = proxy_binary()
+    if check:
+        return [binary, "-c", "-q", "-f", config_path]
+    argv = [binary]
+    if is_haproxy():
+        argv.append("-db")
+    return argv + ["-f", config_path]
+
+
+class Proxy:
+    """The proxy under test, run from a config text in the foreground."""
+
+    def __init__(self, tmp, name="proxy", etc_hosts=None):
+        self.tmp = tmp
+        self.name = name
+        self.config_path = tmp.join(f"{name}.cfg")
+        self.log_path = tmp.join(f"{name}.log")
+        self.etc_hosts = dict(etc_hosts or {})
+        self.process = None
+
+    # The proxy runs in its own mount namespace with private /etc/hosts
+    # and /etc/resolv.conf (see module doc).  `exec` keeps the PID: the
+    # PID we signal is the proxy's own.
+    def _wrapped(self, argv):
+        hosts = self.tmp.join(f"{self.name}.etc-hosts")
+        with open(hosts, "w", encoding="utf-8") as f:
+            f.write("127.0.0.1 localhost\n::1 localhost ip6-localhost\n")
+            for name, addr in self.etc_hosts.items():
+                f.write(f"{addr} {name}\n")
+        resolv = self.tmp.join(f"{self.name}.resolv.conf")
+        with open(resolv, "w", encoding="utf-8") as f:
+            f.write("nameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
+        script = ('mount --bind "$1" /etc/hosts && '
+                  'mount --bind "$2" /etc/resolv.conf && '
+                  'shift 2 && exec "$@"')
+        return [UNSHARE, "--mount", "--propagation", "private", "--",
+                "/bin/sh", "-c", script, "sh", hosts, resolv] + list(argv)
+
+    def write_config(self, text):
+        with open(self.config_path, "w", encoding="utf-8") as f:
+            f.write(text)
+
+    def start(self, config_text=None, wait=None, timeout=20):
+        """Start the proxy; `wait` = (host, port) to wait for, or a list."""
+        if config_text is not None:
+            self.write_config(config_text)
+        self.process = Process(self._wrapped(proxy_command(self.config_path)),
+                               self.log_path)
+        self.process.start()
+        if wait:
+            waits = [wait] if isinstance(wait, tuple) else list(wait)
+            for host, port in waits:
+                wait_until(lambda h=host, p=port: self._listening(h, p),
+                           timeout, 0.05,
+                           f"proxy listening on {host}:{port}")
+        return self
+
+    def _listening(self, host, port):
+        if not self.process.running():
+            raise AssertionError(
+                f"proxy exited with {self.process.proc.returncode}: "
+                + self.log()[-3000:])
+        return port_accepts(host, port)
+
+    @property
+    def pid(self):
+        return self.process.pid
+
+    def running(self):
+        return self.process is not None and self.process.running()
+
+    def signal(self, sig):
+        self.process.signal(sig)
+
+    def wait(self, timeout):
+        return self.process.wait(timeout)
+
+    def stop(self, timeout=10):
+        if self.process is not None:
+            return self.process.stop(timeout)
+        return None
+
+    def log(self):
+        try:
+            with open(self.log_path, encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def log_offset(self):
+        return len(self.log())
+
+    def wait_for_log(self, regex, timeout=15, start=0):
+        """Wait until the log (from char offset `start`) matches regex."""
+        pattern = re.compile(regex)
+
+        def found():
+            return pattern.search(self.log()[start:])
+
+        try:
+            return wait_until(found, timeout, 0.1, f"log line /{regex}/")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n--- proxy log ---\n"
+                                 f"{self.log()[-4000:]}") from None
+
+    def check_config(self, text, name="check.cfg"):
+        """Run `$BOREALIS_BIN -c -q -f FILE`; return (exit code, output)."""
+        path = self.tmp.write(name, text)
+        out = subprocess.run(self._wrapped(proxy_command(path, check=True)),
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, timeout=30,
+                             check=False)
+        return out.returncode, out.stdout.decode(errors="replace"), path
+
+
+# --------------------------------------------------------------------------
+# clients
+
+def mariadb_cli(host, port, sql, user=APP_USER, password=APP_PASSWORD,
+                timeout=15, database=None):
+    """Run the `mariadb` client; return (exit code, stdout, stderr)."""
+    argv = [MARIADB_CLI, "--no-defaults", "-h", host, "-P", str(port),
+            "--protocol=TCP", f"-u{user}", "--connect-timeout=5", "-N", "-B"]
+    if password:
+        argv.append(f"-p{password}")
+    if database:
+        argv.append(database)
+    argv += ["-e", sql]
+    try:
+        out = subprocess.run(argv, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return None, "", "timeout"
+    return (out.returncode, out.stdout.decode(errors="replace"),
+            out.stderr.decode(errors="replace"))
+
+
+def cli_marker(host, port, timeout=15):
+    """The marker name reached through host:port with the CLI, or None."""
+    rc, out, _ = mariadb_cli(host, port, "SELECT name FROM marker.m",
+                             timeout=timeout)
+    return out.strip() if rc == 0 else None
+
+
+def connect(host, port, user=APP_USER, password=APP_PASSWORD, timeout=10,
+            **kwargs):
+    return pymysql.connect(host=host, port=port, user=user,
+                           password=password, connect_timeout=timeout,
+                           read_timeout=timeout, write_timeout=timeout,
+                           autocommit=True, **kwargs)
+
+
+def marker(host, port, timeout=10):
+    """The marker reached through host:port with PyMySQL (raises on error)."""
+    conn = connect(host, port, timeout=timeout)
+    try:
+        return session_marker(conn)
+    finally:
+        conn.close()
+
+
+def session_marker(conn):
+    with conn.cursor() as cur:
+        cur.execute("SELECT name FROM marker.m")
+        return cur.fetchone()[0]
+
+
+# --------------------------------------------------------------------------
+# base test case
+
+class E2ETestCase(unittest.TestCase):
+    """Gives each test a TempDir and starts/stops programs via cleanups."""
+
+    def setUp(self):
+        proxy_binary()  # fail early and clearly without BOREALIS_BIN
+        self.tmp = TempDir()
+        self.addCleanup(self.tmp.cleanup)
+
+    def start_mariadb(self, **kwargs):
+        db = Mariadb(self.tmp, **kwargs)
+        self.addCleanup(db.stop)
+        db.start()
+        return db
+
+    def start_dnsmasq(self, hosts=None, cnames=(), **kwargs):
+        dns = Dnsmasq(self.tmp, **kwargs)
+        for alias, target in cnames:
+            dns.add_cname(alias, target)
+        dns.set_hosts(hosts or {}, reload=False)
+        self.addCleanup(dns.stop)
+        dns.start()
+        return dns
+
+    def start_proxy(self, config_text, wait=None, etc_hosts=None,
+                    name="proxy"):
+        proxy = Proxy(self.tmp, name=name, etc_hosts=etc_hosts)
+        self.addCleanup(self._stop_proxy, proxy)
+        proxy.start(config_text, wait=wait)
+        return proxy
+
+    def _stop_proxy(self, proxy):
+        proxy.stop()
+        if os.environ.get("BOREALIS_E2E_SHOW_LOGS"):
+            print(f"\n--- {proxy.name} log ---\n{proxy.log()}")
+
+
+GLOBAL_LOG = "log stderr format raw local0 info"
+
+
+def base_config(global_lines=(), defaults_lines=(), timeout_client="30s",
+                timeout_server="30s", timeout_connect="3s"):
+    """`global` and `defaults` sections shared by the synthetic configs."""
+    g = "".join(f"    {line}\n" for line in global_lines)
+    d = "".join(f"    {line}\n" for line in defaults_lines)
+    return (
+        "global\n"
+        f"    {GLOBAL_LOG}\n"
+        f"{g}"
+        "\n"
+        "defaults\n"
+        "    mode tcp\n"
+        "    log global\n"
+        "    option tcplog\n"
+        f"    timeout connect {timeout_connect}\n"
+        f"    timeout client {timeout_client}\n"
+        f"    timeout server {timeout_server}\n"
+        f"{d}"
+        "\n")

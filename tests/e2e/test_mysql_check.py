@@ -1,0 +1,78 @@
+"""`option mysql-check`: health checks that log in cleanly.
+
+With `user haproxy_check post-41` the check performs a real (password-less)
+login followed by QUIT, so mariadbd never counts an aborted connection and
+never blocks the proxy's address (`--max-connect-errors=10` would block it
+after 10 aborted handshakes, and then real clients would fail too).
+"""
+
+import unittest
+
+import harness
+
+CHECKS = 200
+
+
+class MysqlCheckTest(harness.E2ETestCase):
+
+    def start_all(self, check_option):
+        db = self.start_mariadb(host="127.0.0.2", name="A",
+                                extra_args=["--max-connect-errors=10"])
+        # HAProxy's documented requirement: a user without password.
+        db.execute("CREATE USER 'haproxy_check'@'%'")
+        listen = harness.free_port()
+        config = harness.base_config() + f"""\
+frontend fe
+    bind 127.0.0.1:{listen}
+    default_backend be
+
+backend be
+    {check_option}
+    server db {db.host}:{db.port} check inter 100ms
+"""
+        # No wait on the frontend port here: a TCP probe of the frontend
+        # would itself open (and abort) a backend connection.  Readiness is
+        # seen on the database side instead: checks arrive.
+        before = db.status("Connections")
+        proxy = self.start_proxy(config)
+        harness.wait_until(lambda: db.status("Connections") >= before + 3,
+                           20, 0.1, "health checks to reach mariadbd")
+        return db, proxy, listen
+
+    def test_mysql_check_with_user_logs_in_cleanly(self):
+        db, proxy, listen = self.start_all(
+            "option mysql-check user haproxy_check post-41")
+        aborted = db.status("Aborted_connects")
+        connections = db.status("Connections")
+        # Let at least CHECKS checks happen (bounded: 100 ms each, plus
+        # generous slack for a busy machine).
+        harness.wait_until(
+            lambda: db.status("Connections") >= connections + CHECKS,
+            120, 0.5, f"{CHECKS} health checks")
+        self.assertEqual(db.status("Aborted_connects"), aborted,
+                         "health checks left aborted connections")
+        self.assertTrue(proxy.running())
+        # A normal client still gets in, directly and through the proxy.
+        self.assertEqual(harness.cli_marker(db.host, db.port), "A")
+        harness.wait_port("127.0.0.1", listen)
+        self.assertEqual(harness.cli_marker("127.0.0.1", listen), "A")
+        # HAProxy's wording when the check fails would be "is DOWN".
+        self.assertNotRegex(proxy.log(), r"be/db is DOWN")
+
+    def test_mysql_check_greeting_only(self):
+        # Without `user`, HAProxy only reads the server greeting and closes:
+        # mariadbd counts those as aborted connects (not asserted), but the
+        # server must stay UP and real clients must keep working.
+        db, proxy, listen = self.start_all("option mysql-check")
+        connections = db.status("Connections")
+        harness.wait_until(
+            lambda: db.status("Connections") >= connections + 50,
+            60, 0.5, "50 health checks")
+        self.assertEqual(harness.cli_marker(db.host, db.port), "A")
+        harness.wait_port("127.0.0.1", listen)
+        self.assertEqual(harness.cli_marker("127.0.0.1", listen), "A")
+        self.assertNotRegex(proxy.log(), r"be/db is DOWN")
+
+
+if __name__ == "__main__":
+    unittest.main()
