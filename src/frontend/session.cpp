@@ -68,6 +68,7 @@ class Session {
   Frontend& frontend_;
   backend::Backend* backend_;
   logging::SessionRecord record_;
+  asio::ip::address client_address_;
   core::SteadyTime started_ = core::SteadyClock::now();
 };
 
@@ -76,7 +77,8 @@ asio::awaitable<void> Session::run() {
   CountedSlot frontend_slot(frontend_.active());
   asio::error_code error;
   auto peer = client_.remote_endpoint(error);
-  record_.client_address = peer.address().to_string();
+  client_address_ = peer.address();
+  record_.client_address = client_address_.to_string();
   record_.client_port = peer.port();
   record_.accepted_at = core::WallClock::now();
   record_.frontend = frontend_.name();
@@ -120,10 +122,7 @@ asio::awaitable<void> Session::run() {
 
 const backend::ServerView* Session::choose_server(const backend::BackendView& view,
                                                   int exclude) const {
-  return backend::pick_server(*backend_, view, {record_.client_address.empty()
-                                                    ? asio::ip::address()
-                                                    : asio::ip::make_address(record_.client_address),
-                                                exclude});
+  return backend::pick_server(*backend_, view, {client_address_, exclude});
 }
 
 asio::awaitable<asio::error_code> Session::connect_once(tcp::socket& socket,

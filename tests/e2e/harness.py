@@ -266,6 +266,9 @@ class Mariadb:
         self.max_connections = max_connections
         self.process = None
         self._initialised = False
+        # Connections this object opened itself (root over the socket),
+        # so that connection counts can exclude the harness's own.
+        self.own_connections = 0
 
     # life cycle ----------------------------------------------------------
     def argv(self):
@@ -339,10 +342,12 @@ class Mariadb:
     # queries -------------------------------------------------------------
     def root(self):
         """A root connection over the UNIX socket (never through a proxy)."""
-        return pymysql.connect(unix_socket=self.socket, user="root",
+        conn = pymysql.connect(unix_socket=self.socket, user="root",
                                password="", connect_timeout=5,
                                read_timeout=30, write_timeout=30,
                                autocommit=True)
+        self.own_connections += 1
+        return conn
 
     def execute(self, *statements):
         conn = self.root()
@@ -361,6 +366,11 @@ class Mariadb:
                 return cur.fetchall()
         finally:
             conn.close()
+
+    def foreign_connections(self):
+        """SHOW GLOBAL STATUS 'Connections' minus the harness's own root
+        connections (including the one used to ask)."""
+        return self.status("Connections") - self.own_connections
 
     def status(self, var):
         """SHOW GLOBAL STATUS value of `var` as int (or str)."""
@@ -602,10 +612,16 @@ class Proxy:
             raise AssertionError(f"{exc}\n--- proxy log ---\n"
                                  f"{self.log()[-4000:]}") from None
 
-    def check_config(self, text, name="check.cfg"):
-        """Run `$BOREALIS_BIN -c -q -f FILE`; return (exit code, output)."""
+    def check_config(self, text, name="check.cfg", quiet=True):
+        """Run `$BOREALIS_BIN -c -q -f FILE` (without -q if not `quiet`).
+
+        Returns (exit code, output, config path).
+        """
         path = self.tmp.write(name, text)
-        out = subprocess.run(self._wrapped(proxy_command(path, check=True)),
+        argv = proxy_command(path, check=True)
+        if not quiet:
+            argv.remove("-q")
+        out = subprocess.run(self._wrapped(argv),
                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, timeout=30,
                              check=False)
@@ -657,6 +673,14 @@ def marker(host, port, timeout=10):
         return session_marker(conn)
     finally:
         conn.close()
+
+
+def close_quietly(conn):
+    """Close a PyMySQL connection, ignoring "already closed" and I/O errors."""
+    try:
+        conn.close()
+    except Exception:  # noqa: BLE001 - best effort in cleanups
+        pass
 
 
 def session_marker(conn):

@@ -33,9 +33,9 @@ backend be
         # No wait on the frontend port here: a TCP probe of the frontend
         # would itself open (and abort) a backend connection.  Readiness is
         # seen on the database side instead: checks arrive.
-        before = db.status("Connections")
+        before = db.foreign_connections()
         proxy = self.start_proxy(config)
-        harness.wait_until(lambda: db.status("Connections") >= before + 3,
+        harness.wait_until(lambda: db.foreign_connections() >= before + 3,
                            20, 0.1, "health checks to reach mariadbd")
         return db, proxy, listen
 
@@ -43,11 +43,11 @@ backend be
         db, proxy, listen = self.start_all(
             "option mysql-check user haproxy_check post-41")
         aborted = db.status("Aborted_connects")
-        connections = db.status("Connections")
+        connections = db.foreign_connections()
         # Let at least CHECKS checks happen (bounded: 100 ms each, plus
         # generous slack for a busy machine).
         harness.wait_until(
-            lambda: db.status("Connections") >= connections + CHECKS,
+            lambda: db.foreign_connections() >= connections + CHECKS,
             120, 0.5, f"{CHECKS} health checks")
         self.assertEqual(db.status("Aborted_connects"), aborted,
                          "health checks left aborted connections")
@@ -64,9 +64,9 @@ backend be
         # mariadbd counts those as aborted connects (not asserted), but the
         # server must stay UP and real clients must keep working.
         db, proxy, listen = self.start_all("option mysql-check")
-        connections = db.status("Connections")
+        connections = db.foreign_connections()
         harness.wait_until(
-            lambda: db.status("Connections") >= connections + 50,
+            lambda: db.foreign_connections() >= connections + 50,
             60, 0.5, "50 health checks")
         self.assertEqual(harness.cli_marker(db.host, db.port), "A")
         harness.wait_port("127.0.0.1", listen)

@@ -57,7 +57,7 @@ backend be
         # Queries every 0.3 s for ~3 s: longer than `timeout client 1s` in
         # total, but never idle for 1 s, so the session must survive.
         conn = harness.connect("127.0.0.1", self.listen)
-        self.addCleanup(conn.close)
+        self.addCleanup(harness.close_quietly, conn)
         end = time.monotonic() + 3
         n = 0
         while time.monotonic() < end:
