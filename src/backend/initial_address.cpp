@@ -36,6 +36,7 @@ std::optional<asio::ip::address> system_lookup(const std::string& host,
 
 std::optional<std::string> assign_initial_address(ServerState& server) {
   const config::Server& conf = server.config;
+  if (!conf.database.empty()) return std::nullopt;  // the database's engine gives it
   asio::error_code error;
   auto literal = asio::ip::make_address(conf.host, error);
   if (!error) {

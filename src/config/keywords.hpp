@@ -14,6 +14,14 @@ namespace borealis::config {
 void parse_global_statement(const Statement& st, Global& global, Reporter& report);
 void parse_proxy_statement(const Statement& st, Proxy& proxy, Reporter& report);
 void parse_resolvers_statement(const Statement& st, Resolvers& resolvers, Reporter& report);
+void parse_database_statement(const Statement& st, Database& database, Reporter& report);
+
+// Checks of a `database` section that need all of it (engine-specific
+// keywords, required keywords, auto-pause with a minimum above 0).
+void check_database(const Database& database, Reporter& report);
+
+// "mariadb" or "exec".
+std::string_view engine_name(Database::Engine engine);
 
 // `log TARGET [len N] [format F] FACILITY [LEVEL [MINLEVEL]]`, st.arg(0) is
 // "log". `log global` is handled by the callers.

@@ -143,6 +143,10 @@ constexpr ServerParam kServerParams[] = {
     {"port", p_port},
 };
 
+// Parameters about finding the address, which a `database@` server takes
+// from its database instead.
+constexpr std::string_view kAddressParams[] = {"resolvers", "resolve-prefer", "init-addr"};
+
 // Parameters start at st.arg(first). Returns false after an alert.
 bool parse_params(const Statement& st, std::size_t first, Server& server, Reporter& report) {
   std::size_t i = first;
@@ -151,6 +155,15 @@ bool parse_params(const Statement& st, std::size_t first, Server& server, Report
     const ServerParam* param = nullptr;
     for (const auto& candidate : kServerParams)
       if (candidate.name == word) param = &candidate;
+    if (param && !server.database.empty()) {
+      for (const auto address_param : kAddressParams) {
+        if (address_param != word) continue;
+        report.alert(st.where, fmt::format("'{} {}' : '{}' does not apply to a 'database@' "
+                                           "server; its database gives the address.",
+                                           st.arg(0), st.arg(1), word));
+        return false;
+      }
+    }
     if (param) {
       if (!param->parse(st, i, server, report)) return false;
       continue;
@@ -181,9 +194,37 @@ bool check_name(const Statement& st, std::string_view name, Reporter& report) {
   return true;
 }
 
+constexpr std::string_view kDatabasePrefix = "database@";
+
+// `database@NAME`: the server is the endpoint of database NAME, which
+// validation checks exists once every section is read.
+bool parse_database_target(const Statement& st, std::string_view text, Server& server,
+                           Reporter& report) {
+  const auto name = text.substr(kDatabasePrefix.size());
+  if (name.empty()) {
+    report.alert(st.where, fmt::format("'{} {}' : 'database@' expects a database name.", st.arg(0),
+                                       st.arg(1)));
+    return false;
+  }
+  if (const char bad = invalid_name_char(name)) {
+    report.alert(st.where,
+                 fmt::format("character '{}' is not permitted in database name '{}'.", bad, name));
+    return false;
+  }
+  server.database = std::string(name);
+  return true;
+}
+
 // Fills host and port from the address word; alerts on anything borealis
 // cannot connect to.
 bool parse_address(const Statement& st, std::string_view text, Server& server, Reporter& report) {
+  if (text.starts_with(kDatabasePrefix)) {
+    if (st.arg(0) == "server") return parse_database_target(st, text, server, report);
+    report.alert(st.where, fmt::format("'{} {}' : 'database@' addresses are only valid on "
+                                       "'server' lines.",
+                                       st.arg(0), st.arg(1)));
+    return false;
+  }
   const auto prefix = address_prefix(text);
   if (text.starts_with("/") || prefix == "unix" || prefix == "abns" || prefix == "sockpair" ||
       prefix == "fd") {

@@ -92,6 +92,9 @@ struct Server {
   // different address from its answer. 0 for a plain `server`.
   int template_index = 0;
   std::string template_prefix;
+  // `server NAME database@DB`: the server is the endpoint of the serverless
+  // database DB (a `database` section); host and port are then unused.
+  std::string database;
   SourceLocation where;
 };
 
@@ -142,14 +145,65 @@ struct Resolvers {
   SourceLocation where;
 };
 
+// What one capacity unit (ACU) buys. Capacity is a number of ACUs in steps
+// of 0.5; every limit scales linearly with it.
+struct CapacityUnit {
+  std::uint64_t memory_bytes = 256ull << 20;  // InnoDB buffer pool per ACU
+  double cpu = 0.25;                          // CPU cores per ACU
+  int connections = 50;                       // max_connections per ACU
+};
+
+// One keyword line of a section, kept for checks that need the whole
+// section (a keyword that depends on another given later).
+struct KeywordLine {
+  std::string keyword;
+  SourceLocation where;
+};
+
+// A serverless database (`database NAME` section): compute that borealis
+// starts, pauses, resumes and resizes while its storage stays.
+struct Database {
+  enum class Engine { mariadb, exec };
+  std::string name;
+  Engine engine = Engine::mariadb;
+  std::string datadir;
+  double capacity_min = 0.5;
+  double capacity_max = 1;
+  CapacityUnit acu;
+  std::optional<Duration> auto_pause{300000};  // nullopt: `auto-pause off`
+  Duration timeout_resume{30000};
+  Duration timeout_command{60000};   // exec engine commands, mariadbd start/stop
+  Duration scale_down_delay{60000};  // quiet time before each step down
+  std::string user = "app";          // application user created with the data directory
+  // mariadb engine
+  std::string mariadbd = "/usr/sbin/mariadbd";
+  std::vector<std::string> mariadbd_options;
+  // exec engine
+  std::string start_command, stop_command, scale_command;
+  // exec: `address HOST:PORT`, where the started database listens; `address`
+  // holds the IP literal (HOST, without brackets), `port` the port.
+  std::string address;
+  std::uint16_t port = 0;
+  // Every keyword line of the section, in order (`engine` may come after
+  // the keywords it allows).
+  std::vector<KeywordLine> keyword_lines;
+  SourceLocation where;
+};
+
 struct Config {
   Global global;
+  std::vector<Database> databases;
   std::vector<Proxy> proxies;  // frontends, backends and listens, in file order
   std::vector<Resolvers> resolvers;
 
   const Proxy* find_backend(const std::string& name) const {
     for (const auto& p : proxies)
       if (p.has_servers() && p.name == name) return &p;
+    return nullptr;
+  }
+  const Database* find_database(const std::string& name) const {
+    for (const auto& d : databases)
+      if (d.name == name) return &d;
     return nullptr;
   }
   const Resolvers* find_resolvers(const std::string& name) const {

@@ -28,7 +28,7 @@ class ConfigReader {
   ParseResult finish();
 
  private:
-  enum class Section { none, global, proxy, resolvers, skipped };
+  enum class Section { none, global, proxy, resolvers, database, skipped };
 
   void read_line(std::string_view line, const SourceLocation& where);
   bool section_header(const Statement& st);
@@ -38,6 +38,7 @@ class ConfigReader {
   void open_defaults(const Statement& st);
   void open_proxy(const Statement& st, Proxy::Kind kind);
   void open_resolvers(const Statement& st);
+  void open_database(const Statement& st);
 
   bool check_section_name(const Statement& st, std::string_view name);
   // The defaults a new section starts from: `from NAME`, else the last one.
@@ -158,13 +159,30 @@ void ConfigReader::open_resolvers(const Statement& st) {
   section_ = Section::resolvers;
 }
 
+void ConfigReader::open_database(const Statement& st) {
+  if (!check_section_name(st, st.arg(1))) return;
+  if (!expect_at_most(st, 2, "database", report_)) return;
+  if (const auto* other = config_.find_database(st.arg(1))) {
+    report_.alert(st.where, fmt::format("database '{}' has the same name as another database "
+                                        "section declared at {}:{}.",
+                                        st.arg(1), other->where.file, other->where.line));
+    return;
+  }
+  Database database;
+  database.name = st.arg(1);
+  database.where = st.where;
+  config_.databases.push_back(std::move(database));
+  section_ = Section::database;
+}
+
 // Returns true when the statement opened (or tried to open) a section. A
 // section whose header is wrong is skipped so its lines do not land in the
 // previous one.
 bool ConfigReader::section_header(const Statement& st) {
   const std::string& word = st.arg(0);
   const bool known = word == "global" || word == "defaults" || word == "frontend" ||
-                     word == "backend" || word == "listen" || word == "resolvers";
+                     word == "backend" || word == "listen" || word == "resolvers" ||
+                     word == "database";
   if (!known && !is_unsupported_haproxy_keyword(KeywordScope::section, word)) return false;
   section_word_ = word;
   section_ = Section::skipped;
@@ -174,6 +192,7 @@ bool ConfigReader::section_header(const Statement& st) {
   if (word == "backend") open_proxy(st, Proxy::Kind::backend);
   if (word == "listen") open_proxy(st, Proxy::Kind::listen);
   if (word == "resolvers") open_resolvers(st);
+  if (word == "database") open_database(st);
   if (!known) {
     report_.alert(st.where, fmt::format("'{}' is an HAProxy section that borealis does not "
                                         "support yet",
@@ -197,6 +216,8 @@ void ConfigReader::dispatch(const Statement& st) {
       return parse_proxy_statement(st, current_proxy(), report_);
     case Section::resolvers:
       return parse_resolvers_statement(st, config_.resolvers.back(), report_);
+    case Section::database:
+      return parse_database_statement(st, config_.databases.back(), report_);
     case Section::skipped:
       return;
   }

@@ -1,5 +1,6 @@
 #include "config/units.hpp"
 
+#include <charconv>
 #include <limits>
 
 namespace borealis::config {
@@ -109,6 +110,27 @@ std::optional<std::int64_t> parse_integer(std::string_view text) {
     return magnitude == kMax + 1 ? std::numeric_limits<std::int64_t>::min()
                                  : -static_cast<std::int64_t>(magnitude);
   return static_cast<std::int64_t>(magnitude);
+}
+
+std::optional<double> parse_decimal(std::string_view text) {
+  std::string_view digits = text;
+  if (!digits.empty() && digits.front() == '-') digits.remove_prefix(1);
+  const auto dot = digits.find('.');
+  const auto whole = digits.substr(0, dot);
+  const auto fraction = dot == std::string_view::npos ? std::string_view{} : digits.substr(dot + 1);
+  const auto all_digits = [](std::string_view part) {
+    for (char c : part)
+      if (!is_digit(c)) return false;
+    return true;
+  };
+  if (whole.empty() || !all_digits(whole) || !all_digits(fraction)) return std::nullopt;
+  if (dot != std::string_view::npos && fraction.empty()) return std::nullopt;
+  if (whole.size() + fraction.size() > 15) return std::nullopt;
+  double value = 0;
+  const auto [end, error] =
+      std::from_chars(text.data(), text.data() + text.size(), value, std::chars_format::fixed);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
 }
 
 }  // namespace borealis::config

@@ -32,4 +32,9 @@ std::optional<std::uint64_t> parse_size(std::string_view text);
 // garbage; borealis is stricter on purpose.
 std::optional<std::int64_t> parse_integer(std::string_view text);
 
+// A plain decimal number ("2", "0.25", "-1.5"): an optional leading '-',
+// digits, and an optional '.' followed by digits. No exponent, no spaces, at
+// most 15 significant digits so the value is exact enough to compare.
+std::optional<double> parse_decimal(std::string_view text);
+
 }  // namespace borealis::config

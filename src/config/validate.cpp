@@ -31,6 +31,10 @@ void check_servers(const Config& config, const Proxy& proxy, Reporter& report) {
                                             proxy_kind_name(proxy.kind), proxy.name));
   }
   for (const auto& server : proxy.servers) {
+    if (!server.database.empty() && !config.find_database(server.database)) {
+      report.alert(server.where, fmt::format("server '{}/{}' : no database named '{}'.", proxy.name,
+                                             server.name, server.database));
+    }
     if (server.resolvers.empty() || config.find_resolvers(server.resolvers)) continue;
     report.alert(server.where, fmt::format("{} '{}', server '{}': unable to find required "
                                            "resolvers '{}'.",
@@ -55,6 +59,7 @@ void validate(const Config& config, Reporter& report) {
     check_servers(config, proxy, report);
   }
   for (const auto& resolvers : config.resolvers) check_resolvers(resolvers, report);
+  for (const auto& database : config.databases) check_database(database, report);
 }
 
 }  // namespace borealis::config

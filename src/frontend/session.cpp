@@ -133,11 +133,23 @@ asio::awaitable<asio::error_code> Session::connect_once(tcp::socket& socket,
     co_await socket.async_connect(target, asio::redirect_error(asio::use_awaitable, error));
     co_return error;
   }
+  // The timer closes the socket if the connection takes too long; cheaper
+  // than racing two awaitables on this per-connection path.
+  // `state` outlives this frame: an expiry already queued when the connect
+  // completes must find it and leave the socket alone.
+  enum class Race { connecting, connected, timed_out };
+  auto state = std::make_shared<Race>(Race::connecting);
   asio::steady_timer timer(socket.get_executor(), *limit);
-  auto which = co_await (socket.async_connect(target, asio::redirect_error(asio::use_awaitable,
-                                                                            error)) ||
-                         timer.async_wait(asio::use_awaitable));
-  if (which.index() == 1) co_return asio::error::timed_out;
+  timer.async_wait([&socket, state](const asio::error_code& cancelled) {
+    if (cancelled || *state != Race::connecting) return;
+    *state = Race::timed_out;
+    asio::error_code ignored;
+    socket.close(ignored);
+  });
+  co_await socket.async_connect(target, asio::redirect_error(asio::use_awaitable, error));
+  if (*state == Race::timed_out) co_return asio::error::timed_out;
+  *state = Race::connected;
+  timer.cancel();
   co_return error;
 }
 

@@ -39,39 +39,64 @@ void stop(RelayState& state, char cause) {
   state.server.socket.close(ignored);
 }
 
-// One direction. Reads are tried first and only wait for readiness when the
-// socket is empty, so an idle connection holds no buffer.
+// Bytes a side reads while waiting: enough for most MySQL commands and
+// small results in one read, small enough that an idle session costs little.
+constexpr std::size_t kWaitingBufferSize = 1024;
+
+// What one read produced, or why the direction ended.
+enum class ReadOutcome { data, eof, failed };
+
+ReadOutcome classify(const asio::error_code& error) {
+  if (!error) return ReadOutcome::data;
+  return error == asio::error::eof ? ReadOutcome::eof : ReadOutcome::failed;
+}
+
+// One direction. While idle it waits with a small buffer of its own; when a
+// read fills it, the rest of the burst is read into 16 KiB buffers lent by
+// the worker's pool, which asio reads speculatively without waiting.
 asio::awaitable<void> pump(RelayState& state, Side& from, Side& to, std::uint64_t& counter,
                            char abort_cause) {
   BufferPool& pool = BufferPool::for_this_thread();
+  char waiting_buffer[kWaitingBufferSize];
   asio::error_code error;
-  while (!state.stopped) {
-    auto buffer = pool.lend();
-    std::size_t count = from.socket.read_some(asio::buffer(buffer.data(), buffer.size()), error);
-    if (error == asio::error::would_block || error == asio::error::try_again) {
-      { auto drop = std::move(buffer); }
-      co_await from.socket.async_wait(tcp::socket::wait_read,
-                                      asio::redirect_error(asio::use_awaitable, error));
-      if (error) break;
-      continue;
+  ReadOutcome outcome = ReadOutcome::data;
+  while (!state.stopped && outcome == ReadOutcome::data) {
+    std::size_t count = co_await from.socket.async_read_some(
+        asio::buffer(waiting_buffer), asio::redirect_error(asio::use_awaitable, error));
+    outcome = classify(error);
+    if (outcome != ReadOutcome::data) break;
+    bool more = count == sizeof(waiting_buffer);
+    const char* data = waiting_buffer;
+    std::optional<BufferPool::Lease> lease;
+    for (;;) {
+      from.last_activity = core::SteadyClock::now();
+      co_await asio::async_write(to.socket, asio::buffer(data, count),
+                                 asio::redirect_error(asio::use_awaitable, error));
+      if (error) {
+        abort_cause = abort_cause == 'C' ? 'S' : 'C';  // the writing side failed
+        outcome = ReadOutcome::failed;
+        break;
+      }
+      to.last_activity = core::SteadyClock::now();
+      counter += count;
+      if (!more) break;
+      if (!lease) lease.emplace(pool.lend());
+      count = co_await from.socket.async_read_some(
+          asio::buffer(lease->data(), lease->size()),
+          asio::redirect_error(asio::use_awaitable, error));
+      outcome = classify(error);
+      if (outcome != ReadOutcome::data) break;
+      data = lease->data();
+      more = count == lease->size();
     }
-    if (error == asio::error::eof) {
-      from.finished_sending = true;
-      to.socket.shutdown(tcp::socket::shutdown_send, error);
-      co_return;
-    }
-    if (error) break;
-    from.last_activity = core::SteadyClock::now();
-    co_await asio::async_write(to.socket, asio::buffer(buffer.data(), count),
-                               asio::redirect_error(asio::use_awaitable, error));
-    if (error) {
-      abort_cause = abort_cause == 'C' ? 'S' : 'C';  // the writing side failed
-      break;
-    }
-    to.last_activity = core::SteadyClock::now();
-    counter += count;
   }
-  if (!state.stopped) stop(state, abort_cause);
+  if (state.stopped) co_return;
+  if (outcome == ReadOutcome::eof) {
+    from.finished_sending = true;
+    to.socket.shutdown(tcp::socket::shutdown_send, error);
+    co_return;
+  }
+  stop(state, abort_cause);
 }
 
 std::optional<config::Duration> idle_limit(const Side& side, std::optional<config::Duration> idle,
@@ -105,9 +130,6 @@ asio::awaitable<RelayOutcome> relay(tcp::socket& client, tcp::socket& server,
                                     const RelayTimeouts& timeouts) {
   auto now = core::SteadyClock::now();
   RelayState state{Side{client, now}, Side{server, now}, {}, false};
-  asio::error_code ignored;
-  client.non_blocking(true, ignored);
-  server.non_blocking(true, ignored);
   co_await ((pump(state, state.client, state.server, state.outcome.bytes_to_server, 'C') &&
              pump(state, state.server, state.client, state.outcome.bytes_to_client, 'S')) ||
             watchdog(state, timeouts));

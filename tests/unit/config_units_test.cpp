@@ -83,5 +83,19 @@ TEST(ConfigUnits, Integers) {
   EXPECT_FALSE(parse_integer("+1"));
 }
 
+TEST(ConfigUnits, Decimals) {
+  EXPECT_EQ(parse_decimal("0"), 0.0);
+  EXPECT_EQ(parse_decimal("2"), 2.0);
+  EXPECT_EQ(parse_decimal("0.25"), 0.25);
+  EXPECT_EQ(parse_decimal("1.50"), 1.5);
+  EXPECT_EQ(parse_decimal("-0.5"), -0.5);
+  EXPECT_EQ(parse_decimal("123456789012345"), 123456789012345.0);
+  EXPECT_FALSE(parse_decimal("1234567890123456"));  // more than 15 digits
+  for (const char* bad : {"", "-", ".", ".5", "1.", "1..2", "1.2.3", "+1", "1e3", "inf", "nan",
+                          "0x10", " 1", "1 ", "1,5", "--1"}) {
+    EXPECT_FALSE(parse_decimal(bad)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace borealis::config
