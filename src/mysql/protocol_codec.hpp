@@ -1,0 +1,139 @@
+// The classic MySQL/MariaDB client protocol messages the control plane needs
+// to log in and run statements, as plain value types with pure encode and
+// decode functions (no I/O). Decoders take one packet payload (no header),
+// check every bound, and return a value or a DecodeError; they never throw.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "mysql/decoded.hpp"
+
+namespace borealis::mysql {
+
+// Capability flags (the ones borealis reads or sends).
+namespace capability {
+constexpr std::uint32_t kLongPassword = 0x00000001;
+constexpr std::uint32_t kConnectWithDb = 0x00000008;
+constexpr std::uint32_t kProtocol41 = 0x00000200;
+constexpr std::uint32_t kTransactions = 0x00002000;
+constexpr std::uint32_t kSecureConnection = 0x00008000;
+constexpr std::uint32_t kMultiResults = 0x00020000;
+constexpr std::uint32_t kPluginAuth = 0x00080000;
+constexpr std::uint32_t kPluginAuthLenencData = 0x00200000;
+constexpr std::uint32_t kDeprecateEof = 0x01000000;
+}  // namespace capability
+
+// Server status flags.
+namespace server_status {
+constexpr std::uint16_t kInTransaction = 0x0001;
+constexpr std::uint16_t kAutocommit = 0x0002;
+constexpr std::uint16_t kMoreResultsExist = 0x0008;
+}  // namespace server_status
+
+constexpr std::uint8_t kOkHeader = 0x00;
+constexpr std::uint8_t kEofHeader = 0xfe;
+constexpr std::uint8_t kErrHeader = 0xff;
+constexpr std::uint8_t kNullValue = 0xfb;  // a NULL column in a text row
+constexpr std::uint8_t kUtf8mb4GeneralCi = 45;
+constexpr std::string_view kNativePasswordPlugin = "mysql_native_password";
+constexpr std::size_t kScrambleLength = 20;
+
+// --- length-encoded integers and strings -----------------------------------
+
+struct LenencInt {
+  std::uint64_t value = 0;
+  std::size_t size = 0;  // bytes consumed
+};
+
+struct LenencString {
+  std::string value;
+  std::size_t size = 0;  // bytes consumed, prefix included
+};
+
+// 0xfb (NULL) and 0xff are not integers; a truncated prefix is an error.
+Decoded<LenencInt> decode_lenenc_int(std::span<const std::uint8_t> bytes);
+Decoded<LenencString> decode_lenenc_string(std::span<const std::uint8_t> bytes);
+void append_lenenc_int(std::string& out, std::uint64_t value);
+void append_lenenc_string(std::string& out, std::string_view value);
+
+// --- packet kinds ----------------------------------------------------------
+
+bool is_ok_packet(std::span<const std::uint8_t> payload);
+bool is_err_packet(std::span<const std::uint8_t> payload);
+// Classic EOF: 0xfe and shorter than 9 bytes (a row starting with a 0xfe
+// length prefix is always longer).
+bool is_eof_packet(std::span<const std::uint8_t> payload);
+
+// --- server messages -------------------------------------------------------
+
+// Initial handshake, protocol version 10.
+struct Greeting {
+  std::uint8_t protocol_version = 0;
+  std::string server_version;
+  std::uint32_t connection_id = 0;
+  std::uint32_t capabilities = 0;
+  std::uint8_t character_set = 0;
+  std::uint16_t status_flags = 0;
+  std::uint32_t mariadb_capabilities = 0;  // the filler MariaDB reuses
+  std::string scramble;                    // part 1 + part 2, without the NUL
+  std::string auth_plugin_name;
+};
+Decoded<Greeting> decode_greeting(std::span<const std::uint8_t> payload);
+
+struct OkPacket {
+  std::uint64_t affected_rows = 0;
+  std::uint64_t last_insert_id = 0;
+  std::uint16_t status_flags = 0;
+  std::uint16_t warnings = 0;
+  std::string info;
+};
+Decoded<OkPacket> decode_ok(std::span<const std::uint8_t> payload);
+
+struct ErrPacket {
+  std::uint16_t code = 0;
+  std::string sql_state;  // empty when the server sent none (pre-handshake errors)
+  std::string message;
+};
+Decoded<ErrPacket> decode_err(std::span<const std::uint8_t> payload);
+// "ERROR 1045 (28000): Access denied ...", as the mariadb client prints it.
+std::string format_error(const ErrPacket& error);
+
+struct EofPacket {
+  std::uint16_t warnings = 0;
+  std::uint16_t status_flags = 0;
+};
+Decoded<EofPacket> decode_eof(std::span<const std::uint8_t> payload);
+
+struct AuthSwitchRequest {
+  std::string plugin_name;
+  std::string plugin_data;  // for mysql_native_password: the new 20-byte scramble
+};
+Decoded<AuthSwitchRequest> decode_auth_switch(std::span<const std::uint8_t> payload);
+
+// --- client messages (payloads, without the packet header) -----------------
+
+// What borealis asks for: 4.1 protocol, 20-byte scrambles, plugin names,
+// classic EOFs (never DEPRECATE_EOF) and a single result set per statement.
+constexpr std::uint32_t kAdminClientCapabilities =
+    capability::kLongPassword | capability::kProtocol41 | capability::kTransactions |
+    capability::kSecureConnection | capability::kPluginAuth;
+
+struct HandshakeResponse {
+  std::uint32_t capabilities = kAdminClientCapabilities;
+  std::uint32_t max_packet_size = 0xffffff;
+  std::uint8_t character_set = kUtf8mb4GeneralCi;
+  std::string user;
+  std::string auth_response;  // at most 255 bytes
+  std::string database;       // sent, with CONNECT_WITH_DB, when not empty
+  std::string auth_plugin_name{kNativePasswordPlugin};
+};
+std::string encode_handshake_response(const HandshakeResponse& response);
+
+std::string encode_com_query(std::string_view sql);
+std::string encode_com_ping();
+std::string encode_com_quit();
+
+}  // namespace borealis::mysql
