@@ -130,7 +130,9 @@ void Gateway::start_workers() {
     auto acceptor = std::make_shared<asio::ip::tcp::acceptor>(
         context, open.socket.endpoint.protocol(), open.socket.fd);
     acceptors_.emplace_back(open.worker, acceptor);
-    asio::co_spawn(context, frontend::accept_loop(*acceptor, *open.frontend), asio::detached);
+    accept_loops_running_.fetch_add(1);
+    asio::co_spawn(context, frontend::accept_loop(*acceptor, *open.frontend),
+                   [this](std::exception_ptr) { accept_loops_running_.fetch_sub(1); });
   }
   workers_->start();
 }
@@ -142,6 +144,16 @@ void Gateway::stop_accepting() {
       acceptor->close(ignored);
     });
   }
+}
+
+// The listening sockets are released once every accept loop has seen its
+// socket closed (with io_uring the kernel holds them until then).
+void Gateway::wait_for_listeners_then_stop(int attempts_left) {
+  if (accept_loops_running_.load() == 0 || attempts_left == 0) return control_.stop();
+  auto timer = std::make_shared<asio::steady_timer>(control_, std::chrono::milliseconds(1));
+  timer->async_wait([this, timer, attempts_left](const asio::error_code&) {
+    wait_for_listeners_then_stop(attempts_left - 1);
+  });
 }
 
 void Gateway::wait_for_sessions_then_stop() {
@@ -166,7 +178,7 @@ void Gateway::watch_signals() {
     logging::notice(logging::Severity::notice,
                     fmt::format("stopping on signal {}", number == SIGTERM ? "SIGTERM" : "SIGINT"));
     stop_accepting();
-    control_.stop();
+    wait_for_listeners_then_stop(1000);
   });
 }
 

@@ -5,6 +5,7 @@
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
@@ -41,6 +42,7 @@ class Gateway {
   void watch_signals();
   void stop_accepting();
   void wait_for_sessions_then_stop();
+  void wait_for_listeners_then_stop(int attempts_left);
 
   config::Config config_;
   asio::io_context control_;
@@ -60,6 +62,7 @@ class Gateway {
   std::vector<OpenSocket> sockets_;
   std::unique_ptr<core::WorkerPool> workers_;
   std::vector<std::pair<int, std::shared_ptr<asio::ip::tcp::acceptor>>> acceptors_;
+  std::atomic<int> accept_loops_running_{0};
   int exit_code_ = 0;
 };
 

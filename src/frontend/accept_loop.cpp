@@ -34,7 +34,8 @@ asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, Frontend& f
     }
     asio::error_code error;
     asio::ip::tcp::socket client(executor);
-    co_await acceptor.async_accept(client, asio::redirect_error(asio::use_awaitable, error));
+    asio::ip::tcp::endpoint peer;  // filled by accept itself: no getpeername call
+    co_await acceptor.async_accept(client, peer, asio::redirect_error(asio::use_awaitable, error));
     if (error == asio::error::operation_aborted || !acceptor.is_open()) co_return;
     if (error) {
       // Out of file descriptors or memory: back off rather than spin.
@@ -43,7 +44,7 @@ asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, Frontend& f
       co_await pause_for(kResourcePause);
       continue;
     }
-    asio::co_spawn(executor, run_session(std::move(client), frontend), asio::detached);
+    asio::co_spawn(executor, run_session(std::move(client), peer, frontend), asio::detached);
   }
 }
 

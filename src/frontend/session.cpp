@@ -53,8 +53,11 @@ struct Connection {
 
 class Session {
  public:
-  Session(tcp::socket client, Frontend& frontend)
-      : client_(std::move(client)), frontend_(frontend), backend_(frontend.backend()) {}
+  Session(tcp::socket client, const tcp::endpoint& peer, Frontend& frontend)
+      : client_(std::move(client)),
+        peer_(peer),
+        frontend_(frontend),
+        backend_(frontend.backend()) {}
 
   asio::awaitable<void> run();
 
@@ -65,6 +68,7 @@ class Session {
   void log_end();
 
   tcp::socket client_;
+  tcp::endpoint peer_;
   Frontend& frontend_;
   backend::Backend* backend_;
   logging::SessionRecord record_;
@@ -76,7 +80,7 @@ asio::awaitable<void> Session::run() {
   CountedSlot process_slot(frontend_.process().active);
   CountedSlot frontend_slot(frontend_.active());
   asio::error_code error;
-  auto peer = client_.remote_endpoint(error);
+  const tcp::endpoint& peer = peer_;
   client_address_ = peer.address();
   record_.client_address = client_address_.to_string();
   record_.client_port = peer.port();
@@ -249,8 +253,8 @@ void Session::log_end() {
 
 }  // namespace
 
-asio::awaitable<void> run_session(tcp::socket client, Frontend& frontend) {
-  Session session(std::move(client), frontend);
+asio::awaitable<void> run_session(tcp::socket client, tcp::endpoint peer, Frontend& frontend) {
+  Session session(std::move(client), peer, frontend);
   co_await session.run();
 }
 

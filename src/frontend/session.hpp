@@ -10,6 +10,7 @@
 
 namespace borealis::frontend {
 
-asio::awaitable<void> run_session(asio::ip::tcp::socket client, Frontend& frontend);
+asio::awaitable<void> run_session(asio::ip::tcp::socket client, asio::ip::tcp::endpoint peer,
+                                  Frontend& frontend);
 
 }  // namespace borealis::frontend

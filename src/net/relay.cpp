@@ -93,7 +93,9 @@ asio::awaitable<void> pump(RelayState& state, Side& from, Side& to, std::uint64_
   if (state.stopped) co_return;
   if (outcome == ReadOutcome::eof) {
     from.finished_sending = true;
-    to.socket.shutdown(tcp::socket::shutdown_send, error);
+    // Pass the half-close on, unless the other way is already closed too:
+    // then both sockets are about to be closed and the call would be wasted.
+    if (!to.finished_sending) to.socket.shutdown(tcp::socket::shutdown_send, error);
     co_return;
   }
   stop(state, abort_cause);
