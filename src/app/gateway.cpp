@@ -17,6 +17,8 @@
 #include "backend/initial_address.hpp"
 #include "frontend/accept_loop.hpp"
 #include "logging/stderr_notice.hpp"
+#include "serverless/exec_engine.hpp"
+#include "serverless/mariadb_engine.hpp"
 
 namespace borealis::app {
 
@@ -44,10 +46,29 @@ Gateway::~Gateway() {
 }
 
 std::string Gateway::prepare() {
-  for (auto step : {&Gateway::build_backends, &Gateway::build_frontends, &Gateway::open_listeners,
+  for (auto step : {&Gateway::build_databases, &Gateway::build_backends, &Gateway::build_frontends, &Gateway::open_listeners,
                     &Gateway::drop_privileges}) {
     std::string error = (this->*step)();
     if (!error.empty()) return error;
+  }
+  return {};
+}
+
+std::string Gateway::build_databases() {
+  auto logger = logging::make_logger(sinks_, {}, config_.global.logs, true);
+  for (const auto& database : config_.databases) {
+    auto& gate = gates_[database.name];
+    gate = std::make_unique<serverless::DatabaseGate>(control_, database.name,
+                                                      database.timeout_resume);
+    std::unique_ptr<serverless::Engine> engine;
+    if (database.engine == config::Database::Engine::mariadb)
+      engine = std::make_unique<serverless::MariadbEngine>(control_, database);
+    else
+      engine = std::make_unique<serverless::ExecEngine>(control_, database);
+    auto runtime = std::make_unique<serverless::DatabaseRuntime>(control_, database, *gate,
+                                                                 std::move(engine), logger);
+    if (auto error = runtime->prepare(); !error.empty()) return error;
+    databases_.push_back(std::move(runtime));
   }
   return {};
 }
@@ -61,8 +82,11 @@ std::string Gateway::build_backends() {
       auto& backend = backends_[proxy.name];
       backend = std::make_unique<backend::Backend>(proxy, std::move(logger));
       auto control = std::make_unique<backend::BackendControl>(*backend);
-      for (auto& server : control->servers())
+      for (auto& server : control->servers()) {
+        if (!server.config.database.empty())
+          server.database = gates_.at(server.config.database).get();
         if (auto error = backend::assign_initial_address(server)) return *error;
+      }
       control->publish();
       resolver_->watch(*control);
       checkers_.push_back(std::make_unique<backend::HealthChecker>(control_, *control));
@@ -160,8 +184,15 @@ void Gateway::wait_for_sessions_then_stop() {
   auto timer = std::make_shared<asio::steady_timer>(control_, std::chrono::milliseconds(100));
   timer->async_wait([this, timer](const asio::error_code&) {
     if (limits_.active.load() > 0) return wait_for_sessions_then_stop();
-    control_.stop();
+    shut_down_databases_then([this] { control_.stop(); });
   });
+}
+
+void Gateway::shut_down_databases_then(std::function<void()> next) {
+  auto stop_all = [this]() -> asio::awaitable<void> {
+    for (auto& database : databases_) co_await database->shut_down();
+  };
+  asio::co_spawn(control_, stop_all(), [next](std::exception_ptr) { next(); });
 }
 
 void Gateway::watch_signals() {
@@ -178,7 +209,7 @@ void Gateway::watch_signals() {
     logging::notice(logging::Severity::notice,
                     fmt::format("stopping on signal {}", number == SIGTERM ? "SIGTERM" : "SIGINT"));
     stop_accepting();
-    wait_for_listeners_then_stop(1000);
+    shut_down_databases_then([this] { wait_for_listeners_then_stop(1000); });
   });
 }
 
@@ -188,6 +219,7 @@ int Gateway::run() {
     pidfile << ::getpid() << '\n';
   }
   watch_signals();
+  for (auto& database : databases_) database->start();
   for (auto& checker : checkers_) checker->start();
   start_workers();
   control_.run();

@@ -6,6 +6,7 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -19,6 +20,8 @@
 #include "frontend/frontend.hpp"
 #include "logging/logger.hpp"
 #include "net/listen_socket.hpp"
+#include "serverless/database_gate.hpp"
+#include "serverless/database_runtime.hpp"
 
 namespace borealis::app {
 
@@ -34,6 +37,7 @@ class Gateway {
   int run();
 
  private:
+  std::string build_databases();
   std::string build_backends();
   std::string build_frontends();
   std::string open_listeners();
@@ -43,11 +47,15 @@ class Gateway {
   void stop_accepting();
   void wait_for_sessions_then_stop();
   void wait_for_listeners_then_stop(int attempts_left);
+  // Stops every database's compute cleanly, then `next`.
+  void shut_down_databases_then(std::function<void()> next);
 
   config::Config config_;
   asio::io_context control_;
   logging::SinkRegistry sinks_;
   frontend::ProcessLimits limits_;
+  std::map<std::string, std::unique_ptr<serverless::DatabaseGate>> gates_;
+  std::vector<std::unique_ptr<serverless::DatabaseRuntime>> databases_;
   std::map<std::string, std::unique_ptr<backend::Backend>> backends_;
   std::vector<std::unique_ptr<backend::BackendControl>> controls_;
   std::vector<std::unique_ptr<backend::HealthChecker>> checkers_;

@@ -118,6 +118,7 @@ void BackendControl::publish() {
     server.weight = state.config.weight;
     server.backup = state.config.backup;
     server.maxconn = state.config.maxconn;
+    server.database = state.database;
     view->servers.push_back(std::move(server));
   }
   backend_.publish(std::move(view));

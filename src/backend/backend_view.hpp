@@ -14,6 +14,7 @@
 #include "config/model.hpp"
 #include "core/snapshot.hpp"
 #include "logging/logger.hpp"
+#include "serverless/database_gate.hpp"
 
 namespace borealis::backend {
 
@@ -30,6 +31,7 @@ struct ServerView {
   int weight = 1;
   bool backup = false;
   int maxconn = 0;
+  serverless::DatabaseGate* database = nullptr;  // address comes from it when set
 };
 
 struct BackendView {

@@ -8,6 +8,7 @@
 
 #include "backend/server_health.hpp"
 #include "config/model.hpp"
+#include "serverless/database_gate.hpp"
 
 namespace borealis::backend {
 
@@ -21,9 +22,13 @@ struct ServerState {
   // Why the server is in maintenance because of DNS, e.g. "DNS NX status";
   // empty while DNS gives it an address.
   std::string dns_maintenance;
+  // For `server NAME database@DB`: the database whose engine serves it. Such
+  // a server is usable even while paused: a connection to it wakes it.
+  serverless::DatabaseGate* database = nullptr;
 
   bool checked() const { return config.check; }
   bool usable() const {
+    if (database) return !config.disabled;
     return address && !config.disabled && dns_maintenance.empty() &&
            (!checked() || health.is_up());
   }

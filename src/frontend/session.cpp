@@ -38,6 +38,7 @@ class CountedSlot {
 
 constexpr auto kQueuePoll = std::chrono::milliseconds(10);
 constexpr auto kTurnAround = std::chrono::milliseconds(1000);
+constexpr auto kDatabasePoll = std::chrono::milliseconds(2);
 
 asio::awaitable<void> sleep_for(std::chrono::milliseconds duration) {
   asio::steady_timer timer(co_await asio::this_coro::executor, duration);
@@ -63,6 +64,7 @@ class Session {
 
  private:
   asio::awaitable<bool> connect_to_server(Connection& connection);
+  asio::awaitable<std::optional<tcp::endpoint>> wait_for_database(serverless::DatabaseGate& gate);
   asio::awaitable<asio::error_code> connect_once(tcp::socket& socket, const tcp::endpoint& target);
   const backend::ServerView* choose_server(const backend::BackendView& view, int exclude) const;
   void log_end();
@@ -73,6 +75,10 @@ class Session {
   backend::Backend* backend_;
   logging::SessionRecord record_;
   asio::ip::address client_address_;
+  // Held while this session uses or waits for a serverless database: it
+  // keeps the database awake.
+  std::optional<CountedSlot> database_slot_;
+  const char* failure_reason_ = nullptr;
   core::SteadyTime started_ = core::SteadyClock::now();
 };
 
@@ -157,6 +163,43 @@ asio::awaitable<asio::error_code> Session::connect_once(tcp::socket& socket,
   co_return error;
 }
 
+// Holds the connection while the database is paused or starting: asks for a
+// resume and waits until it runs, fails, or `timeout resume` passes. In
+// `mode tcp` nothing is sent to the client meanwhile.
+asio::awaitable<std::optional<tcp::endpoint>> Session::wait_for_database(
+    serverless::DatabaseGate& gate) {
+  if (!database_slot_) database_slot_.emplace(gate.sessions());
+  auto view = gate.view();
+  if (view->state == serverless::DatabaseState::running) co_return view->endpoint;
+  const auto failures_before = view->failures;
+  const auto deadline = core::SteadyClock::now() + gate.timeout_resume();
+  for (;;) {
+    view = gate.view();
+    switch (view->state) {
+      case serverless::DatabaseState::running:
+        co_return view->endpoint;
+      case serverless::DatabaseState::starting:
+      case serverless::DatabaseState::resuming:
+        break;
+      default:
+        gate.request_resume();
+    }
+    if (view->failures > failures_before) {
+      failure_reason_ = "the database failed to start";
+      record_.termination[0] = 'S';
+      record_.termination[1] = 'C';
+      co_return std::nullopt;
+    }
+    if (core::SteadyClock::now() >= deadline) {
+      failure_reason_ = "timed out waiting for the database to resume";
+      record_.termination[0] = 's';
+      record_.termination[1] = 'C';
+      co_return std::nullopt;
+    }
+    co_await sleep_for(kDatabasePoll);
+  }
+}
+
 // Picks a server and connects, as HAProxy does: `retries` more attempts on
 // failure, on the same server unless `option redispatch` lets the last one
 // go elsewhere; with every server full, wait in the queue up to
@@ -188,8 +231,16 @@ asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
     }
     record_.queue_ms = core::elapsed_ms(started_, core::SteadyClock::now());
     record_.server = server->name;
+    tcp::endpoint target;
+    if (server->database) {
+      auto endpoint = co_await wait_for_database(*server->database);
+      if (!endpoint) co_return false;
+      target = *endpoint;
+    } else {
+      target = *server->address;
+    }
     auto connect_started = core::SteadyClock::now();
-    asio::error_code error = co_await connect_once(connection.socket, *server->address);
+    asio::error_code error = co_await connect_once(connection.socket, target);
     if (!error) {
       record_.connect_ms = core::elapsed_ms(connect_started, core::SteadyClock::now());
       connection.server_id = server->id;
@@ -241,7 +292,7 @@ void Session::log_end() {
         logging::Level::warning,
         fmt::format("{}:{} {} {}/{}: connection closed: {}", record_.client_address,
                     record_.client_port, record_.frontend, record_.backend, record_.server,
-                    termination_reason(record_.termination)));
+                    failure_reason_ ? failure_reason_ : termination_reason(record_.termination)));
     return;
   }
   record_.total_ms = core::elapsed_ms(started_, core::SteadyClock::now());

@@ -1,0 +1,63 @@
+// Capacity arithmetic and the scaling policy, free of I/O so both can be
+// tested alone: what a number of ACUs means for mariadbd, and when to move.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "config/model.hpp"
+
+namespace borealis::serverless {
+
+struct CapacityLimits {
+  std::uint64_t buffer_pool_bytes = 0;
+  int max_connections = 0;
+  double cpu_cores = 0;
+};
+
+// Capacity is applied in steps of half an ACU; the buffer pool is a whole
+// number of InnoDB chunks (half an ACU's memory each), so a resize never
+// needs a restart.
+std::uint64_t buffer_pool_chunk_bytes(const config::CapacityUnit& acu);
+CapacityLimits limits_for(const config::CapacityUnit& acu, double capacity);
+// The capacity a database starts or resumes at.
+double starting_capacity(const config::Database& database);
+
+// One second's view of a running database.
+struct LoadSample {
+  double cpu_share_used = 0;  // CPU time used / CPU time the capacity allows (0..n)
+  int threads_running = 0;
+  int connections = 0;
+  int max_connections = 0;
+  double buffer_pool_miss_ratio = 0;  // disk reads / read requests in the interval
+  std::uint64_t buffer_pool_requests = 0;
+};
+
+struct ScalingDecision {
+  double capacity = 0;  // the new capacity (equal to current: stay)
+  std::string reason;   // "cpu 86% of 1 ACU", for the log
+};
+
+class ScalingPolicy {
+ public:
+  explicit ScalingPolicy(const config::Database& database) : database_(database) {}
+
+  // Called once per sample, `seconds` apart. Scales up at once (doubling,
+  // capped at the maximum) when a signal is high; scales down by half an
+  // ACU after `scale-down-delay` with every signal low, and again after
+  // each further delay.
+  ScalingDecision decide(double current, const LoadSample& sample, double seconds);
+
+ private:
+  std::optional<std::string> high_signal(double current, const LoadSample& sample) const;
+  bool all_low(double current, const LoadSample& sample) const;
+
+  const config::Database& database_;
+  double quiet_seconds_ = 0;
+};
+
+// "1", "0.5", "2.5": capacities in log lines.
+std::string format_acu(double capacity);
+
+}  // namespace borealis::serverless

@@ -1,0 +1,27 @@
+// Runs a shell command with a time limit on the control thread, collecting
+// its output for the log when it fails.
+#pragma once
+
+#include <asio/awaitable.hpp>
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace borealis::serverless {
+
+struct CommandResult {
+  bool ok = false;
+  std::string error;   // "exit code 3", "timed out after 60000 ms", ...
+  std::string output;  // stdout and stderr, at most the last 4 KiB
+};
+
+// `argv` runs as given; with one element it is a shell command (/bin/sh -c).
+asio::awaitable<CommandResult> run_command(std::vector<std::string> argv,
+                                           std::chrono::milliseconds timeout,
+                                           std::string scratch_directory,
+                                           std::vector<std::string> environment = {});
+
+// Waits `duration` on the current executor.
+asio::awaitable<void> sleep_for(std::chrono::milliseconds duration);
+
+}  // namespace borealis::serverless

@@ -1,0 +1,38 @@
+// How a database's compute is run. The database's state machine drives an
+// engine; each engine knows one way to start, stop and resize compute.
+#pragma once
+
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+#include <optional>
+#include <string>
+
+#include "serverless/capacity.hpp"
+#include "serverless/child_process.hpp"
+
+namespace borealis::serverless {
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+
+  // Startup checks and preparation (directories, locks, credentials). May
+  // block; runs before any traffic. Returns an error message or empty.
+  virtual std::string prepare() = 0;
+  // Starts compute at `capacity` and returns once it answers a real login.
+  virtual asio::awaitable<std::string> start(double capacity) = 0;
+  // Stops compute cleanly (for mariadb: buffer pool dumped, nothing lost).
+  virtual asio::awaitable<std::string> stop() = 0;
+  // Applies a new capacity in place, without a restart.
+  virtual asio::awaitable<std::string> resize(double capacity) = 0;
+  // Load over the last `seconds`, or nullopt when the engine cannot tell.
+  virtual asio::awaitable<std::optional<LoadSample>> sample(double capacity, double seconds) = 0;
+  // Reports, once, that compute ended without being asked to.
+  virtual std::optional<ExitStatus> unexpected_exit() = 0;
+  // Where clients' connections go while compute runs.
+  virtual asio::ip::tcp::endpoint endpoint() const = 0;
+  // How a person connects, for the startup message ("user app, password in X").
+  virtual std::string credentials_hint() const = 0;
+};
+
+}  // namespace borealis::serverless

@@ -1,0 +1,111 @@
+#include "serverless/exec_engine.hpp"
+
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/read.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <cstdlib>
+#include <fmt/format.h>
+
+#include "mysql/health_check_protocol.hpp"
+#include "mysql/packet.hpp"
+#include "serverless/command_runner.hpp"
+
+namespace borealis::serverless {
+
+namespace {
+
+using namespace asio::experimental::awaitable_operators;
+constexpr auto kPollInterval = std::chrono::milliseconds(20);
+constexpr auto kGreetingTimeout = std::chrono::milliseconds(1000);
+
+// Connects and reads one MySQL greeting; true when it is a real one.
+asio::awaitable<bool> greets(asio::ip::tcp::endpoint target) {
+  asio::ip::tcp::socket socket(co_await asio::this_coro::executor);
+  asio::error_code error;
+  co_await socket.async_connect(target, asio::redirect_error(asio::use_awaitable, error));
+  if (error) co_return false;
+  std::uint8_t header[mysql::kHeaderSize];
+  co_await asio::async_read(socket, asio::buffer(header),
+                            asio::redirect_error(asio::use_awaitable, error));
+  if (error) co_return false;
+  auto decoded = mysql::decode_header(header);
+  if (decoded->payload_length > 4096) co_return false;
+  std::vector<std::uint8_t> payload(decoded->payload_length);
+  co_await asio::async_read(socket, asio::buffer(payload),
+                            asio::redirect_error(asio::use_awaitable, error));
+  if (error) co_return false;
+  co_return mysql::parse_greeting(payload).kind == mysql::CheckReply::Kind::ok;
+}
+
+}  // namespace
+
+ExecEngine::ExecEngine(asio::io_context& context, const config::Database& database)
+    : context_(context), config_(database) {}
+
+std::string ExecEngine::prepare() {
+  asio::error_code error;
+  auto address = asio::ip::make_address(config_.address, error);
+  if (error)
+    return fmt::format("database {}: address '{}' is not an IP address", config_.name,
+                       config_.address);
+  endpoint_ = {address, config_.port};
+  const char* temporary = std::getenv("TMPDIR");
+  scratch_directory_ = temporary ? temporary : "/tmp";
+  return {};
+}
+
+std::vector<std::string> ExecEngine::environment(double capacity) const {
+  CapacityLimits limits = limits_for(config_.acu, capacity);
+  return {fmt::format("BOREALIS_DATABASE={}", config_.name),
+          fmt::format("BOREALIS_ACU={}", format_acu(capacity)),
+          fmt::format("BOREALIS_MEMORY_BYTES={}", limits.buffer_pool_bytes),
+          fmt::format("BOREALIS_MAX_CONNECTIONS={}", limits.max_connections),
+          fmt::format("BOREALIS_CPU={}", limits.cpu_cores)};
+}
+
+asio::awaitable<std::string> ExecEngine::run(const std::string& what, const std::string& command,
+                                             double capacity) {
+  // Built outside the co_await: g++ 12 rejects a braced list inside one.
+  std::vector<std::string> argv(1, command);
+  CommandResult result = co_await run_command(std::move(argv), config_.timeout_command,
+                                              scratch_directory_, environment(capacity));
+  if (result.ok) co_return std::string();
+  co_return fmt::format("{} '{}' failed ({}); output: {}", what, command, result.error,
+                        result.output.empty() ? std::string("(none)") : result.output);
+}
+
+asio::awaitable<std::string> ExecEngine::start(double capacity) {
+  std::string error = co_await run("start-command", config_.start_command, capacity);
+  if (!error.empty()) co_return error;
+  co_return co_await wait_for_greeting();
+}
+
+asio::awaitable<std::string> ExecEngine::wait_for_greeting() {
+  auto deadline = std::chrono::steady_clock::now() + config_.timeout_command;
+  while (std::chrono::steady_clock::now() < deadline) {
+    asio::steady_timer limit(context_, kGreetingTimeout);
+    auto outcome = co_await (greets(endpoint_) || limit.async_wait(asio::use_awaitable));
+    if (outcome.index() == 0 && std::get<0>(outcome)) co_return std::string();
+    co_await sleep_for(kPollInterval);
+  }
+  std::string where = endpoint_.address().to_string() + ":" + std::to_string(endpoint_.port());
+  co_return fmt::format("no MySQL greeting at {} within {} ms of start-command", where,
+                        config_.timeout_command.count());
+}
+
+asio::awaitable<std::string> ExecEngine::stop() {
+  co_return co_await run("stop-command", config_.stop_command, 0);
+}
+
+asio::awaitable<std::string> ExecEngine::resize(double capacity) {
+  if (config_.scale_command.empty()) co_return std::string();
+  co_return co_await run("scale-command", config_.scale_command, capacity);
+}
+
+asio::awaitable<std::optional<LoadSample>> ExecEngine::sample(double, double) {
+  co_return std::nullopt;  // compute elsewhere: the gateway's own counts drive scaling
+}
+
+}  // namespace borealis::serverless

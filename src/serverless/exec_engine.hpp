@@ -1,0 +1,38 @@
+// The `exec` engine: user commands start, stop and resize compute that runs
+// elsewhere (a systemd unit, a Kubernetes StatefulSet, a cloud CLI). Ready
+// means a MySQL greeting at `address`.
+#pragma once
+
+#include <asio/io_context.hpp>
+
+#include "config/model.hpp"
+#include "serverless/engine.hpp"
+
+namespace borealis::serverless {
+
+class ExecEngine : public Engine {
+ public:
+  ExecEngine(asio::io_context& context, const config::Database& database);
+
+  std::string prepare() override;
+  asio::awaitable<std::string> start(double capacity) override;
+  asio::awaitable<std::string> stop() override;
+  asio::awaitable<std::string> resize(double capacity) override;
+  asio::awaitable<std::optional<LoadSample>> sample(double capacity, double seconds) override;
+  std::optional<ExitStatus> unexpected_exit() override { return std::nullopt; }
+  asio::ip::tcp::endpoint endpoint() const override { return endpoint_; }
+  std::string credentials_hint() const override { return "the database's own users"; }
+
+ private:
+  asio::awaitable<std::string> run(const std::string& what, const std::string& command,
+                                   double capacity);
+  asio::awaitable<std::string> wait_for_greeting();
+  std::vector<std::string> environment(double capacity) const;
+
+  asio::io_context& context_;
+  const config::Database& config_;
+  asio::ip::tcp::endpoint endpoint_;
+  std::string scratch_directory_;
+};
+
+}  // namespace borealis::serverless
