@@ -46,7 +46,8 @@ Gateway::~Gateway() {
 }
 
 std::string Gateway::prepare() {
-  for (auto step : {&Gateway::build_databases, &Gateway::build_backends, &Gateway::build_frontends, &Gateway::open_listeners,
+  for (auto step : {&Gateway::build_databases, &Gateway::build_backends,
+                    &Gateway::build_frontends, &Gateway::open_listeners, &Gateway::write_pidfile,
                     &Gateway::drop_privileges}) {
     std::string error = (this->*step)();
     if (!error.empty()) return error;
@@ -213,11 +214,17 @@ void Gateway::watch_signals() {
   });
 }
 
+// Written before privileges are dropped, as HAProxy does.
+std::string Gateway::write_pidfile() {
+  if (config_.global.pidfile.empty()) return {};
+  std::ofstream pidfile(config_.global.pidfile, std::ios::trunc);
+  pidfile << ::getpid() << '\n';
+  pidfile.flush();
+  if (!pidfile) return fmt::format("cannot write pidfile '{}'", config_.global.pidfile);
+  return {};
+}
+
 int Gateway::run() {
-  if (!config_.global.pidfile.empty()) {
-    std::ofstream pidfile(config_.global.pidfile, std::ios::trunc);
-    pidfile << ::getpid() << '\n';
-  }
   watch_signals();
   for (auto& database : databases_) database->start();
   for (auto& checker : checkers_) checker->start();

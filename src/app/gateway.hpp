@@ -41,6 +41,7 @@ class Gateway {
   std::string build_backends();
   std::string build_frontends();
   std::string open_listeners();
+  std::string write_pidfile();
   std::string drop_privileges();
   void start_workers();
   void watch_signals();
