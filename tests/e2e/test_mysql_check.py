@@ -10,7 +10,7 @@ import unittest
 
 import harness
 
-CHECKS = 200
+CHECKS = 1000
 
 
 class MysqlCheckTest(harness.E2ETestCase):
@@ -28,7 +28,10 @@ frontend fe
 
 backend be
     {check_option}
-    server db {db.host}:{db.port} check inter 100ms
+    # Checks every 10 ms; `timeout check` lets a slow login finish instead
+    # of being cut at `inter` (which would abort it on the server's side).
+    timeout check 2s
+    server db {db.host}:{db.port} check inter 10ms
 """
         # No wait on the frontend port here: a TCP probe of the frontend
         # would itself open (and abort) a backend connection.  Readiness is
@@ -44,7 +47,7 @@ backend be
             "option mysql-check user haproxy_check post-41")
         aborted = db.status("Aborted_connects")
         connections = db.foreign_connections()
-        # Let at least CHECKS checks happen (bounded: 100 ms each, plus
+        # Let at least CHECKS checks happen (bounded: 10 ms apart, plus
         # generous slack for a busy machine).
         harness.wait_until(
             lambda: db.foreign_connections() >= connections + CHECKS,
