@@ -73,7 +73,8 @@ void DatabaseRuntime::start() {
 }
 
 asio::awaitable<void> DatabaseRuntime::wait_for_event(std::chrono::milliseconds limit) {
-  if (resume_wanted_) co_return;
+  // A pending resume ends the wait, except while a failed start backs off.
+  if (resume_wanted_ && state_ != DatabaseState::failed) co_return;
   wake_.expires_after(limit);
   asio::error_code ignored;
   co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
@@ -120,9 +121,14 @@ asio::awaitable<void> DatabaseRuntime::supervise() {
       default:
         break;
     }
-    account(core::SteadyClock::now());
-    co_await wait_for_event(state_ == DatabaseState::running ? std::chrono::milliseconds(200)
-                                                               : kTick);
+    now = core::SteadyClock::now();
+    account(now);
+    auto limit = state_ == DatabaseState::running ? std::chrono::milliseconds(200) : kTick;
+    if (state_ == DatabaseState::failed && retry_after_ > now)
+      limit = std::min<std::chrono::milliseconds>(
+          limit, std::chrono::duration_cast<std::chrono::milliseconds>(retry_after_ - now) +
+                     std::chrono::milliseconds(1));
+    co_await wait_for_event(limit);
   }
 }
 
