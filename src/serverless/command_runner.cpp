@@ -20,12 +20,21 @@ namespace {
 constexpr auto kPollInterval = std::chrono::milliseconds(5);
 constexpr std::size_t kKeptOutput = 4096;
 
+// The end of a command's output on one line, so a log line stays one line.
 std::string read_tail(const std::string& path) {
   std::ifstream file(path);
   std::stringstream text;
   text << file.rdbuf();
   std::string all = text.str();
-  return all.size() > kKeptOutput ? all.substr(all.size() - kKeptOutput) : all;
+  if (all.size() > kKeptOutput) all = all.substr(all.size() - kKeptOutput);
+  while (!all.empty() && (all.back() == '\n' || all.back() == '\r')) all.pop_back();
+  std::string line;
+  for (char c : all) {
+    if (c == '\r') continue;
+    if (c == '\n') line += " | ";
+    else line += c;
+  }
+  return line;
 }
 
 }  // namespace

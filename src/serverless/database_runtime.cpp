@@ -44,7 +44,9 @@ void DatabaseRuntime::say(logging::Level level, const std::string& message) {
 
 void DatabaseRuntime::account(core::SteadyTime now) {
   double elapsed = seconds_between(accounted_until_, now);
-  if (state_ == DatabaseState::running || state_ == DatabaseState::pausing)
+  // Compute is billed whenever it runs: starting, running or stopping.
+  if (state_ != DatabaseState::paused && state_ != DatabaseState::stopped &&
+      state_ != DatabaseState::failed)
     acu_seconds_ += elapsed * capacity_;
   accounted_until_ = now;
 }
@@ -222,7 +224,9 @@ asio::awaitable<void> DatabaseRuntime::shut_down() {
   enter(DatabaseState::stopped);
   std::string times;
   for (int i = 0; i < kDatabaseStateCount; ++i)
-    if (seconds_in_state_[static_cast<std::size_t>(i)] > 0)
+    if (seconds_in_state_[static_cast<std::size_t>(i)] > 0 &&
+        (i != static_cast<int>(DatabaseState::stopped) ||
+         seconds_in_state_[static_cast<std::size_t>(i)] >= 0.05))
       times += fmt::format(" {} {:.1f}s", state_name(static_cast<DatabaseState>(i)),
                            seconds_in_state_[static_cast<std::size_t>(i)]);
   say(logging::Level::notice,

@@ -90,7 +90,10 @@ MariadbEngine::MariadbEngine(asio::io_context& context, const config::Database& 
     : context_(context), config_(database) {}
 
 MariadbEngine::~MariadbEngine() {
-  if (lock_fd_ >= 0) ::close(lock_fd_);
+  if (lock_fd_ < 0) return;
+  // A clean exit leaves an empty lock file: only a crash leaves a pid behind.
+  (void)!::ftruncate(lock_fd_, 0);
+  ::close(lock_fd_);
 }
 
 std::string MariadbEngine::path(const std::string& file) const {
@@ -223,7 +226,9 @@ asio::awaitable<std::string> MariadbEngine::initialise() {
                               config_.datadir));
   std::vector<std::string> command = {"mariadb-install-db", "--no-defaults",
                                       "--datadir=" + config_.datadir, "--skip-test-db",
-                                      "--auth-root-authentication-method=socket"};
+                                      "--auth-root-authentication-method=socket",
+                                      // Its own tmpdir: bootstraps sharing /tmp collide.
+                                      "--tmpdir=" + config_.datadir};
   if (::geteuid() == 0) command.push_back("--user=root");
   CommandResult result = co_await run_command(command, config_.timeout_command, config_.datadir);
   if (!result.ok)

@@ -238,7 +238,10 @@ def template_datadir():
             out = subprocess.run(
                 [INSTALL_DB, "--no-defaults",
                  "--auth-root-authentication-method=normal",
-                 f"--datadir={datadir}", "--skip-test-db", "--user=root"]
+                 f"--datadir={datadir}", "--skip-test-db", "--user=root",
+                 # A private tmpdir: concurrent bootstraps in a shared /tmp
+                 # have collided on their temporary tables.
+                 f"--tmpdir={base}"]
                 + _mariadbd_size_args(),
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                 timeout=120, check=False)
@@ -750,3 +753,240 @@ def base_config(global_lines=(), defaults_lines=(), timeout_client="30s",
         f"    timeout server {timeout_server}\n"
         f"{d}"
         "\n")
+
+
+# --------------------------------------------------------------------------
+# serverless databases (`database` sections)
+
+def database_section(datadir=None, name="app", engine="mariadb",
+                     capacity="0 4",
+                     acu="memory 128m cpu 0.5 connections 20",
+                     auto_pause="3s", timeout_resume="30s",
+                     scale_down_delay="5s", extra=()):
+    """A `database NAME` section; `extra` lines are appended as they are.
+
+    A keyword given as None is left out (so borealis uses its default).
+    """
+    lines = [f"database {name}", f"    engine {engine}"]
+    if datadir is not None:
+        lines.append(f"    datadir {datadir}")
+    for keyword, value in (("capacity", capacity), ("acu", acu),
+                           ("auto-pause", auto_pause),
+                           ("timeout resume", timeout_resume),
+                           ("scale-down-delay", scale_down_delay)):
+        if value is not None:
+            lines.append(f"    {keyword} {value}")
+    lines += [f"    {line}" for line in extra]
+    return "\n".join(lines) + "\n\n"
+
+
+def serverless_config(listen, database_text, name="app"):
+    """global/defaults + `database_text` + a frontend on 127.0.0.1:listen
+    whose backend's only server is database@name."""
+    return base_config(timeout_client="60s", timeout_server="60s") + \
+        database_text + f"""\
+frontend fe
+    bind 127.0.0.1:{listen}
+    default_backend be
+
+backend be
+    server {name} database@{name}
+"""
+
+
+def tcp_listening(host, port):
+    """True when some socket LISTENs on host:port (IPv4), read from
+    /proc/net/tcp: unlike port_accepts(), this opens no connection, so it
+    does not wake a paused database."""
+    want = "%08X:%04X" % (int.from_bytes(socket.inet_aton(host), "little"),
+                          port)
+    with open("/proc/net/tcp", encoding="ascii") as f:
+        for line in f.readlines()[1:]:
+            fields = line.split()
+            if fields[1] == want and fields[3] == "0A":
+                return True
+    return False
+
+
+def mariadbd_pids(datadir):
+    """PIDs of running mariadbd processes started with --datadir=DATADIR
+    (exact argument match, so /x/data does not match /x/data2)."""
+    wanted = f"--datadir={datadir}"
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                state = f.read().rsplit(b")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state == b"Z" or not argv or not argv[0]:
+            continue
+        if not os.path.basename(argv[0].decode(errors="replace")) \
+                .startswith("mariadbd"):
+            continue
+        if wanted in (a.decode(errors="replace") for a in argv[1:]):
+            pids.append(int(entry))
+    return pids
+
+
+def kill_mariadbd(datadir, timeout=10):
+    """SIGKILL every mariadbd still running on `datadir` (test cleanup for a
+    server a failed borealis left behind); return the PIDs killed."""
+    pids = mariadbd_pids(datadir)
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    if pids:
+        try:
+            wait_until(lambda: not mariadbd_pids(datadir), timeout, 0.05,
+                       f"mariadbd on {datadir} to die")
+        except AssertionError:
+            pass
+    return pids
+
+
+def database_password(datadir, user=APP_USER):
+    """The application user's password that borealis generated."""
+    with open(os.path.join(datadir, f"borealis-{user}.password"),
+              encoding="utf-8") as f:
+        return f.read().strip()
+
+
+_serverless_template_lock = threading.Lock()
+_serverless_template_dir = None
+
+
+def serverless_template_datadir():
+    """One data directory initialised by borealis itself (mariadb-install-db,
+    user `app` with its password file, database `app`), made once per test
+    process by a first connection through a borealis, then copied for each
+    test that does not need to cover initialisation."""
+    global _serverless_template_dir
+    with _serverless_template_lock:
+        if _serverless_template_dir is None:
+            tmp = TempDir(prefix="borealis-e2e-sl-template-")
+            atexit.register(tmp.cleanup)
+            datadir = tmp.join("data")
+            listen = free_port()
+            proxy = Proxy(tmp, name="template")
+            proxy.start(serverless_config(listen, database_section(datadir)))
+            wait_serverless_listening(proxy, listen)
+            try:
+                conn = connect("127.0.0.1", listen,
+                               password=database_password(datadir),
+                               timeout=90)
+                conn.close()
+            finally:
+                proxy.stop(60)
+                kill_mariadbd(datadir)
+            try:
+                os.unlink(os.path.join(datadir, "borealis.lock"))
+            except FileNotFoundError:
+                pass
+            _serverless_template_dir = datadir
+        return _serverless_template_dir
+
+
+def wait_serverless_listening(proxy, listen, timeout=20):
+    """Wait until the proxy listens on 127.0.0.1:listen without connecting
+    to it (a connection would count as a client and resume the database)."""
+    def ready():
+        if not proxy.running():
+            raise AssertionError(
+                f"proxy exited with {proxy.process.proc.returncode}: "
+                + proxy.log()[-3000:])
+        return tcp_listening("127.0.0.1", listen)
+    wait_until(ready, timeout, 0.05, f"proxy listening on 127.0.0.1:{listen}")
+
+
+class Serverless:
+    """A borealis running one `database` section behind 127.0.0.1:listen."""
+
+    def __init__(self, proxy, listen, datadir, name="app"):
+        self.proxy = proxy
+        self.listen = listen
+        self.datadir = datadir
+        self.name = name
+
+    def password(self):
+        return database_password(self.datadir)
+
+    def connect(self, timeout=40, database=None, **kwargs):
+        """A PyMySQL session as `app` through borealis (waits for a resume:
+        the connect timeout only covers the TCP connect, the handshake read
+        is bounded by `timeout`)."""
+        kw = dict(host="127.0.0.1", port=self.listen, user=APP_USER,
+                  password=self.password(), connect_timeout=timeout,
+                  read_timeout=timeout, write_timeout=timeout,
+                  autocommit=True)
+        if database is not None:
+            kw["database"] = database
+        kw.update(kwargs)
+        return pymysql.connect(**kw)
+
+    def query(self, sql, timeout=40):
+        conn = self.connect(timeout=timeout)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql)
+                return cur.fetchall()
+        finally:
+            close_quietly(conn)
+
+    def mariadbd_pids(self):
+        return mariadbd_pids(self.datadir) if self.datadir else []
+
+    def log(self):
+        return self.proxy.log()
+
+    def log_offset(self):
+        return self.proxy.log_offset()
+
+    def wait_for_log(self, regex, timeout=30, start=0):
+        return self.proxy.wait_for_log(regex, timeout=timeout, start=start)
+
+    def wait_paused(self, start=0, timeout=30):
+        return self.wait_for_log(
+            rf"database {self.name}: paused after \d+s without client "
+            r"sessions \(([\d.]+) ACU-seconds used so far\)",
+            timeout=timeout, start=start)
+
+    def wait_no_mariadbd(self, timeout=15):
+        wait_until(lambda: not self.mariadbd_pids(), timeout, 0.05,
+                   f"no mariadbd on {self.datadir}")
+
+
+class ServerlessTestCase(E2ETestCase):
+    """E2ETestCase plus borealis-run serverless databases."""
+
+    def new_datadir(self, name="data", template=True):
+        """A data directory path in the test's temp dir: a copy of the
+        initialised template, or (template=False) not existing yet."""
+        path = self.tmp.join(name)
+        if template:
+            shutil.copytree(serverless_template_datadir(), path)
+        # Cleanups run last-in first-out: this one runs after the proxy's,
+        # and kills a mariadbd that a failed borealis left behind.
+        self.addCleanup(self._no_orphan_mariadbd, path)
+        return path
+
+    def _no_orphan_mariadbd(self, datadir):
+        killed = kill_mariadbd(datadir)
+        if killed:
+            print(f"\nWARNING: mariadbd {killed} on {datadir} outlived "
+                  "borealis and was killed by the test")
+
+    def start_serverless(self, database_text, datadir, name="app",
+                         proxy_name="proxy", listen=None):
+        listen = listen or free_port()
+        proxy = self.start_proxy(serverless_config(listen, database_text,
+                                                   name=name),
+                                 name=proxy_name)
+        wait_serverless_listening(proxy, listen)
+        return Serverless(proxy, listen, datadir, name=name)
