@@ -44,6 +44,10 @@ asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, Frontend& f
       co_await pause_for(kResourcePause);
       continue;
     }
+    // Each worker keeps one accept pending, so a connection can arrive when
+    // the frontend is already full: it is held here, unserved, until a slot
+    // frees, rather than refused.
+    while (!frontend.try_reserve()) co_await pause_for(kRoomPoll);
     asio::co_spawn(executor, run_session(std::move(client), peer, frontend), asio::detached);
   }
 }

@@ -15,4 +15,24 @@ bool Frontend::has_room() const {
   return process_.maxconn <= 0 || process_.active.load(std::memory_order_relaxed) < process_.maxconn;
 }
 
+bool Frontend::try_reserve() {
+  int mine = active_.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (maxconn_ > 0 && mine > maxconn_) {
+    active_.fetch_sub(1, std::memory_order_relaxed);
+    return false;
+  }
+  int all = process_.active.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (process_.maxconn > 0 && all > process_.maxconn) {
+    process_.active.fetch_sub(1, std::memory_order_relaxed);
+    active_.fetch_sub(1, std::memory_order_relaxed);
+    return false;
+  }
+  return true;
+}
+
+void Frontend::release() {
+  process_.active.fetch_sub(1, std::memory_order_relaxed);
+  active_.fetch_sub(1, std::memory_order_relaxed);
+}
+
 }  // namespace borealis::frontend

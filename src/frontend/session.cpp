@@ -82,9 +82,20 @@ class Session {
   core::SteadyTime started_ = core::SteadyClock::now();
 };
 
+// Gives back the frontend slot the accept loop reserved for this session.
+class ReservedSlot {
+ public:
+  explicit ReservedSlot(Frontend& frontend) : frontend_(frontend) {}
+  ReservedSlot(const ReservedSlot&) = delete;
+  ReservedSlot& operator=(const ReservedSlot&) = delete;
+  ~ReservedSlot() { frontend_.release(); }
+
+ private:
+  Frontend& frontend_;
+};
+
 asio::awaitable<void> Session::run() {
-  CountedSlot process_slot(frontend_.process().active);
-  CountedSlot frontend_slot(frontend_.active());
+  ReservedSlot slot(frontend_);
   asio::error_code error;
   const tcp::endpoint& peer = peer_;
   client_address_ = peer.address();
