@@ -71,7 +71,6 @@ void BackendControl::apply_check(int id, const CheckOutcome& outcome) {
 void BackendControl::apply_address(int id, std::optional<asio::ip::tcp::endpoint> address,
                                    const std::string& source) {
   ServerState& server = this->server(id);
-  bool usable_before = server.usable();
   bool was_in_maintenance = !server.dns_maintenance.empty();
   if (!address) {
     if (server.address || !was_in_maintenance) enter_dns_maintenance(id, "No IP for server");
@@ -87,11 +86,10 @@ void BackendControl::apply_address(int id, std::optional<asio::ip::tcp::endpoint
     report(backend_, logging::Level::notice,
            fmt::format("{} changed its IP from {} to {} by {}.", full_name(server),
                        address_text(previous), address_text(address), source));
-  if (was_in_maintenance || !previous)
+  if (was_in_maintenance)
     report(backend_, logging::Level::notice,
            fmt::format("Server {} ('{}') is UP/READY (resolves again) with address {}.",
                        full_name(server), server.config.host, address_text(address)));
-  (void)usable_before;
 }
 
 void BackendControl::enter_dns_maintenance(int id, const std::string& reason) {

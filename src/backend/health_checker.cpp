@@ -1,4 +1,5 @@
 #include "backend/health_checker.hpp"
+#include "core/sleep.hpp"
 
 #include <algorithm>
 #include <asio/co_spawn.hpp>
@@ -48,12 +49,6 @@ asio::awaitable<Packet> read_packet(tcp::socket& socket) {
   co_return packet;
 }
 
-asio::awaitable<void> sleep_for(config::Duration duration) {
-  asio::steady_timer timer(co_await asio::this_coro::executor, duration);
-  asio::error_code ignored;
-  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-}
-
 CheckOutcome layer4_failure(const asio::error_code& error) {
   return {false, "Layer4 connection problem", error.message(), 0};
 }
@@ -79,7 +74,7 @@ void HealthChecker::start() {
 asio::awaitable<void> HealthChecker::check_loop(int server_id) {
   for (;;) {
     ServerState& server = control_.server(server_id);
-    co_await sleep_for(server.health.next_interval(server.config));
+    co_await core::sleep_for(server.health.next_interval(server.config));
     if (!server.address || server.config.disabled) continue;
     tcp::endpoint target = *server.address;
     if (server.config.check_port) target.port(*server.config.check_port);

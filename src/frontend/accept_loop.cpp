@@ -1,4 +1,5 @@
 #include "frontend/accept_loop.hpp"
+#include "core/sleep.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -16,12 +17,6 @@ namespace {
 constexpr auto kRoomPoll = std::chrono::milliseconds(10);
 constexpr auto kResourcePause = std::chrono::milliseconds(100);
 
-asio::awaitable<void> pause_for(std::chrono::milliseconds duration) {
-  asio::steady_timer timer(co_await asio::this_coro::executor, duration);
-  asio::error_code ignored;
-  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-}
-
 }  // namespace
 
 asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, Frontend& frontend) {
@@ -29,7 +24,7 @@ asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, Frontend& f
   while (acceptor.is_open()) {
     // At maxconn, connections wait in the kernel's accept queue, as HAProxy's do.
     if (!frontend.has_room()) {
-      co_await pause_for(kRoomPoll);
+      co_await core::sleep_for(kRoomPoll);
       continue;
     }
     asio::error_code error;
@@ -41,13 +36,13 @@ asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, Frontend& f
       // Out of file descriptors or memory: back off rather than spin.
       logging::notice(logging::Severity::warning,
                       "frontend " + frontend.name() + ": accept failed: " + error.message());
-      co_await pause_for(kResourcePause);
+      co_await core::sleep_for(kResourcePause);
       continue;
     }
     // Each worker keeps one accept pending, so a connection can arrive when
     // the frontend is already full: it is held here, unserved, until a slot
     // frees, rather than refused.
-    while (!frontend.try_reserve()) co_await pause_for(kRoomPoll);
+    while (!frontend.try_reserve()) co_await core::sleep_for(kRoomPoll);
     asio::co_spawn(executor, run_session(std::move(client), peer, frontend), asio::detached);
   }
 }

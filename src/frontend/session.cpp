@@ -1,4 +1,5 @@
 #include "frontend/session.hpp"
+#include "core/sleep.hpp"
 
 #include <algorithm>
 #include <asio/experimental/awaitable_operators.hpp>
@@ -39,12 +40,6 @@ class CountedSlot {
 constexpr auto kQueuePoll = std::chrono::milliseconds(10);
 constexpr auto kTurnAround = std::chrono::milliseconds(1000);
 constexpr auto kDatabasePoll = std::chrono::milliseconds(2);
-
-asio::awaitable<void> sleep_for(std::chrono::milliseconds duration) {
-  asio::steady_timer timer(co_await asio::this_coro::executor, duration);
-  asio::error_code ignored;
-  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-}
 
 struct Connection {
   tcp::socket socket;
@@ -99,14 +94,13 @@ asio::awaitable<void> Session::run() {
   asio::error_code error;
   const tcp::endpoint& peer = peer_;
   client_address_ = peer.address();
-  record_.client_address = client_address_.to_string();
   record_.client_port = peer.port();
   record_.accepted_at = core::WallClock::now();
   record_.frontend = frontend_.name();
   if (!frontend_.config().tcplog && frontend_.logger().enabled()) {
     auto local = client_.local_endpoint(error);
     frontend_.logger().log(logging::Level::info,
-                           logging::format_connect_line(record_.client_address, peer.port(),
+                           logging::format_connect_line(client_address_.to_string(), peer.port(),
                                                         local.address().to_string(), local.port(),
                                                         frontend_.name()));
   }
@@ -207,7 +201,7 @@ asio::awaitable<std::optional<tcp::endpoint>> Session::wait_for_database(
       record_.termination[1] = 'C';
       co_return std::nullopt;
     }
-    co_await sleep_for(kDatabasePoll);
+    co_await core::sleep_for(kDatabasePoll);
   }
 }
 
@@ -233,7 +227,7 @@ asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
     if (!server && failed_server >= 0) server = choose_server(*view, -1);
     if (!server) {
       if (view->usable_count() > 0 && core::SteadyClock::now() < queue_deadline) {
-        co_await sleep_for(kQueuePoll);  // every usable server is at its maxconn
+        co_await core::sleep_for(kQueuePoll);  // every usable server is at its maxconn
         continue;
       }
       record_.termination[0] = view->usable_count() > 0 ? 's' : 'S';
@@ -269,7 +263,7 @@ asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
     failed_server = server->id;
     // HAProxy's turn-around: an immediate refusal is retried after a pause.
     if (error != asio::error::timed_out)
-      co_await sleep_for(std::min<std::chrono::milliseconds>(
+      co_await core::sleep_for(std::min<std::chrono::milliseconds>(
           kTurnAround, be.timeouts.connect.value_or(kTurnAround)));
   }
 }
@@ -296,6 +290,7 @@ const char* termination_reason(const char state[2]) {
 
 void Session::log_end() {
   if (!frontend_.logger().enabled()) return;
+  record_.client_address = client_address_.to_string();
   if (!frontend_.config().tcplog) {
     // Without tcplog only failures get a line, so that none is silent.
     if (record_.termination[0] == '-' || record_.termination[1] == 'D') return;

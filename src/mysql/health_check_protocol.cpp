@@ -1,14 +1,13 @@
 #include "mysql/health_check_protocol.hpp"
 
 #include "mysql/packet.hpp"
+#include "mysql/protocol_codec.hpp"
 
 namespace borealis::mysql {
 
 namespace {
 
 constexpr std::uint8_t kProtocolVersion10 = 10;
-constexpr std::uint8_t kOkHeader = 0x00;
-constexpr std::uint8_t kErrHeader = 0xff;
 
 // Capability flags the check announces.
 constexpr std::uint32_t kClientLongPassword = 0x00000001;
@@ -16,17 +15,9 @@ constexpr std::uint32_t kClientProtocol41 = 0x00000200;
 constexpr std::uint32_t kClientSecureConnection = 0x00008000;
 
 CheckReply parse_error(std::span<const std::uint8_t> payload) {
-  CheckReply reply{CheckReply::Kind::error, 0, {}};
-  if (payload.size() < 3) {
-    reply.kind = CheckReply::Kind::malformed;
-    return reply;
-  }
-  reply.error_code = static_cast<std::uint16_t>(payload[1] | payload[2] << 8);
-  std::size_t message_start = 3;
-  // Protocol 4.1 errors carry '#' and a 5-character SQL state first.
-  if (payload.size() >= 9 && payload[3] == '#') message_start = 9;
-  reply.info.assign(payload.begin() + static_cast<std::ptrdiff_t>(message_start), payload.end());
-  return reply;
+  auto err = decode_err(payload);
+  if (!err) return {};
+  return {CheckReply::Kind::error, err->code, err->message};
 }
 
 void append_le(std::string& out, std::uint32_t value, int bytes) {
@@ -37,7 +28,7 @@ void append_le(std::string& out, std::uint32_t value, int bytes) {
 
 CheckReply parse_greeting(std::span<const std::uint8_t> payload) {
   if (payload.empty()) return {};
-  if (payload[0] == kErrHeader) return parse_error(payload);
+  if (is_err_packet(payload)) return parse_error(payload);
   if (payload[0] != kProtocolVersion10) return {};
   CheckReply reply{CheckReply::Kind::ok, 0, {}};
   for (std::size_t i = 1; i < payload.size(); ++i) {
@@ -49,8 +40,8 @@ CheckReply parse_greeting(std::span<const std::uint8_t> payload) {
 
 CheckReply parse_login_reply(std::span<const std::uint8_t> payload) {
   if (payload.empty()) return {};
-  if (payload[0] == kOkHeader) return {CheckReply::Kind::ok, 0, {}};
-  if (payload[0] == kErrHeader) return parse_error(payload);
+  if (is_ok_packet(payload)) return {CheckReply::Kind::ok, 0, {}};
+  if (is_err_packet(payload)) return parse_error(payload);
   return {};
 }
 

@@ -1,3 +1,4 @@
+#include "core/sleep.hpp"
 #include "serverless/command_runner.hpp"
 
 #include <signal.h>
@@ -39,12 +40,6 @@ std::string read_tail(const std::string& path) {
 
 }  // namespace
 
-asio::awaitable<void> sleep_for(std::chrono::milliseconds duration) {
-  asio::steady_timer timer(co_await asio::this_coro::executor, duration);
-  asio::error_code ignored;
-  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-}
-
 asio::awaitable<CommandResult> run_command(std::vector<std::string> argv,
                                            std::chrono::milliseconds timeout,
                                            std::string scratch_directory,
@@ -62,13 +57,13 @@ asio::awaitable<CommandResult> run_command(std::vector<std::string> argv,
   while (!(exit = child.poll_exit())) {
     if (std::chrono::steady_clock::now() >= deadline) {
       child.send_signal(SIGKILL);
-      while (!child.poll_exit()) co_await sleep_for(kPollInterval);
+      while (!child.poll_exit()) co_await core::sleep_for(kPollInterval);
       result.error = fmt::format("timed out after {} ms", timeout.count());
       result.output = read_tail(output_path);
       ::unlink(output_path.c_str());
       co_return result;
     }
-    co_await sleep_for(kPollInterval);
+    co_await core::sleep_for(kPollInterval);
   }
   result.output = read_tail(output_path);
   ::unlink(output_path.c_str());

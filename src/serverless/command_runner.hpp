@@ -21,7 +21,4 @@ asio::awaitable<CommandResult> run_command(std::vector<std::string> argv,
                                            std::string scratch_directory,
                                            std::vector<std::string> environment = {});
 
-// Waits `duration` on the current executor.
-asio::awaitable<void> sleep_for(std::chrono::milliseconds duration);
-
 }  // namespace borealis::serverless

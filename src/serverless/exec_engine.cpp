@@ -10,6 +10,7 @@
 
 #include "mysql/health_check_protocol.hpp"
 #include "mysql/packet.hpp"
+#include "core/sleep.hpp"
 #include "serverless/command_runner.hpp"
 
 namespace borealis::serverless {
@@ -88,7 +89,7 @@ asio::awaitable<std::string> ExecEngine::wait_for_greeting() {
     asio::steady_timer limit(context_, kGreetingTimeout);
     auto outcome = co_await (greets(endpoint_) || limit.async_wait(asio::use_awaitable));
     if (outcome.index() == 0 && std::get<0>(outcome)) co_return std::string();
-    co_await sleep_for(kPollInterval);
+    co_await core::sleep_for(kPollInterval);
   }
   std::string where = endpoint_.address().to_string() + ":" + std::to_string(endpoint_.port());
   co_return fmt::format("no MySQL greeting at {} within {} ms of start-command", where,

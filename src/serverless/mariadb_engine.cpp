@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "logging/stderr_notice.hpp"
+#include "core/sleep.hpp"
 #include "serverless/command_runner.hpp"
 
 namespace borealis::serverless {
@@ -271,7 +272,7 @@ asio::awaitable<std::string> MariadbEngine::wait_until_ready() {
       co_return std::string();
     }
     last_error = login.error;
-    co_await sleep_for(kPollInterval);
+    co_await core::sleep_for(kPollInterval);
   }
   process_.send_signal(SIGKILL);
   co_return fmt::format("mariadbd not ready after {} ms (last login attempt: {})",
@@ -290,10 +291,10 @@ asio::awaitable<std::string> MariadbEngine::stop() {
         co_return fmt::format("mariadbd stopped with {}", exit->describe());
       co_return std::string();
     }
-    co_await sleep_for(kPollInterval);
+    co_await core::sleep_for(kPollInterval);
   }
   process_.send_signal(SIGKILL);
-  while (!process_.poll_exit()) co_await sleep_for(kPollInterval);
+  while (!process_.poll_exit()) co_await core::sleep_for(kPollInterval);
   co_return fmt::format("mariadbd did not stop within {} ms and was killed",
                         config_.timeout_command.count());
 }
