@@ -34,7 +34,8 @@ int worker_count(const config::Global& global) {
 
 }  // namespace
 
-Gateway::Gateway(config::Config config) : config_(std::move(config)) {
+Gateway::Gateway(config::Config config)
+    : config_(std::move(config)), signals_(control_, SIGTERM, SIGINT, SIGUSR1) {
   limits_.maxconn = config_.global.maxconn;
 }
 
@@ -60,10 +61,10 @@ std::string Gateway::build_databases() {
   for (const auto& database : config_.databases) {
     auto& gate = gates_[database.name];
     gate = std::make_unique<serverless::DatabaseGate>(control_, database.name,
-                                                      database.timeout_resume);
+                                                      database.timeout_resume, database.maxqueue);
     std::unique_ptr<serverless::Engine> engine;
     if (database.engine == config::Database::Engine::mariadb)
-      engine = std::make_unique<serverless::MariadbEngine>(control_, database);
+      engine = std::make_unique<serverless::MariadbEngine>(control_, database, config_.global.user);
     else
       engine = std::make_unique<serverless::ExecEngine>(control_, database);
     auto runtime = std::make_unique<serverless::DatabaseRuntime>(control_, database, *gate,
@@ -163,6 +164,8 @@ void Gateway::start_workers() {
 }
 
 void Gateway::stop_accepting() {
+  if (accepting_stopped_) return;
+  accepting_stopped_ = true;
   for (auto& [worker, acceptor] : acceptors_) {
     asio::post(workers_->context(worker), [acceptor] {
       asio::error_code ignored;
@@ -184,23 +187,43 @@ void Gateway::wait_for_listeners_then_stop(int attempts_left) {
 void Gateway::wait_for_sessions_then_stop() {
   auto timer = std::make_shared<asio::steady_timer>(control_, std::chrono::milliseconds(100));
   timer->async_wait([this, timer](const asio::error_code&) {
+    if (stopping_) return;  // a hard stop took over
     if (limits_.active.load() > 0) return wait_for_sessions_then_stop();
-    shut_down_databases_then([this] { control_.stop(); });
+    stop(false);
   });
 }
 
-void Gateway::shut_down_databases_then(std::function<void()> next) {
-  auto stop_all = [this]() -> asio::awaitable<void> {
-    for (auto& database : databases_) co_await database->shut_down();
-  };
-  asio::co_spawn(control_, stop_all(), [next](std::exception_ptr) { next(); });
+// Every stop ends here, once: databases are stopped cleanly, then the
+// control loop ends (after the listeners are released, on a hard stop).
+void Gateway::stop(bool hard) {
+  if (stopping_) return;
+  stopping_ = true;
+  stop_accepting();
+  asio::co_spawn(control_, stop_databases(), [this, hard](std::exception_ptr) {
+    if (hard) wait_for_listeners_then_stop(1000);
+    else control_.stop();
+  });
 }
 
+asio::awaitable<void> Gateway::stop_databases() {
+  for (auto& database : databases_) co_await database->shut_down();
+}
+
+// Signals stay handled for the whole life of the process: a soft stop can
+// be turned into a hard one, and a second Ctrl-C does not kill borealis
+// while it stops its databases.
 void Gateway::watch_signals() {
-  auto signals = std::make_shared<asio::signal_set>(control_, SIGTERM, SIGINT, SIGUSR1);
-  signals->async_wait([this, signals](const asio::error_code& error, int number) {
+  signals_.async_wait([this](const asio::error_code& error, int number) {
     if (error) return;
+    watch_signals();
+    if (stopping_) {
+      logging::notice(logging::Severity::notice,
+                      fmt::format("already stopping; signal {} ignored", number));
+      return;
+    }
     if (number == SIGUSR1) {
+      if (soft_stopping_) return;
+      soft_stopping_ = true;
       logging::notice(logging::Severity::notice,
                       "soft stop: listeners closed, exiting when the last session ends");
       stop_accepting();
@@ -209,8 +232,7 @@ void Gateway::watch_signals() {
     }
     logging::notice(logging::Severity::notice,
                     fmt::format("stopping on signal {}", number == SIGTERM ? "SIGTERM" : "SIGINT"));
-    stop_accepting();
-    shut_down_databases_then([this] { wait_for_listeners_then_stop(1000); });
+    stop(true);
   });
 }
 

@@ -3,7 +3,9 @@
 // them, and stops them on a signal.
 #pragma once
 
+#include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
+#include <asio/signal_set.hpp>
 #include <asio/ip/tcp.hpp>
 #include <atomic>
 #include <functional>
@@ -48,11 +50,15 @@ class Gateway {
   void stop_accepting();
   void wait_for_sessions_then_stop();
   void wait_for_listeners_then_stop(int attempts_left);
-  // Stops every database's compute cleanly, then `next`.
-  void shut_down_databases_then(std::function<void()> next);
+  void stop(bool hard);
+  asio::awaitable<void> stop_databases();
 
   config::Config config_;
   asio::io_context control_;
+  asio::signal_set signals_;
+  bool stopping_ = false;
+  bool soft_stopping_ = false;
+  bool accepting_stopped_ = false;
   logging::SinkRegistry sinks_;
   frontend::ProcessLimits limits_;
   std::map<std::string, std::unique_ptr<serverless::DatabaseGate>> gates_;

@@ -1,5 +1,6 @@
 // Keywords of `database` sections, a borealis addition: a serverless
 // database whose compute borealis starts, pauses, resumes and resizes.
+#include <charconv>
 #include <fmt/format.h>
 
 #include <cmath>
@@ -224,6 +225,31 @@ void kw_user(const Statement& st, Database& database, Reporter& report) {
   database.user = *name;
 }
 
+// The operating-system account that runs mariadbd when borealis is root.
+void kw_system_user(const Statement& st, Database& database, Reporter& report) {
+  const auto* name = single_argument(st, "<account>", report);
+  if (!name) return;
+  if (name->empty() || *name == "root" || *name == "0") {
+    report.alert(st.where, "'system-user' must name an unprivileged account: mariadbd never runs "
+                           "as root.");
+    return;
+  }
+  database.system_user = *name;
+}
+
+void kw_maxqueue(const Statement& st, Database& database, Reporter& report) {
+  const auto* text = single_argument(st, "<number>", report);
+  if (!text) return;
+  int value = 0;
+  auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (error != std::errc() || end != text->data() + text->size() || value < 1) {
+    report.alert(st.where,
+                 fmt::format("'maxqueue' expects a positive number of connections, got '{}'.", *text));
+    return;
+  }
+  database.maxqueue = value;
+}
+
 void kw_mariadbd(const Statement& st, Database& database, Reporter& report) {
   if (const auto* path = single_argument(st, "<path>", report)) database.mariadbd = *path;
 }
@@ -294,6 +320,8 @@ constexpr DatabaseKeyword kDatabaseKeywords[] = {
     {"timeout", kw_timeout},
     {"scale-down-delay", kw_scale_down_delay},
     {"user", kw_user},
+    {"system-user", kw_system_user},
+    {"maxqueue", kw_maxqueue},
     {"mariadbd", kw_mariadbd},
     {"mariadbd-option", kw_mariadbd_option},
     {"start-command", kw_start_command},
@@ -310,6 +338,7 @@ struct EngineKeyword {
 
 constexpr EngineKeyword kEngineKeywords[] = {
     {"datadir", Database::Engine::mariadb},    {"user", Database::Engine::mariadb},
+    {"system-user", Database::Engine::mariadb},
     {"mariadbd", Database::Engine::mariadb},   {"mariadbd-option", Database::Engine::mariadb},
     {"start-command", Database::Engine::exec}, {"stop-command", Database::Engine::exec},
     {"scale-command", Database::Engine::exec}, {"address", Database::Engine::exec},

@@ -175,6 +175,12 @@ struct Database {
   Duration timeout_command{60000};   // exec engine commands, mariadbd start/stop
   Duration scale_down_delay{60000};  // quiet time before each step down
   std::string user = "app";          // application user created with the data directory
+  // Most client connections held while the database wakes or while all of
+  // its connections are taken; beyond it they wait in the kernel's queue.
+  int maxqueue = 10000;
+  // mariadb: the account mariadbd runs as when borealis is root (empty:
+  // global `user`, else Debian's `mysql`).
+  std::string system_user;
   // mariadb engine
   std::string mariadbd = "/usr/sbin/mariadbd";
   std::vector<std::string> mariadbd_options;

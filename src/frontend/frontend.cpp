@@ -12,7 +12,20 @@ Frontend::Frontend(const config::Proxy& proxy, logging::Logger logger, backend::
 
 bool Frontend::has_room() const {
   if (maxconn_ > 0 && active_.load(std::memory_order_relaxed) >= maxconn_) return false;
-  return process_.maxconn <= 0 || process_.active.load(std::memory_order_relaxed) < process_.maxconn;
+  if (process_.maxconn > 0 && process_.active.load(std::memory_order_relaxed) >= process_.maxconn)
+    return false;
+  return !databases_queue_full();
+}
+
+// When every server is a serverless database holding its `maxqueue` clients,
+// a new connection could only be held too: it waits in the kernel instead.
+bool Frontend::databases_queue_full() const {
+  if (!backend_) return false;
+  auto view = backend_->view();
+  if (view->servers.empty()) return false;
+  for (const auto& server : view->servers)
+    if (!server.database || !server.database->queue_full()) return false;
+  return true;
 }
 
 bool Frontend::try_reserve() {

@@ -30,6 +30,7 @@ class Frontend {
   // False while this frontend or the process is at its `maxconn`: the accept
   // loop then leaves new connections in the kernel's queue.
   bool has_room() const;
+  bool databases_queue_full() const;
   // Takes a slot in this frontend's and the process's count, or returns
   // false at either `maxconn`. The session releases it when it ends.
   bool try_reserve();

@@ -39,7 +39,6 @@ class CountedSlot {
 
 constexpr auto kQueuePoll = std::chrono::milliseconds(10);
 constexpr auto kTurnAround = std::chrono::milliseconds(1000);
-constexpr auto kDatabasePoll = std::chrono::milliseconds(2);
 
 struct Connection {
   tcp::socket socket;
@@ -71,8 +70,8 @@ class Session {
   logging::SessionRecord record_;
   asio::ip::address client_address_;
   // Held while this session uses or waits for a serverless database: it
-  // keeps the database awake.
-  std::optional<CountedSlot> database_slot_;
+  // keeps the database awake, and holds one of its connection slots.
+  std::optional<serverless::DatabaseGate::Use> database_use_;
   const char* failure_reason_ = nullptr;
   core::SteadyTime started_ = core::SteadyClock::now();
 };
@@ -168,21 +167,25 @@ asio::awaitable<asio::error_code> Session::connect_once(tcp::socket& socket,
   co_return error;
 }
 
-// Holds the connection while the database is paused or starting: asks for a
-// resume and waits until it runs, fails, or `timeout resume` passes. In
-// `mode tcp` nothing is sent to the client meanwhile.
+// Holds the connection while the database is paused or starting, or while
+// every connection it accepts is taken: asks for a resume and waits, woken
+// by each change, until it runs with a free slot, fails, or `timeout
+// resume` passes. In `mode tcp` nothing is sent to the client meanwhile.
 asio::awaitable<std::optional<tcp::endpoint>> Session::wait_for_database(
     serverless::DatabaseGate& gate) {
-  if (!database_slot_) database_slot_.emplace(gate.sessions());
+  if (!database_use_) database_use_.emplace(gate);
   auto view = gate.view();
-  if (view->state == serverless::DatabaseState::running) co_return view->endpoint;
+  if (view->state == serverless::DatabaseState::running &&
+      database_use_->try_take_slot(view->max_connections))
+    co_return view->endpoint;
   const auto failures_before = view->failures;
   const auto deadline = core::SteadyClock::now() + gate.timeout_resume();
   for (;;) {
     view = gate.view();
     switch (view->state) {
       case serverless::DatabaseState::running:
-        co_return view->endpoint;
+        if (database_use_->try_take_slot(view->max_connections)) co_return view->endpoint;
+        break;
       case serverless::DatabaseState::starting:
       case serverless::DatabaseState::resuming:
         break;
@@ -201,7 +204,7 @@ asio::awaitable<std::optional<tcp::endpoint>> Session::wait_for_database(
       record_.termination[1] = 'C';
       co_return std::nullopt;
     }
-    co_await core::sleep_for(kDatabasePoll);
+    co_await database_use_->wait(deadline);
   }
 }
 

@@ -1,5 +1,11 @@
 #include "mysql/admin_client.hpp"
 
+#include <sys/un.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+
 #include <fmt/format.h>
 
 #include <asio/connect.hpp>
@@ -64,8 +70,17 @@ QueryResult query_failure(std::string message) {
   return result;
 }
 
-std::string describe(const asio::ip::tcp::endpoint& endpoint) {
-  return fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
+std::string describe(const AdminClient::Endpoint& endpoint) {
+  const sockaddr* address = endpoint.data();
+  if (address->sa_family == AF_UNIX) {
+    const auto* local = reinterpret_cast<const sockaddr_un*>(address);
+    return std::string(local->sun_path,
+                       strnlen(local->sun_path, endpoint.size() - offsetof(sockaddr_un, sun_path)));
+  }
+  asio::ip::tcp::endpoint tcp;
+  std::memcpy(tcp.data(), address, std::min<std::size_t>(endpoint.size(), tcp.capacity()));
+  tcp.resize(endpoint.size());
+  return fmt::format("{}:{}", tcp.address().to_string(), tcp.port());
 }
 
 std::string network_error(const asio::error_code& error) {
@@ -79,7 +94,7 @@ AdminClient::AdminClient(asio::any_io_executor executor) : socket_(std::move(exe
 
 AdminClient::~AdminClient() { close(); }
 
-asio::awaitable<AdminResult> AdminClient::connect(asio::ip::tcp::endpoint endpoint,
+asio::awaitable<AdminResult> AdminClient::connect(Endpoint endpoint,
                                                   std::string user, std::string password,
                                                   std::chrono::milliseconds timeout,
                                                   std::string database) {
@@ -135,19 +150,19 @@ void AdminClient::close() {
 
 void AdminClient::drop() {
   asio::error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.shutdown(asio::socket_base::shutdown_both, ignored);
   socket_.close(ignored);
   logged_in_ = false;
   sequence_ = 0;
 }
 
-asio::awaitable<AdminResult> AdminClient::login(asio::ip::tcp::endpoint endpoint, std::string user,
+asio::awaitable<AdminResult> AdminClient::login(Endpoint endpoint, std::string user,
                                                 std::string password, std::string database) {
   asio::error_code error;
   co_await socket_.async_connect(endpoint, asio::redirect_error(asio::use_awaitable, error));
   if (error)
     co_return failure(fmt::format("cannot connect to {}: {}", describe(endpoint), error.message()));
-  socket_.set_option(asio::ip::tcp::no_delay(true), error);
+  if (endpoint.data()->sa_family != AF_UNIX) socket_.set_option(asio::ip::tcp::no_delay(true), error);
 
   sequence_ = 0;
   Packet packet = co_await read_packet();

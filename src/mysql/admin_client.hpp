@@ -7,7 +7,9 @@
 
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
+#include <asio/generic/stream_protocol.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/local/stream_protocol.hpp>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -29,6 +31,10 @@ struct AdminResult {
 
 class AdminClient {
  public:
+  // TCP, or a unix socket (where the server may authenticate the account by
+  // the socket's peer credentials: then `password` is empty).
+  using Endpoint = asio::generic::stream_protocol::endpoint;
+
   explicit AdminClient(asio::any_io_executor executor);
   ~AdminClient();
   AdminClient(const AdminClient&) = delete;
@@ -37,7 +43,7 @@ class AdminClient {
   // Connects and logs in with mysql_native_password (the server's default
   // plugin, or the one it switches to); any other plugin is an error.
   // `database` is optional (CONNECT_WITH_DB).
-  asio::awaitable<AdminResult> connect(asio::ip::tcp::endpoint endpoint, std::string user,
+  asio::awaitable<AdminResult> connect(Endpoint endpoint, std::string user,
                                        std::string password, std::chrono::milliseconds timeout,
                                        std::string database = {});
 
@@ -58,7 +64,7 @@ class AdminClient {
  private:
   struct Packet;
 
-  asio::awaitable<AdminResult> login(asio::ip::tcp::endpoint endpoint, std::string user,
+  asio::awaitable<AdminResult> login(Endpoint endpoint, std::string user,
                                      std::string password, std::string database);
   asio::awaitable<QueryResult> run_query(std::string sql);
   asio::awaitable<AdminResult> run_ping();
@@ -66,7 +72,7 @@ class AdminClient {
   asio::awaitable<std::string> write_packet(std::string payload);
   void drop();
 
-  asio::ip::tcp::socket socket_;
+  asio::generic::stream_protocol::socket socket_;
   std::uint8_t sequence_ = 0;  // the sequence number the next packet must carry
   bool logged_in_ = false;
   bool busy_ = false;

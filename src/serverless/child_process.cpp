@@ -1,70 +1,205 @@
 #include "serverless/child_process.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/posix/stream_descriptor.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
 #include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
+
+#include "core/sleep.hpp"
 
 extern char** environ;
 
 namespace borealis::serverless {
 
+namespace {
+
+using namespace asio::experimental::awaitable_operators;
+
+constexpr auto kReapPoll = std::chrono::milliseconds(5);
+
+// Everything the child needs, built before fork(): after it, only
+// async-signal-safe calls are allowed (borealis has other threads).
+struct Prepared {
+  std::string program;
+  std::vector<std::string> argument_storage, environment_storage;
+  std::vector<char*> argv, envp;
+  std::size_t listen_pid_index = 0;  // the LISTEN_PID= entry the child fills in
+};
+
+std::string find_program(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  const char* path = ::getenv("PATH");
+  std::string directories = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  std::size_t start = 0;
+  while (start <= directories.size()) {
+    std::size_t end = directories.find(':', start);
+    if (end == std::string::npos) end = directories.size();
+    std::string candidate = directories.substr(start, end - start) + "/" + name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = end + 1;
+  }
+  return {};
+}
+
+Prepared prepare(const SpawnOptions& options) {
+  Prepared prepared;
+  prepared.program = find_program(options.argv[0]);
+  prepared.argument_storage = options.argv;
+  for (char** entry = environ; *entry; ++entry) {
+    std::string_view text(*entry);
+    // A borealis started by systemd must not pass its own activation on.
+    if (text.starts_with("LISTEN_FDS=") || text.starts_with("LISTEN_PID=") ||
+        text.starts_with("LISTEN_FDNAMES="))
+      continue;
+    prepared.environment_storage.emplace_back(text);
+  }
+  for (const auto& entry : options.environment) prepared.environment_storage.push_back(entry);
+  if (!options.passed_sockets.empty()) {
+    prepared.environment_storage.push_back(
+        fmt::format("LISTEN_FDS={}", options.passed_sockets.size()));
+    prepared.listen_pid_index = prepared.environment_storage.size();
+    prepared.environment_storage.push_back("LISTEN_PID=0000000000");
+  }
+  for (auto& argument : prepared.argument_storage) prepared.argv.push_back(argument.data());
+  prepared.argv.push_back(nullptr);
+  for (auto& entry : prepared.environment_storage) prepared.envp.push_back(entry.data());
+  prepared.envp.push_back(nullptr);
+  return prepared;
+}
+
+// Async-signal-safe helpers for the child.
+void write_text(int fd, const char* text) {
+  (void)!::write(fd, text, std::strlen(text));
+}
+
+[[noreturn]] void fail_in_child(const char* what) {
+  int error = errno;
+  write_text(STDERR_FILENO, "borealis: cannot start the program: ");
+  write_text(STDERR_FILENO, what);
+  write_text(STDERR_FILENO, ": ");
+  write_text(STDERR_FILENO, ::strerror(error));  // glibc's is safe for known errno values
+  write_text(STDERR_FILENO, "\n");
+  ::_exit(127);
+}
+
+void write_pid(char* digits, pid_t pid) {
+  char text[16];
+  int length = 0;
+  do {
+    text[length++] = static_cast<char>('0' + pid % 10);
+    pid /= 10;
+  } while (pid > 0);
+  for (int i = 0; i < length; ++i) digits[i] = text[length - 1 - i];
+  digits[length] = '\0';
+}
+
+[[noreturn]] void run_child(const SpawnOptions& options, Prepared& prepared, pid_t parent) {
+  if (options.own_process_group) ::setpgid(0, 0);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  struct sigaction default_action {};
+  default_action.sa_handler = SIG_DFL;
+  for (int signal_number : {SIGPIPE, SIGTERM, SIGINT, SIGUSR1, SIGHUP})
+    ::sigaction(signal_number, &default_action, nullptr);
+
+  int output = ::open(options.output_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  int input = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (output < 0 || input < 0) ::_exit(127);
+  // Passed sockets go above everything first, so that moving them to 3, 4,
+  // ... never overwrites one that is still to be moved.
+  int highest = 3 + static_cast<int>(options.passed_sockets.size()) + output + input + 64;
+  std::vector<int>::size_type count = options.passed_sockets.size();
+  int lifted[16];
+  if (count > 16) ::_exit(127);
+  for (std::size_t i = 0; i < count; ++i) {
+    lifted[i] = ::fcntl(options.passed_sockets[i], F_DUPFD_CLOEXEC, highest);
+    if (lifted[i] < 0) fail_in_child("passing a socket");
+  }
+  ::dup2(input, STDIN_FILENO);
+  ::dup2(output, STDOUT_FILENO);
+  ::dup2(output, STDERR_FILENO);
+  for (std::size_t i = 0; i < count; ++i)
+    if (::dup2(lifted[i], 3 + static_cast<int>(i)) < 0) fail_in_child("passing a socket");
+  // Nothing else of borealis's crosses exec: client sockets, listeners, the
+  // data directory's lock.
+  ::syscall(SYS_close_range, 3 + count, ~0U, 0);
+
+  if (options.identity) {
+    gid_t group = options.identity->gid;
+    if (::setgroups(1, &group) != 0) fail_in_child("setgroups");
+    if (::setgid(options.identity->gid) != 0) fail_in_child("setgid");
+    if (::setuid(options.identity->uid) != 0) fail_in_child("setuid");
+  }
+  // After the identity change, which clears it.
+  if (::prctl(PR_SET_PDEATHSIG, options.parent_death_signal) != 0) fail_in_child("prctl");
+  if (::getppid() != parent) ::_exit(127);  // borealis is already gone
+  if (!options.working_directory.empty() && ::chdir(options.working_directory.c_str()) != 0)
+    fail_in_child("chdir");
+  if (prepared.listen_pid_index > 0)
+    write_pid(prepared.envp[prepared.listen_pid_index] + std::strlen("LISTEN_PID="), ::getpid());
+  ::execve(prepared.program.c_str(), prepared.argv.data(), prepared.envp.data());
+  fail_in_child(prepared.argv[0]);
+}
+
+ExitStatus decode(int status) {
+  ExitStatus exit;
+  if (WIFSIGNALED(status)) exit.signal = WTERMSIG(status);
+  if (WIFEXITED(status)) exit.code = WEXITSTATUS(status);
+  return exit;
+}
+
+}  // namespace
+
 std::string ExitStatus::describe() const {
+  if (!note.empty()) return note;
   if (signal != 0) return fmt::format("signal {} ({})", signal, ::strsignal(signal));
   return fmt::format("exit code {}", code);
 }
 
 ChildProcess::~ChildProcess() {
-  // A supervised program never outlives its supervisor's record of it.
   if (pid_ > 0) {
+    if (own_group_) ::kill(-pid_, SIGKILL);
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, nullptr, 0);
   }
+  forget();
 }
 
-std::string ChildProcess::start(const std::vector<std::string>& argv,
-                                const std::string& output_path,
-                                const std::vector<std::string>& extra_environment) {
-  if (argv.empty()) return "nothing to run";
-  std::vector<char*> args;
-  for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-  args.push_back(nullptr);
-  std::vector<std::string> environment_storage;
-  for (char** entry = environ; *entry; ++entry) environment_storage.emplace_back(*entry);
-  for (const auto& entry : extra_environment) environment_storage.push_back(entry);
-  std::vector<char*> environment;
-  for (auto& entry : environment_storage) environment.push_back(entry.data());
-  environment.push_back(nullptr);
+void ChildProcess::forget() {
+  if (pidfd_ >= 0) ::close(pidfd_);
+  pidfd_ = -1;
+  pid_ = -1;
+}
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, output_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0640);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  // Children start with default signal handling, whatever borealis ignores.
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGPIPE);
-  posix_spawnattr_setsigdefault(&attributes, &defaults);
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attributes, &none);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-  int error = ::posix_spawnp(&pid_, args[0], &actions, &attributes, args.data(), environment.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  if (error != 0) {
-    pid_ = -1;
-    return fmt::format("cannot start {}: {}", argv[0], std::strerror(error));
-  }
+std::string ChildProcess::start(const SpawnOptions& options) {
+  if (options.argv.empty()) return "nothing to run";
+  if (pid_ > 0) return "a previous run is still going";
+  Prepared prepared = prepare(options);
+  if (prepared.program.empty()) return fmt::format("cannot start {}: not found", options.argv[0]);
+  pid_t parent = ::getpid();
+  pid_t child = ::fork();
+  if (child < 0) return fmt::format("cannot start {}: {}", options.argv[0], std::strerror(errno));
+  if (child == 0) run_child(options, prepared, parent);
+  pid_ = child;
+  own_group_ = options.own_process_group;
+  // Also set from here: a signal to the group must not miss a child that
+  // has not yet run its own setpgid.
+  if (own_group_) ::setpgid(child, child);
+  pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, child, 0));
+  if (pidfd_ >= 0) ::fcntl(pidfd_, F_SETFD, FD_CLOEXEC);
   return {};
 }
 
@@ -73,16 +208,53 @@ std::optional<ExitStatus> ChildProcess::poll_exit() {
   int status = 0;
   pid_t done = ::waitpid(pid_, &status, WNOHANG);
   if (done == 0) return std::nullopt;
-  pid_ = -1;
-  ExitStatus exit;
-  if (done < 0) return exit;
-  if (WIFSIGNALED(status)) exit.signal = WTERMSIG(status);
-  if (WIFEXITED(status)) exit.code = WEXITSTATUS(status);
-  return exit;
+  forget();
+  if (done < 0) return ExitStatus{};
+  return decode(status);
+}
+
+asio::awaitable<std::optional<ExitStatus>> ChildProcess::wait_for_exit(
+    std::chrono::milliseconds limit) {
+  if (auto exit = poll_exit()) co_return exit;
+  if (pid_ <= 0) co_return std::nullopt;
+  auto executor = co_await asio::this_coro::executor;
+  if (pidfd_ < 0) {
+    // No pidfd (an old kernel): poll.
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      co_await core::sleep_for(kReapPoll);
+      if (auto exit = poll_exit()) co_return exit;
+    }
+    co_return std::nullopt;
+  }
+  // A pidfd becomes readable when the process ends. The descriptor is lent
+  // to asio and released before it could close it.
+  asio::posix::stream_descriptor watch(executor, pidfd_);
+  asio::steady_timer timer(executor, limit);
+  asio::error_code ignored;
+  co_await (watch.async_wait(asio::posix::stream_descriptor::wait_read,
+                             asio::redirect_error(asio::use_awaitable, ignored)) ||
+            timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored)));
+  watch.release();
+  co_return poll_exit();
 }
 
 void ChildProcess::send_signal(int signal_number) {
   if (pid_ > 0) ::kill(pid_, signal_number);
+}
+
+void ChildProcess::signal_group(int signal_number) {
+  if (pid_ <= 0) return;
+  if (own_group_) ::kill(-pid_, signal_number);
+  ::kill(pid_, signal_number);
+}
+
+asio::awaitable<ExitStatus> ChildProcess::kill_and_reap() {
+  signal_group(SIGKILL);
+  for (;;) {
+    if (pid_ <= 0) co_return ExitStatus{0, SIGKILL, {}};
+    if (auto exit = co_await wait_for_exit(std::chrono::milliseconds(1000))) co_return *exit;
+  }
 }
 
 }  // namespace borealis::serverless

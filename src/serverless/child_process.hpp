@@ -1,9 +1,22 @@
-// A program borealis starts and supervises (mariadbd, a user command). The
-// control thread polls it; nothing here blocks.
+// A program borealis starts and supervises (mariadbd, a user command).
+//
+// Invariants, held by construction in start():
+// - the child inherits no descriptor of borealis but stdin (/dev/null),
+//   stdout and stderr (its output file) and the `passed_sockets`, whatever
+//   borealis has open at the time (client sockets, listeners, locks);
+// - it dies with borealis: the kernel sends it `parent_death_signal` when
+//   the control thread that started it ends, however borealis ends;
+// - when started as root with an `identity`, it never runs a single
+//   instruction of the program as root;
+// - every child is reaped: by poll_exit()/wait_for_exit(), or at worst by
+//   the destructor, which kills what is still running.
 #pragma once
 
 #include <sys/types.h>
 
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,7 +26,31 @@ namespace borealis::serverless {
 struct ExitStatus {
   int code = 0;    // exit code, when the program exited
   int signal = 0;  // the signal that ended it, or 0
+  std::string note;  // how an end was noticed without an exit status
+  bool clean() const { return code == 0 && signal == 0 && note.empty(); }
   std::string describe() const;  // "exit code 1", "signal 9 (Killed)"
+};
+
+// An unprivileged account to run a child as (supplementary groups cleared).
+struct Identity {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::string name;
+};
+
+struct SpawnOptions {
+  std::vector<std::string> argv;  // argv[0] is searched in PATH unless it has a '/'
+  std::string output_path;        // stdout and stderr are appended here
+  std::vector<std::string> environment;  // "NAME=value", added to borealis's own
+  std::optional<Identity> identity;      // run as this account (borealis must be root)
+  // Listening sockets handed over with systemd's socket activation protocol:
+  // they become descriptors 3, 4, ... and LISTEN_FDS/LISTEN_PID are set.
+  std::vector<int> passed_sockets;
+  // A process group of its own, so that signal_group() reaches everything
+  // the program started (a shell command's children).
+  bool own_process_group = false;
+  int parent_death_signal = 9;  // SIGKILL; mariadbd asks for SIGTERM (a clean stop)
+  std::string working_directory;
 };
 
 class ChildProcess {
@@ -23,20 +60,28 @@ class ChildProcess {
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
-  // Starts `argv` with stdout and stderr appended to `output_path`, with
-  // `extra_environment` ("NAME=value") added to borealis's own. Returns an
-  // error message, or empty on success.
-  std::string start(const std::vector<std::string>& argv, const std::string& output_path,
-                    const std::vector<std::string>& extra_environment = {});
+  // Returns an error message, or empty on success.
+  std::string start(const SpawnOptions& options);
 
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
   // Reaps the child if it ended; returns its status then, once.
   std::optional<ExitStatus> poll_exit();
+  // Waits up to `limit` for the child to end (woken by the kernel through a
+  // pidfd, not by polling); returns its status once it has, else nullopt.
+  asio::awaitable<std::optional<ExitStatus>> wait_for_exit(std::chrono::milliseconds limit);
   void send_signal(int signal_number);
+  // The whole process group with own_process_group, else the child alone.
+  void signal_group(int signal_number);
+  // SIGKILL (to the group) and reap: nothing of it is left afterwards.
+  asio::awaitable<ExitStatus> kill_and_reap();
 
  private:
+  void forget();
+
   pid_t pid_ = -1;
+  int pidfd_ = -1;
+  bool own_group_ = false;
 };
 
 }  // namespace borealis::serverless

@@ -1,4 +1,3 @@
-#include "core/sleep.hpp"
 #include "serverless/command_runner.hpp"
 
 #include <signal.h>
@@ -18,7 +17,6 @@ namespace borealis::serverless {
 
 namespace {
 
-constexpr auto kPollInterval = std::chrono::milliseconds(5);
 constexpr std::size_t kKeptOutput = 4096;
 
 // The end of a command's output on one line, so a log line stays one line.
@@ -43,32 +41,32 @@ std::string read_tail(const std::string& path) {
 asio::awaitable<CommandResult> run_command(std::vector<std::string> argv,
                                            std::chrono::milliseconds timeout,
                                            std::string scratch_directory,
-                                           std::vector<std::string> environment) {
+                                           std::vector<std::string> environment,
+                                           std::optional<Identity> identity) {
   static std::atomic<unsigned> sequence{0};
   if (argv.size() == 1) argv = {"/bin/sh", "-c", argv[0]};
-  std::string output_path = fmt::format("{}/.borealis-command-{}-{}.out", scratch_directory,
-                                        ::getpid(), sequence++);
+  SpawnOptions options;
+  options.output_path = fmt::format("{}/.borealis-command-{}-{}.out", scratch_directory,
+                                    ::getpid(), sequence++);
+  options.argv = std::move(argv);
+  options.environment = std::move(environment);
+  options.identity = std::move(identity);
+  options.own_process_group = true;
+  options.working_directory = scratch_directory;
   CommandResult result;
   ChildProcess child;
-  result.error = child.start(argv, output_path, environment);
+  result.error = child.start(options);
   if (!result.error.empty()) co_return result;
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::optional<ExitStatus> exit;
-  while (!(exit = child.poll_exit())) {
-    if (std::chrono::steady_clock::now() >= deadline) {
-      child.send_signal(SIGKILL);
-      while (!child.poll_exit()) co_await core::sleep_for(kPollInterval);
-      result.error = fmt::format("timed out after {} ms", timeout.count());
-      result.output = read_tail(output_path);
-      ::unlink(output_path.c_str());
-      co_return result;
-    }
-    co_await core::sleep_for(kPollInterval);
+  std::optional<ExitStatus> exit = co_await child.wait_for_exit(timeout);
+  if (!exit) {
+    co_await child.kill_and_reap();
+    result.error = fmt::format("timed out after {} ms", timeout.count());
+  } else {
+    result.ok = exit->clean();
+    if (!result.ok) result.error = exit->describe();
   }
-  result.output = read_tail(output_path);
-  ::unlink(output_path.c_str());
-  result.ok = exit->signal == 0 && exit->code == 0;
-  if (!result.ok) result.error = exit->describe();
+  result.output = read_tail(options.output_path);
+  ::unlink(options.output_path.c_str());
   co_return result;
 }
 

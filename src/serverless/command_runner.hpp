@@ -5,7 +5,10 @@
 #include <asio/awaitable.hpp>
 #include <chrono>
 #include <string>
+#include <optional>
 #include <vector>
+
+#include "serverless/child_process.hpp"
 
 namespace borealis::serverless {
 
@@ -16,9 +19,12 @@ struct CommandResult {
 };
 
 // `argv` runs as given; with one element it is a shell command (/bin/sh -c).
+// It runs in a process group of its own: at the timeout the whole group is
+// killed (what a shell started too), and reaped.
 asio::awaitable<CommandResult> run_command(std::vector<std::string> argv,
                                            std::chrono::milliseconds timeout,
                                            std::string scratch_directory,
-                                           std::vector<std::string> environment = {});
+                                           std::vector<std::string> environment = {},
+                                           std::optional<Identity> identity = std::nullopt);
 
 }  // namespace borealis::serverless

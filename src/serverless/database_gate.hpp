@@ -1,16 +1,34 @@
-// What the data plane sees of a serverless database: its state and endpoint
-// (an immutable snapshot), a way to ask for a resume, and the count of
-// client sessions that use it, which keeps it awake.
+// What the data plane sees of a serverless database, and how the two planes
+// meet over it: the database's state and endpoint (an immutable snapshot
+// the control plane publishes), a way to ask for a resume, the count of
+// client sessions that keep it awake, and the engine's connection slots.
+//
+// Invariants:
+// - a client session is counted in sessions() from before it first reads
+//   the view until it ends, so a pause that re-reads sessions() after
+//   publishing `pausing` never misses it (both sides fence, see enter());
+// - a session holds at most one engine slot, and holds one for as long as
+//   it has a connection to the engine: slots_in_use() never exceeds the
+//   published `max_connections` at the time each slot was taken, so a burst
+//   never meets "Too many connections";
+// - a held session waits on an event (a publish, a freed slot, or its own
+//   deadline), never on a poll.
 #pragma once
 
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <list>
 #include <memory>
+#include <mutex>
 #include <string>
 
+#include "core/clock.hpp"
 #include "core/snapshot.hpp"
 
 namespace borealis::serverless {
@@ -25,35 +43,80 @@ struct DatabaseView {
   // Counts failed starts: a session that saw N when it began waiting gives
   // up when it sees more, instead of waiting out its whole timeout.
   unsigned long long failures = 0;
+  // Client connections the engine accepts at its current capacity.
+  int max_connections = 0;
 };
 
 class DatabaseGate {
  public:
   DatabaseGate(asio::io_context& control, std::string name,
-               std::chrono::milliseconds timeout_resume);
+               std::chrono::milliseconds timeout_resume, int maxqueue,
+               core::Clock& clock = core::system_clock());
 
   const std::string& name() const { return name_; }
   // Longest a client connection is held while the database wakes.
   std::chrono::milliseconds timeout_resume() const { return timeout_resume_; }
   std::shared_ptr<const DatabaseView> view() const { return view_.load(); }
-  void publish(DatabaseView view) { view_.publish(std::make_shared<const DatabaseView>(view)); }
+  // Control thread. Wakes every held session.
+  void publish(DatabaseView view);
 
   // Any thread. Wakes the control plane once, however many sessions ask.
   void request_resume();
-  // Control thread: installed before workers start; clears the pending flag.
+  // Control thread: installed before workers start.
   void set_resume_handler(std::function<void()> handler) { on_resume_ = std::move(handler); }
   bool take_resume_request() { return resume_requested_.exchange(false); }
 
-  std::atomic<int>& sessions() { return sessions_; }
+  // A client session's use of the database, for as long as it lives.
+  class Use {
+   public:
+    explicit Use(DatabaseGate& gate);
+    ~Use();
+    Use(const Use&) = delete;
+    Use& operator=(const Use&) = delete;
+    // Takes an engine slot if one is free at `limit`; true when taken (then
+    // held until this Use ends).
+    bool try_take_slot(int limit);
+    // Waits until something changes (a publish, a freed slot) or `deadline`.
+    asio::awaitable<void> wait(core::SteadyTime deadline);
+
+   private:
+    DatabaseGate& gate_;
+    bool has_slot_ = false;
+  };
+
+  int sessions() const { return sessions_.load(); }
+  int slots_in_use() const { return slots_.load(std::memory_order_relaxed); }
+  int held() const { return held_.load(std::memory_order_relaxed); }
+  // True when no more client connections should be accepted for it.
+  bool queue_full() const { return held() >= maxqueue_; }
+  // When the last session ended (the clock's time), or the epoch if none has.
+  core::SteadyTime last_session_end() const;
+  core::Clock& clock() const { return clock_; }
 
  private:
+  struct Waiter {
+    asio::steady_timer timer;
+    explicit Waiter(const asio::any_io_executor& executor) : timer(executor) {}
+  };
+  void wake(std::size_t how_many);  // how_many == 0: everyone
+  void release_slot();
+
   asio::io_context& control_;
   std::string name_;
   std::chrono::milliseconds timeout_resume_;
+  int maxqueue_;
+  core::Clock& clock_;
   core::Snapshot<DatabaseView> view_;
   std::function<void()> on_resume_;
   std::atomic<bool> resume_requested_{false};
   std::atomic<int> sessions_{0};
+  std::atomic<int> slots_{0};
+  std::atomic<int> held_{0};
+  std::atomic<core::SteadyTime::rep> last_session_end_{0};
+  // Held sessions, oldest first. Touched only when a session waits or is
+  // woken: never on the path of a running database's traffic.
+  std::mutex waiters_mutex_;
+  std::list<std::weak_ptr<Waiter>> waiters_;
 };
 
 }  // namespace borealis::serverless

@@ -14,25 +14,36 @@ namespace borealis::serverless {
 namespace {
 
 constexpr auto kSampleInterval = std::chrono::seconds(1);
-constexpr auto kTick = std::chrono::milliseconds(1000);
 constexpr auto kLongestBackoff = std::chrono::seconds(30);
+// Where nothing is due, the supervisor still looks again this often.
+constexpr auto kIdleLook = std::chrono::seconds(60);
 
 double seconds_between(core::SteadyTime from, core::SteadyTime to) {
   return std::chrono::duration<double>(to - from).count();
+}
+
+bool compute_may_run(DatabaseState state) {
+  return state == DatabaseState::starting || state == DatabaseState::running ||
+         state == DatabaseState::resuming || state == DatabaseState::pausing;
 }
 
 }  // namespace
 
 DatabaseRuntime::DatabaseRuntime(asio::io_context& context, const config::Database& database,
                                  DatabaseGate& gate, std::unique_ptr<Engine> engine,
-                                 logging::Logger logger)
+                                 logging::Logger logger, core::Clock& clock)
     : context_(context),
       config_(database),
       gate_(gate),
       engine_(std::move(engine)),
       logger_(std::move(logger)),
+      clock_(clock),
       policy_(database),
-      wake_(context) {}
+      wake_(context),
+      on_finished_(context) {
+  auto now = clock_.now();
+  state_since_ = accounted_until_ = idle_since_ = next_sample_ = retry_after_ = now;
+}
 
 void DatabaseRuntime::say(logging::Level level, const std::string& message) {
   std::string line = fmt::format("database {}: {}", config_.name, message);
@@ -44,20 +55,37 @@ void DatabaseRuntime::say(logging::Level level, const std::string& message) {
 
 void DatabaseRuntime::account(core::SteadyTime now) {
   double elapsed = seconds_between(accounted_until_, now);
-  // Compute is billed whenever it runs: starting, running or stopping.
-  if (state_ != DatabaseState::paused && state_ != DatabaseState::stopped &&
-      state_ != DatabaseState::failed)
-    acu_seconds_ += elapsed * capacity_;
+  // Compute is billed whenever it may run: starting, running or stopping.
+  if (compute_may_run(state_)) acu_seconds_ += elapsed * capacity_;
   accounted_until_ = now;
 }
 
+// MariaDB lets an account with SUPER in beyond max_connections only once
+// every slot is taken; borealis's control session takes a regular one.
+int DatabaseRuntime::client_limit(double capacity) const {
+  return std::max(1, limits_for(config_.acu, capacity).max_connections - 1);
+}
+
+// The smallest capacity (from the starting one, within MAX) whose
+// connections fit `clients`.
+double DatabaseRuntime::capacity_for_clients(int clients) const {
+  double capacity = starting_capacity(config_);
+  while (capacity < config_.capacity_max && client_limit(capacity) < clients)
+    capacity = std::min(config_.capacity_max, capacity + 0.5);
+  return capacity;
+}
+
+void DatabaseRuntime::publish() {
+  gate_.publish({state_, engine_->endpoint(), failures_, client_limit(capacity_)});
+}
+
 void DatabaseRuntime::enter(DatabaseState next) {
-  auto now = core::SteadyClock::now();
+  auto now = clock_.now();
   account(now);
   seconds_in_state_[static_cast<std::size_t>(state_)] += seconds_between(state_since_, now);
   state_ = next;
   state_since_ = now;
-  gate_.publish({next, engine_->endpoint(), failures_});
+  publish();
 }
 
 void DatabaseRuntime::start() {
@@ -71,84 +99,99 @@ void DatabaseRuntime::start() {
   if (state_ == DatabaseState::paused)
     say(logging::Level::notice, fmt::format("paused until the first connection ({})",
                                             engine_->credentials_hint()));
+  supervising_ = true;
   asio::co_spawn(context_, supervise(), asio::detached);
 }
 
-asio::awaitable<void> DatabaseRuntime::wait_for_event(std::chrono::milliseconds limit) {
-  // A pending resume ends the wait, except while a failed start backs off.
-  if (resume_wanted_ && state_ != DatabaseState::failed) co_return;
-  wake_.expires_after(limit);
-  asio::error_code ignored;
-  co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+asio::awaitable<void> DatabaseRuntime::supervise() {
+  while (!stop_requested_) {
+    gate_.take_resume_request();  // later requests post again
+    core::SteadyTime next = co_await step();
+    if (stop_requested_) break;
+    co_await wait_until(next);
+  }
+  co_await stop_compute();
+  finished_ = true;
+  on_finished_.cancel();
 }
 
-asio::awaitable<void> DatabaseRuntime::supervise() {
-  while (!shutting_down_) {
-    gate_.take_resume_request();  // later requests post again
-    auto now = core::SteadyClock::now();
-    switch (state_) {
-      case DatabaseState::stopped:
-        co_await bring_up(DatabaseState::starting);
-        continue;
-      case DatabaseState::paused:
-        if (resume_wanted_) {
-          co_await bring_up(DatabaseState::resuming);
-          continue;
-        }
-        break;
-      case DatabaseState::failed:
-        if ((resume_wanted_ || config_.capacity_min > 0) && now >= retry_after_) {
-          co_await bring_up(DatabaseState::starting);
-          continue;
-        }
-        break;
-      case DatabaseState::running: {
-        resume_wanted_ = false;
-        if (auto exit = engine_->unexpected_exit()) {
-          handle_crash(*exit);
-          continue;
-        }
-        if (gate_.sessions().load() > 0) idle_since_ = now;
-        bool may_pause = config_.capacity_min == 0 && config_.auto_pause;
-        if (may_pause && now - idle_since_ >= *config_.auto_pause) {
-          co_await pause();
-          continue;
-        }
-        if (now >= next_sample_) {
-          co_await follow_load(std::chrono::duration<double>(kSampleInterval).count());
-          next_sample_ = now + kSampleInterval;
-        }
-        break;
+asio::awaitable<void> DatabaseRuntime::wait_until(core::SteadyTime deadline) {
+  // Events that arrived while the supervisor was busy end the wait at once.
+  if (stop_requested_ || (resume_wanted_ && state_ == DatabaseState::paused)) co_return;
+  clock_.arm(wake_, deadline);
+  asio::error_code ignored;
+  co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  clock_.disarm(wake_);
+}
+
+asio::awaitable<core::SteadyTime> DatabaseRuntime::step() {
+  auto now = clock_.now();
+  switch (state_) {
+    case DatabaseState::stopped:
+      co_await bring_up(DatabaseState::starting);
+      co_return clock_.now();
+    case DatabaseState::paused:
+      if (resume_wanted_) {
+        co_await bring_up(DatabaseState::resuming);
+        co_return clock_.now();
       }
-      default:
-        break;
+      co_return now + kIdleLook;
+    case DatabaseState::failed: {
+      bool wanted = resume_wanted_ || config_.capacity_min > 0;
+      if (!wanted) co_return now + kIdleLook;
+      if (now < retry_after_) co_return retry_after_;
+      co_await bring_up(DatabaseState::starting);
+      co_return clock_.now();
     }
-    now = core::SteadyClock::now();
-    account(now);
-    auto limit = state_ == DatabaseState::running ? std::chrono::milliseconds(200) : kTick;
-    if (state_ == DatabaseState::failed && retry_after_ > now)
-      limit = std::min<std::chrono::milliseconds>(
-          limit, std::chrono::duration_cast<std::chrono::milliseconds>(retry_after_ - now) +
-                     std::chrono::milliseconds(1));
-    co_await wait_for_event(limit);
+    case DatabaseState::running:
+      co_return co_await step_running();
+    default:
+      co_return now;  // transient states are left inside their own steps
   }
+}
+
+asio::awaitable<core::SteadyTime> DatabaseRuntime::step_running() {
+  resume_wanted_ = false;
+  if (auto exit = engine_->unexpected_exit()) {
+    handle_crash(*exit);
+    co_return clock_.now();
+  }
+  auto now = clock_.now();
+  // Idle time counts from the last session's end, however short it was.
+  bool in_use = gate_.sessions() > 0;
+  if (in_use) idle_since_ = now;
+  else idle_since_ = std::max(idle_since_, gate_.last_session_end());
+  bool may_pause = config_.capacity_min == 0 && config_.auto_pause;
+  if (may_pause && !in_use && now - idle_since_ >= *config_.auto_pause) {
+    co_await pause();
+    co_return clock_.now();
+  }
+  if (now >= next_sample_) {
+    co_await follow_load(std::chrono::duration<double>(kSampleInterval).count());
+    next_sample_ = clock_.now() + kSampleInterval;
+  }
+  account(clock_.now());
+  core::SteadyTime next = next_sample_;
+  if (may_pause && !in_use) next = std::min(next, idle_since_ + *config_.auto_pause);
+  co_return next;
 }
 
 asio::awaitable<void> DatabaseRuntime::bring_up(DatabaseState how) {
   resume_wanted_ = false;
   if (how == DatabaseState::resuming || state_ == DatabaseState::failed)
-    capacity_ = starting_capacity(config_);
+    capacity_ = capacity_for_clients(gate_.sessions());
   enter(how);
-  auto started = core::SteadyClock::now();
+  auto started = clock_.now();
   std::string error = co_await engine_->start(capacity_);
-  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(core::SteadyClock::now() -
-                                                                    started);
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - started);
+  // Stopping: whatever the start did is stopped by stop_compute().
+  if (stop_requested_) co_return;
   if (!error.empty()) {
     ++failures_;
     ++consecutive_failures_;
     auto backoff = std::min<std::chrono::milliseconds>(
         kLongestBackoff, std::chrono::milliseconds(250L << std::min(consecutive_failures_, 7)));
-    retry_after_ = core::SteadyClock::now() + backoff;
+    retry_after_ = clock_.now() + backoff;
     enter(DatabaseState::failed);
     say(logging::Level::alert, fmt::format("{} failed after {} ms: {} (next try in {} ms)",
                                            how == DatabaseState::resuming ? "resume" : "start",
@@ -156,8 +199,8 @@ asio::awaitable<void> DatabaseRuntime::bring_up(DatabaseState how) {
     co_return;
   }
   consecutive_failures_ = 0;
-  int waiting = gate_.sessions().load();
-  idle_since_ = core::SteadyClock::now();
+  int waiting = gate_.sessions();
+  idle_since_ = clock_.now();
   next_sample_ = idle_since_ + kSampleInterval;
   enter(DatabaseState::running);
   if (how == DatabaseState::resuming)
@@ -169,9 +212,18 @@ asio::awaitable<void> DatabaseRuntime::bring_up(DatabaseState how) {
                                             format_acu(capacity_), engine_->credentials_hint()));
 }
 
+// `pausing` is published before sessions are counted again: a client that
+// arrived meanwhile is either counted here (the pause is called off) or
+// sees `pausing` and waits for the resume it asks for.
 asio::awaitable<void> DatabaseRuntime::pause() {
-  double idle = seconds_between(idle_since_, core::SteadyClock::now());
+  double idle = seconds_between(idle_since_, clock_.now());
   enter(DatabaseState::pausing);
+  if (gate_.sessions() > 0) {
+    enter(DatabaseState::running);
+    idle_since_ = clock_.now();
+    say(logging::Level::notice, "pause called off: a client arrived");
+    co_return;
+  }
   std::string error = co_await engine_->stop();
   enter(DatabaseState::paused);
   if (!error.empty()) say(logging::Level::warning, "pause: " + error);
@@ -194,10 +246,20 @@ asio::awaitable<void> DatabaseRuntime::follow_load(double seconds) {
     load = *sample;
   } else {
     // No engine metrics: the gateway's own session count is the signal.
-    load.connections = gate_.sessions().load();
-    load.max_connections = limits_for(config_.acu, capacity_).max_connections;
+    load.connections = gate_.sessions();
+    load.max_connections = client_limit(capacity_);
   }
   ScalingDecision decision = policy_.decide(capacity_, load, seconds);
+  // Clients waiting for a connection slot need capacity now; and capacity
+  // never drops below what the connections in use need.
+  int needed_clients = gate_.slots_in_use() + gate_.held();
+  double needed = capacity_for_clients(needed_clients);
+  if (decision.capacity < needed) {
+    decision.reason = gate_.held() > 0 ? fmt::format("{} clients waiting for a connection",
+                                                     gate_.held())
+                                       : fmt::format("{} connections in use", needed_clients);
+    decision.capacity = needed;
+  }
   if (decision.capacity == capacity_) co_return;
   std::string error = co_await engine_->resize(decision.capacity);
   if (!error.empty()) {
@@ -209,19 +271,21 @@ asio::awaitable<void> DatabaseRuntime::follow_load(double seconds) {
   say(logging::Level::notice,
       fmt::format("scaling {} -> {} ACU ({})", format_acu(capacity_),
                   format_acu(decision.capacity), decision.reason));
-  account(core::SteadyClock::now());
+  account(clock_.now());
   capacity_ = decision.capacity;
+  publish();
 }
 
-asio::awaitable<void> DatabaseRuntime::shut_down() {
-  shutting_down_ = true;
-  wake_.cancel();
-  if (state_ == DatabaseState::running || state_ == DatabaseState::starting ||
-      state_ == DatabaseState::resuming) {
+asio::awaitable<void> DatabaseRuntime::stop_compute() {
+  if (compute_may_run(state_)) {
     std::string error = co_await engine_->stop();
     if (!error.empty()) say(logging::Level::warning, "stop: " + error);
   }
   enter(DatabaseState::stopped);
+  log_summary();
+}
+
+void DatabaseRuntime::log_summary() {
   std::string times;
   for (int i = 0; i < kDatabaseStateCount; ++i)
     if (seconds_in_state_[static_cast<std::size_t>(i)] > 0 &&
@@ -231,6 +295,21 @@ asio::awaitable<void> DatabaseRuntime::shut_down() {
                            seconds_in_state_[static_cast<std::size_t>(i)]);
   say(logging::Level::notice,
       fmt::format("stopped; {:.1f} ACU-seconds used; time in states:{}", acu_seconds_, times));
+}
+
+asio::awaitable<void> DatabaseRuntime::shut_down() {
+  if (!supervising_) {
+    finished_ = true;
+    co_return;
+  }
+  stop_requested_ = true;
+  engine_->abandon_start();
+  wake_.cancel();
+  while (!finished_) {
+    on_finished_.expires_at(core::SteadyTime::max());
+    asio::error_code ignored;
+    co_await on_finished_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
 }
 
 }  // namespace borealis::serverless

@@ -3,6 +3,13 @@
 // after an idle period, resuming when a client asks, restarting compute
 // that died, and following load with its capacity. Every change is logged
 // with its reason.
+//
+// One owner: a single supervisor coroutine makes every call into the
+// engine, one at a time. Everything else (a resume request, a stop) is an
+// event it handles in whatever state it is in: shut_down() only asks, and
+// completes when the supervisor has stopped compute and ended.
+// Time comes from an injected clock, so tests drive the machine state by
+// state without waiting.
 #pragma once
 
 #include <array>
@@ -23,44 +30,64 @@ namespace borealis::serverless {
 class DatabaseRuntime {
  public:
   DatabaseRuntime(asio::io_context& context, const config::Database& database,
-                  DatabaseGate& gate, std::unique_ptr<Engine> engine, logging::Logger logger);
+                  DatabaseGate& gate, std::unique_ptr<Engine> engine, logging::Logger logger,
+                  core::Clock& clock = core::system_clock());
 
   std::string prepare() { return engine_->prepare(); }
   const Engine& engine() const { return *engine_; }
+  // Publishes the first state and starts the supervisor.
   void start();
-  // Stops compute cleanly (borealis is exiting); `done` runs afterwards.
+  // Stops compute cleanly (borealis is exiting); completes once the
+  // supervisor has ended. Safe to call in any state, and more than once.
   asio::awaitable<void> shut_down();
+
+  DatabaseState state() const { return state_; }
+  double capacity() const { return capacity_; }
+  double acu_seconds() const { return acu_seconds_; }
+  bool finished() const { return finished_; }
 
  private:
   asio::awaitable<void> supervise();
+  // Acts on the current state; returns when it wants to look again.
+  asio::awaitable<core::SteadyTime> step();
+  asio::awaitable<core::SteadyTime> step_running();
+  asio::awaitable<void> wait_until(core::SteadyTime deadline);
   asio::awaitable<void> bring_up(DatabaseState how);
   asio::awaitable<void> pause();
   asio::awaitable<void> follow_load(double seconds);
+  asio::awaitable<void> stop_compute();
   void handle_crash(const ExitStatus& exit);
   void enter(DatabaseState next);
+  void publish();
+  double capacity_for_clients(int clients) const;
+  int client_limit(double capacity) const;
   void account(core::SteadyTime now);
   void say(logging::Level level, const std::string& message);
-  asio::awaitable<void> wait_for_event(std::chrono::milliseconds limit);
+  void log_summary();
 
   asio::io_context& context_;
   const config::Database& config_;
   DatabaseGate& gate_;
   std::unique_ptr<Engine> engine_;
   logging::Logger logger_;
+  core::Clock& clock_;
   ScalingPolicy policy_;
-  asio::steady_timer wake_;
+  asio::steady_timer wake_;         // the supervisor's alarm; cancel() is an event
+  asio::steady_timer on_finished_;  // completes shut_down()
 
   DatabaseState state_ = DatabaseState::stopped;
   double capacity_ = 0;
   bool resume_wanted_ = false;
-  bool shutting_down_ = false;
+  bool stop_requested_ = false;
+  bool supervising_ = false;
+  bool finished_ = false;
   unsigned long long failures_ = 0;
   int consecutive_failures_ = 0;
-  core::SteadyTime state_since_ = core::SteadyClock::now();
-  core::SteadyTime accounted_until_ = core::SteadyClock::now();
-  core::SteadyTime idle_since_ = core::SteadyClock::now();
-  core::SteadyTime next_sample_ = core::SteadyClock::now();
-  core::SteadyTime retry_after_ = core::SteadyClock::now();
+  core::SteadyTime state_since_;
+  core::SteadyTime accounted_until_;
+  core::SteadyTime idle_since_;
+  core::SteadyTime next_sample_;
+  core::SteadyTime retry_after_;
   std::array<double, kDatabaseStateCount> seconds_in_state_{};
   double acu_seconds_ = 0;
 };

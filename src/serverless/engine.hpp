@@ -20,7 +20,11 @@ class Engine {
   // block; runs before any traffic. Returns an error message or empty.
   virtual std::string prepare() = 0;
   // Starts compute at `capacity` and returns once it answers a real login.
+  // On an error nothing of the attempt is left running.
   virtual asio::awaitable<std::string> start(double capacity) = 0;
+  // Makes a start() in progress give up at its next step (borealis is
+  // stopping); stop() then cleans up what it started.
+  virtual void abandon_start() = 0;
   // Stops compute cleanly (for mariadb: buffer pool dumped, nothing lost).
   virtual asio::awaitable<std::string> stop() = 0;
   // Applies a new capacity in place, without a restart.

@@ -20,6 +20,8 @@ namespace {
 using namespace asio::experimental::awaitable_operators;
 constexpr auto kPollInterval = std::chrono::milliseconds(20);
 constexpr auto kGreetingTimeout = std::chrono::milliseconds(1000);
+constexpr auto kProbeInterval = std::chrono::seconds(2);
+constexpr int kProbesBeforeDead = 3;
 
 // Connects and reads one MySQL greeting; true when it is a real one.
 asio::awaitable<bool> greets(asio::ip::tcp::endpoint target) {
@@ -78,14 +80,27 @@ asio::awaitable<std::string> ExecEngine::run(const std::string& what, const std:
 }
 
 asio::awaitable<std::string> ExecEngine::start(double capacity) {
+  abandoned_ = false;
+  reported_dead_ = false;
+  failed_probes_ = 0;
   std::string error = co_await run("start-command", config_.start_command, capacity);
-  if (!error.empty()) co_return error;
-  co_return co_await wait_for_greeting();
+  if (error.empty()) error = co_await wait_for_greeting();
+  running_ = error.empty();
+  next_probe_ = std::chrono::steady_clock::now() + kProbeInterval;
+  co_return error;
+}
+
+std::optional<ExitStatus> ExecEngine::unexpected_exit() {
+  if (!running_ || failed_probes_ < kProbesBeforeDead || reported_dead_) return std::nullopt;
+  reported_dead_ = true;
+  running_ = false;
+  return ExitStatus{0, 0, "it stopped answering (no MySQL greeting in three probes)"};
 }
 
 asio::awaitable<std::string> ExecEngine::wait_for_greeting() {
   auto deadline = std::chrono::steady_clock::now() + config_.timeout_command;
   while (std::chrono::steady_clock::now() < deadline) {
+    if (abandoned_) co_return "start abandoned: borealis is stopping";
     asio::steady_timer limit(context_, kGreetingTimeout);
     auto outcome = co_await (greets(endpoint_) || limit.async_wait(asio::use_awaitable));
     if (outcome.index() == 0 && std::get<0>(outcome)) co_return std::string();
@@ -97,6 +112,7 @@ asio::awaitable<std::string> ExecEngine::wait_for_greeting() {
 }
 
 asio::awaitable<std::string> ExecEngine::stop() {
+  running_ = false;
   co_return co_await run("stop-command", config_.stop_command, 0);
 }
 
@@ -106,6 +122,15 @@ asio::awaitable<std::string> ExecEngine::resize(double capacity) {
 }
 
 asio::awaitable<std::optional<LoadSample>> ExecEngine::sample(double, double) {
+  // The liveness probe rides on the runtime's sampling tick.
+  auto now = std::chrono::steady_clock::now();
+  if (running_ && now >= next_probe_) {
+    next_probe_ = now + kProbeInterval;
+    asio::steady_timer limit(context_, kGreetingTimeout);
+    auto outcome = co_await (greets(endpoint_) || limit.async_wait(asio::use_awaitable));
+    bool alive = outcome.index() == 0 && std::get<0>(outcome);
+    failed_probes_ = alive ? 0 : failed_probes_ + 1;
+  }
   co_return std::nullopt;  // compute elsewhere: the gateway's own counts drive scaling
 }
 

@@ -19,7 +19,10 @@ class ExecEngine : public Engine {
   asio::awaitable<std::string> stop() override;
   asio::awaitable<std::string> resize(double capacity) override;
   asio::awaitable<std::optional<LoadSample>> sample(double capacity, double seconds) override;
-  std::optional<ExitStatus> unexpected_exit() override { return std::nullopt; }
+  void abandon_start() override { abandoned_ = true; }
+  // Compute that stopped answering (three failed greeting probes in a row,
+  // one every two seconds while it runs) counts as ended.
+  std::optional<ExitStatus> unexpected_exit() override;
   asio::ip::tcp::endpoint endpoint() const override { return endpoint_; }
   std::string credentials_hint() const override { return "the database's own users"; }
 
@@ -33,6 +36,11 @@ class ExecEngine : public Engine {
   const config::Database& config_;
   asio::ip::tcp::endpoint endpoint_;
   std::string scratch_directory_;
+  bool abandoned_ = false;
+  bool running_ = false;
+  int failed_probes_ = 0;
+  bool reported_dead_ = false;
+  std::chrono::steady_clock::time_point next_probe_{};
 };
 
 }  // namespace borealis::serverless

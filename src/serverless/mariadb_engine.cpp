@@ -1,11 +1,14 @@
 #include "serverless/mariadb_engine.hpp"
 
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <openssl/rand.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,31 +18,37 @@
 #include <fstream>
 #include <sstream>
 
-#include "logging/stderr_notice.hpp"
 #include "core/sleep.hpp"
+#include "logging/stderr_notice.hpp"
 #include "serverless/command_runner.hpp"
 
 namespace borealis::serverless {
 
 namespace {
 
-constexpr const char* kAdminUser = "borealis_admin";
 constexpr auto kPollInterval = std::chrono::milliseconds(5);
 constexpr auto kLoginTimeout = std::chrono::milliseconds(500);
 constexpr auto kQueryTimeout = std::chrono::milliseconds(5000);
 
-std::uint16_t free_loopback_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  std::uint16_t port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), length) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0)
-    port = ntohs(address.sin_port);
-  ::close(fd);
-  return port;
+// borealis's own files in the data directory: never mariadbd's, never
+// removed when an interrupted initialisation is cleaned up.
+constexpr const char* kLockFile = "borealis.lock";
+constexpr const char* kControlSocket = "borealis-control.sock";
+constexpr const char* kInitialisingMarker = "borealis-initialising";
+constexpr const char* kInitialisedMarker = "borealis-initialised";
+constexpr const char* kInitFile = "borealis-init.sql";
+constexpr const char* kPidFile = "borealis-mariadbd.pid";
+constexpr const char* kErrorLog = "borealis-mariadbd.err";
+constexpr const char* kOutputLog = "borealis-mariadbd.log";
+constexpr const char* kFilesDirectory = "borealis-files";
+
+bool is_borealis_file(const std::string& name) {
+  return name.starts_with("borealis");
+}
+
+// Files only borealis reads: they keep borealis's ownership.
+bool is_private_file(const std::string& name) {
+  return name == kLockFile || name == kControlSocket || name.ends_with(".password");
 }
 
 std::string random_password() {
@@ -55,6 +64,12 @@ std::string read_all(const std::string& path) {
   std::stringstream text;
   text << file.rdbuf();
   return text.str();
+}
+
+std::string first_line(std::string text) {
+  auto end = text.find('\n');
+  if (end != std::string::npos) text.resize(end);
+  return text;
 }
 
 double process_cpu_seconds(pid_t pid) {
@@ -85,12 +100,49 @@ std::uint64_t as_number(const std::map<std::string, std::string, std::less<>>& v
   }
 }
 
+// True when `identity` may enter every directory from / down to `path`.
+std::string unreachable_parent(const Identity& identity, const std::filesystem::path& path) {
+  std::filesystem::path walked;
+  for (const auto& part : path) {
+    walked /= part;
+    struct stat info {};
+    if (::stat(walked.c_str(), &info) != 0) break;
+    bool may_enter = (info.st_uid == identity.uid && (info.st_mode & S_IXUSR)) ||
+                     (info.st_gid == identity.gid && (info.st_mode & S_IXGRP)) ||
+                     (info.st_mode & S_IXOTH);
+    if (!may_enter) return walked.string();
+  }
+  return {};
+}
+
+// A process that is mariadbd serving `datadir` (a leftover of a killed borealis).
+bool is_engine_on(pid_t pid, const std::string& datadir) {
+  std::string command_line = read_all(fmt::format("/proc/{}/cmdline", pid));
+  if (command_line.find("mariadbd") == std::string::npos &&
+      command_line.find("mysqld") == std::string::npos)
+    return false;
+  std::string wanted = "--datadir=" + datadir;
+  for (std::size_t start = 0; start < command_line.size();) {
+    std::size_t end = command_line.find('\0', start);
+    if (end == std::string::npos) end = command_line.size();
+    if (command_line.compare(start, end - start, wanted) == 0) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
 }  // namespace
 
-MariadbEngine::MariadbEngine(asio::io_context& context, const config::Database& database)
-    : context_(context), config_(database) {}
+MariadbEngine::MariadbEngine(asio::io_context& context, const config::Database& database,
+                             std::string gateway_user)
+    : context_(context), config_(database), gateway_user_(std::move(gateway_user)) {}
 
 MariadbEngine::~MariadbEngine() {
+  if (client_listener_ >= 0) ::close(client_listener_);
+  if (control_listener_ >= 0) {
+    ::close(control_listener_);
+    ::unlink(path(kControlSocket).c_str());
+  }
   if (lock_fd_ < 0) return;
   // A clean exit leaves an empty lock file: only a crash leaves a pid behind.
   (void)!::ftruncate(lock_fd_, 0);
@@ -102,28 +154,91 @@ std::string MariadbEngine::path(const std::string& file) const {
 }
 
 std::string MariadbEngine::prepare() {
-  std::error_code error;
-  std::filesystem::create_directories(config_.datadir, error);
-  if (error)
-    return fmt::format("database {}: cannot create data directory '{}': {}", config_.name,
-                       config_.datadir, error.message());
-  if (::access(config_.datadir.c_str(), W_OK) != 0)
-    return fmt::format("database {}: data directory '{}' is not writable: {}", config_.name,
-                       config_.datadir, std::strerror(errno));
+  for (auto step : {&MariadbEngine::choose_identity, &MariadbEngine::own_data_directory,
+                    &MariadbEngine::lock_directory}) {
+    if (auto error = (this->*step)(); !error.empty())
+      return fmt::format("database {}: {}", config_.name, error);
+  }
   if (::access(config_.mariadbd.c_str(), X_OK) != 0)
     return fmt::format("database {}: cannot run mariadbd '{}': {}", config_.name,
                        config_.mariadbd, std::strerror(errno));
-  if (auto locked = lock_directory(); !locked.empty()) return locked;
-  admin_password_ = load_or_create_password("borealis-admin.password");
+  stop_leftover_engine();
   user_password_ = load_or_create_password(fmt::format("borealis-{}.password", config_.user));
-  if (admin_password_.empty() || user_password_.empty())
+  if (user_password_.empty())
     return fmt::format("database {}: cannot keep passwords in '{}'", config_.name,
                        config_.datadir);
-  port_ = free_loopback_port();
-  if (port_ == 0) return fmt::format("database {}: no free loopback port", config_.name);
+  for (auto step : {&MariadbEngine::open_client_listener, &MariadbEngine::open_control_socket}) {
+    if (auto error = (this->*step)(); !error.empty())
+      return fmt::format("database {}: {}", config_.name, error);
+  }
+  initialised_ = std::filesystem::exists(path(kInitialisedMarker));
   if (auto reason = cpu_limit_.setup(config_.name); !reason.empty())
     logging::notice(logging::Severity::warning,
                     fmt::format("database {}: CPU limit not enforced: {}", config_.name, reason));
+  return {};
+}
+
+// As root, mariadbd runs as an unprivileged account; borealis's account
+// inside it is named after the account borealis itself runs as.
+std::string MariadbEngine::choose_identity() {
+  if (::geteuid() != 0) {
+    passwd* self = ::getpwuid(::geteuid());
+    if (!self) return "cannot name the account borealis runs as";
+    control_user_ = self->pw_name;
+    return {};
+  }
+  control_user_ = gateway_user_.empty() ? "root" : gateway_user_;
+  std::string account = !config_.system_user.empty() ? config_.system_user
+                        : !gateway_user_.empty()     ? gateway_user_
+                                                     : "mysql";
+  if (!gateway_user_.empty() && account != gateway_user_)
+    return fmt::format("system-user '{}' differs from global user '{}': once borealis drops its "
+                       "privileges it can only supervise a mariadbd of its own account",
+                       account, gateway_user_);
+  passwd* entry = ::getpwnam(account.c_str());
+  if (!entry)
+    return fmt::format("account '{}' does not exist (mariadbd never runs as root; install "
+                       "mariadb-server, which creates 'mysql', or name one with system-user)",
+                       account);
+  if (entry->pw_uid == 0) return fmt::format("account '{}' is root: mariadbd never runs as root", account);
+  identity_ = Identity{entry->pw_uid, entry->pw_gid, account};
+  return {};
+}
+
+// The engine's account owns the data directory (and everything in it but
+// borealis's own files, which stay private to borealis).
+std::string MariadbEngine::own_data_directory() {
+  std::error_code error;
+  std::filesystem::create_directories(config_.datadir, error);
+  if (error)
+    return fmt::format("cannot create data directory '{}': {}", config_.datadir, error.message());
+  if (!identity_) {
+    if (::access(config_.datadir.c_str(), W_OK) != 0)
+      return fmt::format("data directory '{}' is not writable: {}", config_.datadir,
+                         std::strerror(errno));
+    return {};
+  }
+  if (auto blocked = unreachable_parent(*identity_, config_.datadir); !blocked.empty())
+    return fmt::format("account '{}' cannot enter '{}' on the way to data directory '{}' (give it "
+                       "search permission, e.g. chmod o+x, or choose another datadir)",
+                       identity_->name, blocked, config_.datadir);
+  struct stat info {};
+  if (::stat(config_.datadir.c_str(), &info) != 0)
+    return fmt::format("cannot read data directory '{}': {}", config_.datadir,
+                       std::strerror(errno));
+  if (info.st_uid != identity_->uid) {
+    // A directory made by an earlier borealis that ran mariadbd as root, or
+    // a new one: hand it over.
+    for (auto it = std::filesystem::recursive_directory_iterator(config_.datadir, error);
+         !error && it != std::filesystem::recursive_directory_iterator(); it.increment(error)) {
+      if (it.depth() == 0 && is_private_file(it->path().filename().string())) continue;
+      (void)!::lchown(it->path().c_str(), identity_->uid, identity_->gid);
+    }
+  }
+  if (::chown(config_.datadir.c_str(), identity_->uid, identity_->gid) != 0 ||
+      ::chmod(config_.datadir.c_str(), 0750) != 0)
+    return fmt::format("cannot give data directory '{}' to account '{}': {}", config_.datadir,
+                       identity_->name, std::strerror(errno));
   return {};
 }
 
@@ -131,36 +246,60 @@ std::string MariadbEngine::prepare() {
 // crashed borealis never blocks the next one; the pid in the file names a
 // live holder in the error message.
 std::string MariadbEngine::lock_directory() {
-  std::string lock_path = path("borealis.lock");
-  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lock_fd_ < 0)
-    return fmt::format("database {}: cannot open '{}': {}", config_.name, lock_path,
-                       std::strerror(errno));
+  std::string lock_path = path(kLockFile);
+  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (lock_fd_ < 0) return fmt::format("cannot open '{}': {}", lock_path, std::strerror(errno));
   if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
-    std::string holder = read_all(lock_path);
-    while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
-    return fmt::format("database {}: data directory '{}' is in use by another borealis (pid {})",
-                       config_.name, config_.datadir, holder.empty() ? "unknown" : holder);
+    std::string holder = first_line(read_all(lock_path));
+    return fmt::format("data directory '{}' is in use by another borealis (pid {})",
+                       config_.datadir, holder.empty() ? "unknown" : holder);
   }
-  std::string previous = read_all(lock_path);
+  std::string previous = first_line(read_all(lock_path));
   if (!previous.empty())
     logging::notice(logging::Severity::notice,
                     fmt::format("database {}: taking over the lock of pid {} that is gone",
-                                config_.name, previous.substr(0, previous.find('\n'))));
+                                config_.name, previous));
   std::string pid = fmt::format("{}\n", ::getpid());
   (void)!::ftruncate(lock_fd_, 0);
   (void)!::pwrite(lock_fd_, pid.data(), pid.size(), 0);
   return {};
 }
 
+// A borealis killed with SIGKILL before this one may have left its mariadbd
+// running (it gets SIGTERM from the kernel, but may still be shutting
+// down): wait for it, and stop it if it is still there.
+void MariadbEngine::stop_leftover_engine() {
+  std::string text = first_line(read_all(path(kPidFile)));
+  pid_t pid = 0;
+  try {
+    pid = text.empty() ? 0 : static_cast<pid_t>(std::stol(text));
+  } catch (...) {
+    return;
+  }
+  if (pid <= 0 || !is_engine_on(pid, config_.datadir)) return;
+  logging::notice(logging::Severity::warning,
+                  fmt::format("database {}: a mariadbd (pid {}) left by an earlier borealis is "
+                              "still running on {}; stopping it cleanly",
+                              config_.name, pid, config_.datadir));
+  ::kill(pid, SIGTERM);
+  auto deadline = std::chrono::steady_clock::now() + config_.timeout_command;
+  while (is_engine_on(pid, config_.datadir)) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ::kill(pid, SIGKILL);
+      deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    }
+    ::usleep(5000);
+  }
+}
+
 std::string MariadbEngine::load_or_create_password(const std::string& file) {
   std::string password_path = path(file);
-  std::string existing = read_all(password_path);
-  while (!existing.empty() && (existing.back() == '\n' || existing.back() == '\r'))
-    existing.pop_back();
+  std::string existing = first_line(read_all(password_path));
+  while (!existing.empty() && existing.back() == '\r') existing.pop_back();
   if (!existing.empty()) return existing;
   std::string password = random_password();
-  int fd = ::open(password_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  int fd = ::open(password_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+                  0600);
   if (fd < 0) return {};
   std::string line = password + "\n";
   bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
@@ -168,21 +307,67 @@ std::string MariadbEngine::load_or_create_password(const std::string& file) {
   return written ? password : std::string();
 }
 
-// Run by mariadbd at every start, so the admin credentials always match the
-// file; the application user is created once and then left to its owner.
+// Client traffic goes to a loopback port that borealis binds once and keeps:
+// while the database is paused nobody else can take it.
+std::string MariadbEngine::open_client_listener() {
+  client_listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (client_listener_ < 0) return fmt::format("cannot open a socket: {}", std::strerror(errno));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  if (::bind(client_listener_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+      ::listen(client_listener_, SOMAXCONN) != 0 ||
+      ::getsockname(client_listener_, reinterpret_cast<sockaddr*>(&address), &length) != 0)
+    return fmt::format("cannot listen on a loopback port: {}", std::strerror(errno));
+  client_endpoint_ = {asio::ip::address_v4::loopback(), ntohs(address.sin_port)};
+  return {};
+}
+
+// The control channel: a unix socket only borealis's account may connect to.
+std::string MariadbEngine::open_control_socket() {
+  std::string socket_path = path(kControlSocket);
+  sockaddr_un address{};
+  if (socket_path.size() >= sizeof(address.sun_path))
+    return fmt::format("data directory path is too long for its control socket '{}' (at most {} "
+                       "characters)",
+                       socket_path, sizeof(address.sun_path) - 1);
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, socket_path.c_str(), socket_path.size() + 1);
+  ::unlink(socket_path.c_str());
+  control_listener_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  mode_t previous_mask = ::umask(0177);  // created 0600: no window where others may connect
+  int bound = ::bind(control_listener_, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  ::umask(previous_mask);
+  if (bound != 0 || ::listen(control_listener_, 16) != 0)
+    return fmt::format("cannot listen on control socket '{}': {}", socket_path,
+                       std::strerror(errno));
+  if (!gateway_user_.empty() && ::geteuid() == 0) {
+    passwd* entry = ::getpwnam(gateway_user_.c_str());
+    if (entry) (void)!::chown(socket_path.c_str(), entry->pw_uid, entry->pw_gid);
+  }
+  return {};
+}
+
+// Run by mariadbd at its first start only. The application account gets
+// every privilege on its schemas (`NAME` and `NAME_*`) and nothing global.
 std::string MariadbEngine::write_init_file() const {
   std::string sql = fmt::format(
-      "CREATE USER IF NOT EXISTS '{0}'@'127.0.0.1' IDENTIFIED BY '{1}';\n"
-      "ALTER USER '{0}'@'127.0.0.1' IDENTIFIED BY '{1}';\n"
-      "GRANT ALL PRIVILEGES ON *.* TO '{0}'@'127.0.0.1' WITH GRANT OPTION;\n"
-      "CREATE USER IF NOT EXISTS '{2}'@'%' IDENTIFIED BY '{3}';\n"
-      "GRANT ALL PRIVILEGES ON *.* TO '{2}'@'%';\n"
-      "CREATE DATABASE IF NOT EXISTS `{4}`;\n",
-      kAdminUser, admin_password_, config_.user, user_password_, config_.name);
-  std::string init_path = path("borealis-init.sql");
-  int fd = ::open(init_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+      "CREATE USER IF NOT EXISTS '{0}'@'%' IDENTIFIED BY '{1}';\n"
+      "CREATE DATABASE IF NOT EXISTS `{2}`;\n"
+      "GRANT ALL PRIVILEGES ON `{2}`.* TO '{0}'@'%';\n"
+      "GRANT ALL PRIVILEGES ON `{2}\\_%`.* TO '{0}'@'%';\n",
+      config_.user, user_password_, config_.name);
+  if (control_user_ != "root")
+    sql += fmt::format(
+        "CREATE USER IF NOT EXISTS '{0}'@'localhost' IDENTIFIED VIA unix_socket;\n"
+        "GRANT ALL PRIVILEGES ON *.* TO '{0}'@'localhost' WITH GRANT OPTION;\n",
+        control_user_);
+  std::string init_path = path(kInitFile);
+  int fd = ::open(init_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return {};
   bool written = ::write(fd, sql.data(), sql.size()) == static_cast<ssize_t>(sql.size());
+  if (identity_) (void)!::fchown(fd, identity_->uid, identity_->gid);
   ::close(fd);
   return written ? init_path : std::string();
 }
@@ -193,12 +378,17 @@ std::vector<std::string> MariadbEngine::server_arguments(double capacity) const 
       config_.mariadbd,
       "--no-defaults",
       "--datadir=" + config_.datadir,
+      // Both sockets are handed over already listening (socket activation);
+      // these name them for mariadbd's own messages.
       "--bind-address=127.0.0.1",
-      fmt::format("--port={}", port_),
-      "--socket=" + path("borealis-mariadbd.sock"),
-      "--pid-file=" + path("borealis-mariadbd.pid"),
-      "--log-error=" + path("borealis-mariadbd.err"),
+      fmt::format("--port={}", client_endpoint_.port()),
+      "--socket=" + path(kControlSocket),
+      "--pid-file=" + path(kPidFile),
+      "--log-error=" + path(kErrorLog),
       "--skip-name-resolve",
+      // LOAD DATA INFILE / SELECT INTO OUTFILE need FILE, which no client
+      // account has; even so, the server's own reach stays in one directory.
+      "--secure-file-priv=" + path(kFilesDirectory),
       // MyISAM's key cache and Aria's page cache are zeroed at every start
       // (128 MiB each by default): most of a start's CPU time, for engines
       // that only hold system tables here. `mariadbd-option` can raise them.
@@ -211,17 +401,37 @@ std::vector<std::string> MariadbEngine::server_arguments(double capacity) const 
       fmt::format("--innodb-buffer-pool-size={}", limits.buffer_pool_bytes),
       fmt::format("--max-connections={}", limits.max_connections),
   };
-  // Users are created or synced on the first start of this borealis; later
-  // resumes skip it, which saves a tenth of the start time.
-  if (!users_synced_) arguments.push_back("--init-file=" + path("borealis-init.sql"));
-  if (::geteuid() == 0) arguments.push_back("--user=root");
+  if (!initialised_) arguments.push_back("--init-file=" + path(kInitFile));
   arguments.insert(arguments.end(), config_.mariadbd_options.begin(),
                    config_.mariadbd_options.end());
   return arguments;
 }
 
+// Initialisation is atomic: a marker says it is under way, and only a first
+// start that ran the accounts' SQL removes it. A directory still marked was
+// interrupted: what it holds besides borealis's own files is removed and
+// made again. A directory with a `mysql` schema and no marker is adopted as
+// it is (an existing MariaDB data directory).
 asio::awaitable<std::string> MariadbEngine::initialise() {
-  if (std::filesystem::exists(path("mysql"))) co_return std::string();
+  if (initialised_) co_return std::string();
+  std::error_code error;
+  bool interrupted = std::filesystem::exists(path(kInitialisingMarker));
+  if (!interrupted && std::filesystem::exists(path("mysql"))) {
+    initialised_ = true;
+    co_return std::string();
+  }
+  if (interrupted) {
+    logging::notice(logging::Severity::warning,
+                    fmt::format("database {}: the initialisation of {} was interrupted; starting "
+                                "it again",
+                                config_.name, config_.datadir));
+    for (const auto& entry : std::filesystem::directory_iterator(config_.datadir, error))
+      if (!is_borealis_file(entry.path().filename().string()))
+        std::filesystem::remove_all(entry.path(), error);
+  }
+  if (std::string marker = path(kInitialisingMarker);
+      !std::ofstream(marker, std::ios::trunc).good())
+    co_return "cannot write " + marker;
   logging::notice(logging::Severity::notice,
                   fmt::format("database {}: initialising data directory {}", config_.name,
                               config_.datadir));
@@ -230,19 +440,30 @@ asio::awaitable<std::string> MariadbEngine::initialise() {
                                       "--auth-root-authentication-method=socket",
                                       // Its own tmpdir: bootstraps sharing /tmp collide.
                                       "--tmpdir=" + config_.datadir};
-  if (::geteuid() == 0) command.push_back("--user=root");
-  CommandResult result = co_await run_command(command, config_.timeout_command, config_.datadir);
+  CommandResult result =
+      co_await run_command(command, config_.timeout_command, config_.datadir, {}, identity_);
   if (!result.ok)
     co_return fmt::format("mariadb-install-db failed ({}): {}", result.error, result.output);
+  std::filesystem::create_directories(path(kFilesDirectory), error);
+  if (identity_)
+    (void)!::chown(path(kFilesDirectory).c_str(), identity_->uid, identity_->gid);
   co_return std::string();
 }
 
 asio::awaitable<std::string> MariadbEngine::start(double capacity) {
+  abandoned_ = false;
   std::string error = co_await initialise();
   if (!error.empty()) co_return error;
-  if (!users_synced_ && write_init_file().empty()) co_return "cannot write the init file";
+  if (!initialised_ && write_init_file().empty()) co_return "cannot write the init file";
   last_cpu_seconds_ = -1;
-  error = process_.start(server_arguments(capacity), path("borealis-mariadbd.log"));
+  SpawnOptions options;
+  options.argv = server_arguments(capacity);
+  options.output_path = path(kOutputLog);
+  options.identity = identity_;
+  options.passed_sockets = {client_listener_, control_listener_};
+  options.parent_death_signal = SIGTERM;  // a clean shutdown if borealis dies
+  options.working_directory = config_.datadir;
+  error = process_.start(options);
   if (!error.empty()) co_return error;
   // Starting is not throttled: a resume should cost what mariadbd's own start
   // costs. The capacity's CPU share applies once it answers.
@@ -251,32 +472,52 @@ asio::awaitable<std::string> MariadbEngine::start(double capacity) {
     cpu_limit_.set_unlimited();
   }
   error = co_await wait_until_ready();
-  if (error.empty() && cpu_limit_.enforced())
-    cpu_limit_.set_cores(limits_for(config_.acu, capacity).cpu_cores);
-  co_return error;
+  if (!error.empty()) {
+    if (process_.running()) co_await process_.kill_and_reap();
+    co_return error;
+  }
+  if (!initialised_) {
+    initialised_ = true;
+    std::ofstream(path(kInitialisedMarker), std::ios::trunc) << "accounts created\n";
+    std::error_code ignored;
+    std::filesystem::remove(path(kInitialisingMarker), ignored);
+    std::filesystem::remove(path(kInitFile), ignored);
+  }
+  if (cpu_limit_.enforced()) cpu_limit_.set_cores(limits_for(config_.acu, capacity).cpu_cores);
+  co_return std::string();
 }
 
 asio::awaitable<std::string> MariadbEngine::wait_until_ready() {
   auto deadline = std::chrono::steady_clock::now() + config_.timeout_command;
-  auto target = endpoint();
   std::string last_error;
   while (std::chrono::steady_clock::now() < deadline) {
+    if (abandoned_) co_return "start abandoned: borealis is stopping";
     if (auto exit = process_.poll_exit())
       co_return fmt::format("mariadbd exited during startup ({}): {}", exit->describe(),
                             recent_server_log());
     auto client = std::make_unique<mysql::AdminClient>(context_.get_executor());
-    auto login = co_await client->connect(target, kAdminUser, admin_password_, kLoginTimeout);
+    auto login = co_await client->connect(
+        asio::local::stream_protocol::endpoint(path(kControlSocket)), control_user_, "",
+        kLoginTimeout);
     if (login.ok) {
       admin_ = std::move(client);
-      users_synced_ = true;
       co_return std::string();
     }
     last_error = login.error;
     co_await core::sleep_for(kPollInterval);
   }
-  process_.send_signal(SIGKILL);
   co_return fmt::format("mariadbd not ready after {} ms (last login attempt: {})",
                         config_.timeout_command.count(), last_error);
+}
+
+asio::awaitable<std::string> MariadbEngine::ensure_admin() {
+  if (admin_ && admin_->is_open()) co_return std::string();
+  auto client = std::make_unique<mysql::AdminClient>(context_.get_executor());
+  auto login = co_await client->connect(asio::local::stream_protocol::endpoint(path(kControlSocket)),
+                                        control_user_, "", kLoginTimeout);
+  if (!login.ok) co_return "cannot log in on the control socket: " + login.error;
+  admin_ = std::move(client);
+  co_return std::string();
 }
 
 asio::awaitable<std::string> MariadbEngine::stop() {
@@ -284,28 +525,17 @@ asio::awaitable<std::string> MariadbEngine::stop() {
   admin_.reset();
   if (!process_.running()) co_return std::string();
   process_.send_signal(SIGTERM);
-  auto deadline = std::chrono::steady_clock::now() + config_.timeout_command;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (auto exit = process_.poll_exit()) {
-      if (exit->signal != 0 || exit->code != 0)
-        co_return fmt::format("mariadbd stopped with {}", exit->describe());
-      co_return std::string();
-    }
-    co_await core::sleep_for(kPollInterval);
+  if (auto exit = co_await process_.wait_for_exit(config_.timeout_command)) {
+    if (!exit->clean()) co_return fmt::format("mariadbd stopped with {}", exit->describe());
+    co_return std::string();
   }
-  process_.send_signal(SIGKILL);
-  while (!process_.poll_exit()) co_await core::sleep_for(kPollInterval);
+  co_await process_.kill_and_reap();
   co_return fmt::format("mariadbd did not stop within {} ms and was killed",
                         config_.timeout_command.count());
 }
 
 asio::awaitable<std::string> MariadbEngine::resize(double capacity) {
-  if (!admin_ || !admin_->is_open()) {
-    auto client = std::make_unique<mysql::AdminClient>(context_.get_executor());
-    auto login = co_await client->connect(endpoint(), kAdminUser, admin_password_, kLoginTimeout);
-    if (!login.ok) co_return "cannot log in to resize: " + login.error;
-    admin_ = std::move(client);
-  }
+  if (auto error = co_await ensure_admin(); !error.empty()) co_return error;
   CapacityLimits limits = limits_for(config_.acu, capacity);
   for (const std::string& statement :
        {fmt::format("SET GLOBAL innodb_buffer_pool_size = {}", limits.buffer_pool_bytes),
@@ -353,17 +583,13 @@ std::optional<ExitStatus> MariadbEngine::unexpected_exit() {
   return exit;
 }
 
-asio::ip::tcp::endpoint MariadbEngine::endpoint() const {
-  return {asio::ip::address_v4::loopback(), port_};
-}
-
 std::string MariadbEngine::credentials_hint() const {
   return fmt::format("user '{}', password in {}", config_.user,
                      path(fmt::format("borealis-{}.password", config_.user)));
 }
 
 std::string MariadbEngine::recent_server_log() const {
-  std::string log = read_all(path("borealis-mariadbd.err"));
+  std::string log = read_all(path(kErrorLog));
   if (log.size() > 1500) log = log.substr(log.size() - 1500);
   return log;
 }

@@ -1,9 +1,28 @@
 // The `mariadb` engine: borealis runs mariadbd on the database's data
-// directory, reachable only on a loopback port that borealis chose. It
-// initialises an empty directory, creates the users the configuration asks
-// for, knows the server is ready by a real login, stops it cleanly and
-// resizes it in place. One data directory never gets two servers: borealis
-// holds a lock on it for as long as it runs.
+// directory.
+//
+// What holds by construction:
+// - mariadbd never runs as root: as root, borealis starts it as an
+//   unprivileged account (`system-user`, global `user`, or `mysql`) that
+//   owns the data directory;
+// - borealis owns both doors into it for its whole life: a loopback TCP
+//   listener for client traffic and a unix socket (mode 0600, borealis's
+//   own) for its control channel, both handed to mariadbd with systemd's
+//   socket activation. No other process can bind where clients go, even
+//   while the database is paused;
+// - the control channel authenticates by the socket's peer credentials
+//   (MariaDB's unix_socket plugin): no password for it exists. Client
+//   traffic arrives over TCP, where unix_socket never authenticates, so a
+//   client cannot log in as borealis's account through the gateway;
+// - the application account has every privilege on its own schemas and
+//   none that reach the host or the control account (no FILE, SUPER,
+//   SHUTDOWN, CREATE USER, no grants on `mysql`). Accounts are made once,
+//   at initialisation, and then left to their owner;
+// - initialisation is atomic: a data directory whose initialisation was
+//   interrupted is cleaned and initialised again at the next start;
+// - one data directory never gets two servers: borealis holds a lock on it,
+//   stops an engine a killed borealis left on it, and mariadbd dies with
+//   borealis (a clean SIGTERM shutdown).
 #pragma once
 
 #include <asio/io_context.hpp>
@@ -18,40 +37,54 @@ namespace borealis::serverless {
 
 class MariadbEngine : public Engine {
  public:
-  MariadbEngine(asio::io_context& context, const config::Database& database);
+  // `gateway_user`: the account borealis drops to (global `user`), or empty.
+  MariadbEngine(asio::io_context& context, const config::Database& database,
+                std::string gateway_user);
   ~MariadbEngine() override;
 
   std::string prepare() override;
   asio::awaitable<std::string> start(double capacity) override;
+  void abandon_start() override { abandoned_ = true; }
   asio::awaitable<std::string> stop() override;
   asio::awaitable<std::string> resize(double capacity) override;
   asio::awaitable<std::optional<LoadSample>> sample(double capacity, double seconds) override;
   std::optional<ExitStatus> unexpected_exit() override;
-  asio::ip::tcp::endpoint endpoint() const override;
+  asio::ip::tcp::endpoint endpoint() const override { return client_endpoint_; }
   std::string credentials_hint() const override;
 
   pid_t pid() const { return process_.pid(); }
 
  private:
   std::string path(const std::string& file) const;
+  std::string choose_identity();
+  std::string own_data_directory();
   std::string lock_directory();
+  std::string open_client_listener();
+  std::string open_control_socket();
+  void stop_leftover_engine();
   std::string load_or_create_password(const std::string& file);
   std::string write_init_file() const;
   std::vector<std::string> server_arguments(double capacity) const;
   asio::awaitable<std::string> initialise();
   asio::awaitable<std::string> wait_until_ready();
+  asio::awaitable<std::string> ensure_admin();
   std::string recent_server_log() const;
 
   asio::io_context& context_;
   const config::Database& config_;
-  std::uint16_t port_ = 0;
+  std::string gateway_user_;
+  std::optional<Identity> identity_;  // who mariadbd runs as, when borealis is root
+  std::string control_user_;          // borealis's account name inside mariadbd
+  asio::ip::tcp::endpoint client_endpoint_;
+  int client_listener_ = -1;
+  int control_listener_ = -1;
   int lock_fd_ = -1;
-  std::string admin_password_;
   std::string user_password_;
   ChildProcess process_;
   std::unique_ptr<mysql::AdminClient> admin_;
   CpuLimit cpu_limit_;
-  bool users_synced_ = false;
+  bool initialised_ = false;  // accounts made; no --init-file any more
+  bool abandoned_ = false;
   double last_cpu_seconds_ = -1;
   std::uint64_t last_reads_ = 0, last_requests_ = 0;
 };
