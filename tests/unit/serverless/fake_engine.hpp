@@ -1,0 +1,103 @@
+// An Engine whose operations the test completes by hand: each call is
+// recorded, and start/stop can be held until the test releases them, so the
+// runtime can be caught in every state.
+#pragma once
+
+#include <asio/io_context.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <string>
+#include <vector>
+
+#include "serverless/engine.hpp"
+
+namespace borealis::serverless::testing {
+
+class FakeEngine : public Engine {
+ public:
+  explicit FakeEngine(asio::io_context& context)
+      : start_gate_(context), stop_gate_(context) {}
+
+  // What the test decides.
+  bool hold_start = false;
+  bool hold_stop = false;
+  std::string start_error;  // returned by the next starts (empty: success)
+  std::optional<ExitStatus> crash;  // reported once by unexpected_exit()
+
+  // What the runtime did.
+  std::vector<std::string> calls;  // "start 0.5", "stop", "resize 1", "abandon"
+  int running_instances = 0;       // started and not stopped: never above 1
+  int max_running_instances = 0;
+
+  void release_start() { start_gate_.cancel(); }
+  void release_stop() { stop_gate_.cancel(); }
+  int count(const std::string& prefix) const {
+    int n = 0;
+    for (const auto& call : calls) n += call.rfind(prefix, 0) == 0 ? 1 : 0;
+    return n;
+  }
+
+  std::string prepare() override { return {}; }
+
+  asio::awaitable<std::string> start(double capacity) override {
+    calls.push_back(fmt_capacity("start", capacity));
+    abandoned_ = false;
+    ++running_instances;
+    max_running_instances = std::max(max_running_instances, running_instances);
+    if (hold_start) co_await wait(start_gate_);
+    if (abandoned_) co_return "abandoned";
+    if (!start_error.empty()) {
+      --running_instances;
+      co_return start_error;
+    }
+    co_return std::string();
+  }
+  void abandon_start() override {
+    abandoned_ = true;
+    calls.push_back("abandon");
+    start_gate_.cancel();
+  }
+  asio::awaitable<std::string> stop() override {
+    calls.push_back("stop");
+    if (hold_stop) co_await wait(stop_gate_);
+    running_instances = std::max(0, running_instances - 1);
+    co_return std::string();
+  }
+  asio::awaitable<std::string> resize(double capacity) override {
+    calls.push_back(fmt_capacity("resize", capacity));
+    co_return std::string();
+  }
+  asio::awaitable<std::optional<LoadSample>> sample(double, double) override {
+    co_return std::nullopt;
+  }
+  std::optional<ExitStatus> unexpected_exit() override {
+    if (!crash) return std::nullopt;
+    auto exit = crash;
+    crash.reset();
+    running_instances = std::max(0, running_instances - 1);
+    return exit;
+  }
+  asio::ip::tcp::endpoint endpoint() const override {
+    return {asio::ip::address_v4::loopback(), 3306};
+  }
+  std::string credentials_hint() const override { return "fake"; }
+
+ private:
+  static std::string fmt_capacity(const char* what, double capacity) {
+    char text[64];
+    std::snprintf(text, sizeof(text), "%s %g", what, capacity);
+    return text;
+  }
+  static asio::awaitable<void> wait(asio::steady_timer& gate) {
+    gate.expires_at(asio::steady_timer::time_point::max());
+    asio::error_code ignored;
+    co_await gate.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+
+  asio::steady_timer start_gate_;
+  asio::steady_timer stop_gate_;
+  bool abandoned_ = false;
+};
+
+}  // namespace borealis::serverless::testing
