@@ -2,6 +2,7 @@
 
 #include <grp.h>
 #include <pwd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -47,6 +48,7 @@ Gateway::~Gateway() {
 }
 
 std::string Gateway::prepare() {
+  raise_descriptor_limit();
   for (auto step : {&Gateway::build_databases, &Gateway::build_backends,
                     &Gateway::build_frontends, &Gateway::open_listeners, &Gateway::write_pidfile,
                     &Gateway::drop_privileges}) {
@@ -130,6 +132,15 @@ std::string Gateway::open_listeners() {
   }
   workers_ = std::make_unique<core::WorkerPool>(workers);
   return {};
+}
+
+// Every connection costs a descriptor (two when relayed): use all the
+// kernel allows this process, as HAProxy does.
+void Gateway::raise_descriptor_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  (void)::setrlimit(RLIMIT_NOFILE, &limit);
 }
 
 std::string Gateway::drop_privileges() {

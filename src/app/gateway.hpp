@@ -45,6 +45,7 @@ class Gateway {
   std::string open_listeners();
   std::string write_pidfile();
   std::string drop_privileges();
+  void raise_descriptor_limit();
   void start_workers();
   void watch_signals();
   void stop_accepting();

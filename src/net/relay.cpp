@@ -26,6 +26,10 @@ struct RelayState {
   Side server;
   RelayOutcome outcome;
   bool stopped = false;
+  // The watchdog waits on this timer. A half-close cancels the wait with
+  // `limits_changed` set, so that a shorter `-fin` timeout takes effect.
+  asio::steady_timer watchdog_timer;
+  bool limits_changed = false;
 };
 
 // Ends the relay at once: both sockets closed, so the other pump and the
@@ -37,6 +41,19 @@ void stop(RelayState& state, char cause) {
   asio::error_code ignored;
   state.client.socket.close(ignored);
   state.server.socket.close(ignored);
+}
+
+// `from` finished sending. Pass the half-close on, unless the other way is
+// already closed too: then both sockets are about to be closed and the call
+// would be wasted. Otherwise the relay goes on, and `from`'s idle limit may now
+// be its `-fin` timeout: the watchdog computes its deadline again.
+void half_close(RelayState& state, Side& from, Side& to) {
+  from.finished_sending = true;
+  if (to.finished_sending) return;
+  asio::error_code ignored;
+  to.socket.shutdown(tcp::socket::shutdown_send, ignored);
+  state.limits_changed = true;
+  state.watchdog_timer.cancel();
 }
 
 // Bytes a side reads while waiting: enough for most MySQL commands and
@@ -91,13 +108,7 @@ asio::awaitable<void> pump(RelayState& state, Side& from, Side& to, std::uint64_
     }
   }
   if (state.stopped) co_return;
-  if (outcome == ReadOutcome::eof) {
-    from.finished_sending = true;
-    // Pass the half-close on, unless the other way is already closed too:
-    // then both sockets are about to be closed and the call would be wasted.
-    if (!to.finished_sending) to.socket.shutdown(tcp::socket::shutdown_send, error);
-    co_return;
-  }
+  if (outcome == ReadOutcome::eof) co_return half_close(state, from, to);
   stop(state, abort_cause);
 }
 
@@ -109,8 +120,9 @@ std::optional<config::Duration> idle_limit(const Side& side, std::optional<confi
 
 // Wakes at the earliest idle deadline and ends the relay if it passed.
 asio::awaitable<void> watchdog(RelayState& state, const RelayTimeouts& timeouts) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  while (!state.stopped) {
+  asio::steady_timer& timer = state.watchdog_timer;
+  while (!state.stopped && !(state.client.finished_sending && state.server.finished_sending)) {
+    state.limits_changed = false;
     auto client_limit = idle_limit(state.client, timeouts.client, timeouts.client_fin);
     auto server_limit = idle_limit(state.server, timeouts.server, timeouts.server_fin);
     auto now = core::SteadyClock::now();
@@ -122,7 +134,8 @@ asio::awaitable<void> watchdog(RelayState& state, const RelayTimeouts& timeouts)
     timer.expires_at(deadline);
     asio::error_code error;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, error));
-    if (error) co_return;  // cancelled: the pumps finished
+    // Cancelled: the pumps finished, or a side half-closed (limits changed).
+    if (error && !state.limits_changed) co_return;
   }
 }
 
@@ -131,7 +144,8 @@ asio::awaitable<void> watchdog(RelayState& state, const RelayTimeouts& timeouts)
 asio::awaitable<RelayOutcome> relay(tcp::socket& client, tcp::socket& server,
                                     const RelayTimeouts& timeouts) {
   auto now = core::SteadyClock::now();
-  RelayState state{Side{client, now}, Side{server, now}, {}, false};
+  RelayState state{
+      Side{client, now}, Side{server, now}, {}, false, asio::steady_timer(client.get_executor())};
   co_await ((pump(state, state.client, state.server, state.outcome.bytes_to_server, 'C') &&
              pump(state, state.server, state.client, state.outcome.bytes_to_client, 'S')) ||
             watchdog(state, timeouts));

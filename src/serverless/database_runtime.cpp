@@ -200,6 +200,7 @@ asio::awaitable<void> DatabaseRuntime::bring_up(DatabaseState how) {
   }
   consecutive_failures_ = 0;
   int waiting = gate_.sessions();
+  co_await fit_waiting_clients(waiting);
   idle_since_ = clock_.now();
   next_sample_ = idle_since_ + kSampleInterval;
   enter(DatabaseState::running);
@@ -210,6 +211,22 @@ asio::awaitable<void> DatabaseRuntime::bring_up(DatabaseState how) {
   else
     say(logging::Level::notice, fmt::format("started in {} ms at {} ACU ({})", took.count(),
                                             format_acu(capacity_), engine_->credentials_hint()));
+}
+
+// Clients that arrived during the start are all served at once: capacity
+// grows (within MAX) before the first of them is let in.
+asio::awaitable<void> DatabaseRuntime::fit_waiting_clients(int waiting) {
+  double needed = capacity_for_clients(waiting);
+  if (needed <= capacity_) co_return;
+  if (std::string error = co_await engine_->resize(needed); !error.empty()) {
+    say(logging::Level::warning, fmt::format("scaling {} -> {} ACU for {} waiting clients "
+                                             "failed: {}",
+                                             format_acu(capacity_), format_acu(needed), waiting,
+                                             error));
+    co_return;
+  }
+  account(clock_.now());
+  capacity_ = needed;
 }
 
 // `pausing` is published before sessions are counted again: a client that

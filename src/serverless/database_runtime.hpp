@@ -53,6 +53,7 @@ class DatabaseRuntime {
   asio::awaitable<core::SteadyTime> step_running();
   asio::awaitable<void> wait_until(core::SteadyTime deadline);
   asio::awaitable<void> bring_up(DatabaseState how);
+  asio::awaitable<void> fit_waiting_clients(int waiting);
   asio::awaitable<void> pause();
   asio::awaitable<void> follow_load(double seconds);
   asio::awaitable<void> stop_compute();

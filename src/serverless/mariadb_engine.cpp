@@ -100,10 +100,10 @@ std::uint64_t as_number(const std::map<std::string, std::string, std::less<>>& v
   }
 }
 
-// True when `identity` may enter every directory from / down to `path`.
+// The first directory above `path` that `identity` may not enter, or empty.
 std::string unreachable_parent(const Identity& identity, const std::filesystem::path& path) {
   std::filesystem::path walked;
-  for (const auto& part : path) {
+  for (const auto& part : std::filesystem::absolute(path).parent_path()) {
     walked /= part;
     struct stat info {};
     if (::stat(walked.c_str(), &info) != 0) break;

@@ -151,6 +151,21 @@ TEST_F(RuntimeTest, BurstResumesAtACapacityThatFitsTheWaitingClients) {
   EXPECT_GE(gate_->view()->max_connections, 60);
 }
 
+TEST_F(RuntimeTest, ClientsArrivingDuringTheStartAreFittedBeforeRunning) {
+  create();
+  engine_->hold_start = true;
+  DatabaseGate::Use first(*gate_);
+  resume();
+  ASSERT_EQ(state(), DatabaseState::resuming);
+  std::vector<std::unique_ptr<DatabaseGate::Use>> sessions;
+  for (int i = 0; i < 59; ++i) sessions.push_back(std::make_unique<DatabaseGate::Use>(*gate_));
+  engine_->release_start();
+  settle();
+  EXPECT_EQ(state(), DatabaseState::running);
+  EXPECT_EQ(engine_->calls, (std::vector<std::string>{"start 0.5", "resize 1.5"}));
+  EXPECT_GE(gate_->view()->max_connections, 60);
+}
+
 TEST_F(RuntimeTest, BurstBeyondMaximumIsCappedAtMaximum) {
   database_.capacity_max = 1;
   create();
