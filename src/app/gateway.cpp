@@ -143,12 +143,16 @@ void Gateway::raise_descriptor_limit() {
   (void)::setrlimit(RLIMIT_NOFILE, &limit);
 }
 
+// Supplementary groups are cleared whenever borealis changes its identity:
+// root's groups must not survive the drop.
 std::string Gateway::drop_privileges() {
   const auto& global = config_.global;
+  if (global.group.empty() && global.user.empty()) return {};
+  if (::setgroups(0, nullptr) != 0) return "cannot clear supplementary groups";
   if (!global.group.empty()) {
     group* entry = ::getgrnam(global.group.c_str());
     if (!entry) return fmt::format("unknown group '{}'", global.group);
-    if (::setgroups(0, nullptr) != 0 || ::setgid(entry->gr_gid) != 0)
+    if (::setgid(entry->gr_gid) != 0)
       return fmt::format("cannot switch to group '{}'", global.group);
   }
   if (!global.user.empty()) {
