@@ -18,6 +18,8 @@ namespace {
 
 using namespace asio::experimental::awaitable_operators;
 using asio::ip::tcp;
+using logging::TerminationCause;
+using logging::TerminationStep;
 
 // Keeps a counter raised for as long as the session holds it.
 class CountedSlot {
@@ -105,8 +107,7 @@ asio::awaitable<void> Session::run() {
   }
   if (!backend_) {
     record_.backend = frontend_.name();
-    record_.termination[0] = 'P';
-    record_.termination[1] = 'R';
+    record_.termination = {TerminationCause::proxy, TerminationStep::request};
     log_end();
     co_return;
   }
@@ -129,8 +130,9 @@ asio::awaitable<void> Session::run() {
   if (be.tunnel) timeouts.client = timeouts.server = be.tunnel;
   net::RelayOutcome outcome = co_await net::relay(client_, connection.socket, timeouts);
   record_.bytes_to_client = outcome.bytes_to_client;
-  record_.termination[0] = outcome.cause;
-  record_.termination[1] = outcome.cause == '-' ? '-' : 'D';
+  record_.termination = {outcome.cause, outcome.cause == TerminationCause::none
+                                            ? TerminationStep::none
+                                            : TerminationStep::data};
   log_end();
 }
 
@@ -194,14 +196,12 @@ asio::awaitable<std::optional<tcp::endpoint>> Session::wait_for_database(
     }
     if (view->failures > failures_before) {
       failure_reason_ = "the database failed to start";
-      record_.termination[0] = 'S';
-      record_.termination[1] = 'C';
+      record_.termination = {TerminationCause::server_abort, TerminationStep::connect};
       co_return std::nullopt;
     }
     if (core::SteadyClock::now() >= deadline) {
       failure_reason_ = "timed out waiting for the database to resume";
-      record_.termination[0] = 's';
-      record_.termination[1] = 'C';
+      record_.termination = {TerminationCause::server_timeout, TerminationStep::connect};
       co_return std::nullopt;
     }
     co_await database_use_->wait(deadline);
@@ -233,8 +233,11 @@ asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
         co_await core::sleep_for(kQueuePoll);  // every usable server is at its maxconn
         continue;
       }
-      record_.termination[0] = view->usable_count() > 0 ? 's' : 'S';
-      record_.termination[1] = view->usable_count() > 0 ? 'Q' : 'C';
+      // Every usable server stayed full past the queue timeout, or none is usable.
+      record_.termination =
+          view->usable_count() > 0
+              ? logging::Termination{TerminationCause::server_timeout, TerminationStep::queue}
+              : logging::Termination{TerminationCause::server_abort, TerminationStep::connect};
       co_return false;
     }
     record_.queue_ms = core::elapsed_ms(started_, core::SteadyClock::now());
@@ -258,8 +261,9 @@ asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
     asio::error_code ignored;
     connection.socket.close(ignored);
     if (retries_left-- <= 0) {
-      record_.termination[0] = error == asio::error::timed_out ? 's' : 'S';
-      record_.termination[1] = 'C';
+      record_.termination = {error == asio::error::timed_out ? TerminationCause::server_timeout
+                                                             : TerminationCause::server_abort,
+                             TerminationStep::connect};
       co_return false;
     }
     ++record_.retries;
@@ -271,37 +275,19 @@ asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
   }
 }
 
-const char* termination_reason(const char state[2]) {
-  switch (state[0]) {
-    case 'S':
-      return state[1] == 'C' ? "no server available or server refused the connection"
-                             : "server aborted the connection";
-    case 's':
-      return state[1] == 'Q'   ? "timed out waiting in queue for a server"
-             : state[1] == 'C' ? "timed out connecting to the server"
-                               : "server idle timeout";
-    case 'c':
-      return "client idle timeout";
-    case 'C':
-      return "client aborted the connection";
-    case 'P':
-      return "frontend has no backend";
-    default:
-      return "closed";
-  }
-}
-
 void Session::log_end() {
   if (!frontend_.logger().enabled()) return;
   record_.client_address = client_address_.to_string();
   if (!frontend_.config().tcplog) {
     // Without tcplog only failures get a line, so that none is silent.
-    if (record_.termination[0] == '-' || record_.termination[1] == 'D') return;
+    if (record_.termination.ended_normally() || record_.termination.step == TerminationStep::data)
+      return;
     frontend_.logger().log(
         logging::Level::warning,
         fmt::format("{}:{} {} {}/{}: connection closed: {}", record_.client_address,
                     record_.client_port, record_.frontend, record_.backend, record_.server,
-                    failure_reason_ ? failure_reason_ : termination_reason(record_.termination)));
+                    failure_reason_ ? std::string_view(failure_reason_)
+                                    : logging::describe(record_.termination)));
     return;
   }
   record_.total_ms = core::elapsed_ms(started_, core::SteadyClock::now());

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/clock.hpp"
+#include "logging/termination.hpp"
 
 namespace borealis::logging {
 
@@ -19,7 +20,7 @@ struct SessionRecord {
   long long connect_ms = -1;  // Tc: -1 when never connected
   long long total_ms = 0;     // Tt
   unsigned long long bytes_to_client = 0;
-  char termination[2] = {'-', '-'};
+  Termination termination;  // %ts
   int active_process = 0, active_frontend = 0, active_backend = 0, active_server = 0;
   int retries = 0;
 };

@@ -14,6 +14,7 @@ namespace {
 
 using namespace asio::experimental::awaitable_operators;
 using asio::ip::tcp;
+using logging::TerminationCause;
 
 struct Side {
   tcp::socket& socket;
@@ -34,10 +35,10 @@ struct RelayState {
 
 // Ends the relay at once: both sockets closed, so the other pump and the
 // watchdog return on their next step.
-void stop(RelayState& state, char cause) {
+void stop(RelayState& state, TerminationCause cause) {
   if (state.stopped) return;
   state.stopped = true;
-  if (state.outcome.cause == '-') state.outcome.cause = cause;
+  if (state.outcome.cause == TerminationCause::none) state.outcome.cause = cause;
   asio::error_code ignored;
   state.client.socket.close(ignored);
   state.server.socket.close(ignored);
@@ -72,7 +73,7 @@ ReadOutcome classify(const asio::error_code& error) {
 // read fills it, the rest of the burst is read into 16 KiB buffers lent by
 // the worker's pool, which asio reads speculatively without waiting.
 asio::awaitable<void> pump(RelayState& state, Side& from, Side& to, std::uint64_t& counter,
-                           char abort_cause) {
+                           TerminationCause abort_cause) {
   BufferPool& pool = BufferPool::for_this_thread();
   char waiting_buffer[kWaitingBufferSize];
   asio::error_code error;
@@ -90,7 +91,10 @@ asio::awaitable<void> pump(RelayState& state, Side& from, Side& to, std::uint64_
       co_await asio::async_write(to.socket, asio::buffer(data, count),
                                  asio::redirect_error(asio::use_awaitable, error));
       if (error) {
-        abort_cause = abort_cause == 'C' ? 'S' : 'C';  // the writing side failed
+        // The writing side failed.
+        abort_cause = abort_cause == TerminationCause::client_abort
+                          ? TerminationCause::server_abort
+                          : TerminationCause::client_abort;
         outcome = ReadOutcome::failed;
         break;
       }
@@ -126,8 +130,10 @@ asio::awaitable<void> watchdog(RelayState& state, const RelayTimeouts& timeouts)
     auto client_limit = idle_limit(state.client, timeouts.client, timeouts.client_fin);
     auto server_limit = idle_limit(state.server, timeouts.server, timeouts.server_fin);
     auto now = core::SteadyClock::now();
-    if (client_limit && now - state.client.last_activity >= *client_limit) co_return stop(state, 'c');
-    if (server_limit && now - state.server.last_activity >= *server_limit) co_return stop(state, 's');
+    if (client_limit && now - state.client.last_activity >= *client_limit)
+      co_return stop(state, TerminationCause::client_timeout);
+    if (server_limit && now - state.server.last_activity >= *server_limit)
+      co_return stop(state, TerminationCause::server_timeout);
     auto deadline = core::SteadyTime::max();
     if (client_limit) deadline = std::min(deadline, state.client.last_activity + *client_limit);
     if (server_limit) deadline = std::min(deadline, state.server.last_activity + *server_limit);
@@ -146,8 +152,10 @@ asio::awaitable<RelayOutcome> relay(tcp::socket& client, tcp::socket& server,
   auto now = core::SteadyClock::now();
   RelayState state{
       Side{client, now}, Side{server, now}, {}, false, asio::steady_timer(client.get_executor())};
-  co_await ((pump(state, state.client, state.server, state.outcome.bytes_to_server, 'C') &&
-             pump(state, state.server, state.client, state.outcome.bytes_to_client, 'S')) ||
+  co_await ((pump(state, state.client, state.server, state.outcome.bytes_to_server,
+                  TerminationCause::client_abort) &&
+             pump(state, state.server, state.client, state.outcome.bytes_to_client,
+                  TerminationCause::server_abort)) ||
             watchdog(state, timeouts));
   co_return state.outcome;
 }

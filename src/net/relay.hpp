@@ -9,6 +9,7 @@
 
 #include "config/model.hpp"
 #include "core/clock.hpp"
+#include "logging/termination.hpp"
 
 namespace borealis::net {
 
@@ -16,10 +17,11 @@ struct RelayTimeouts {
   std::optional<config::Duration> client, server, client_fin, server_fin;
 };
 
-// Why the relay ended, in HAProxy's termination-state letters:
-// '-' normal, 'C' client aborted, 'S' server aborted, 'c'/'s' idle timeout.
+// Why the relay ended: none (both sides finished), client_abort or
+// server_abort (a side failed), client_timeout or server_timeout (idle).
+// The step is always `data`.
 struct RelayOutcome {
-  char cause = '-';
+  logging::TerminationCause cause = logging::TerminationCause::none;
   std::uint64_t bytes_to_client = 0;
   std::uint64_t bytes_to_server = 0;
 };

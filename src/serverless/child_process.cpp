@@ -187,6 +187,22 @@ void ChildProcess::forget() {
 std::string ChildProcess::start(const SpawnOptions& options) {
   if (options.argv.empty()) return "nothing to run";
   if (pid_ > 0) return "a previous run is still going";
+  SpawnOptions adjusted;
+  const SpawnOptions* effective = &options;
+  if (options.identity && ::geteuid() != 0) {
+    // Without root a process runs as itself; that is only right when
+    // borealis already is that account (it dropped its privileges to it).
+    if (options.identity->uid != ::geteuid())
+      return fmt::format("cannot start {} as '{}': borealis is not root", options.argv[0],
+                         options.identity->name);
+    adjusted = options;
+    adjusted.identity.reset();
+    effective = &adjusted;
+  }
+  return spawn(*effective);
+}
+
+std::string ChildProcess::spawn(const SpawnOptions& options) {
   Prepared prepared = prepare(options);
   if (prepared.program.empty()) return fmt::format("cannot start {}: not found", options.argv[0]);
   pid_t parent = ::getpid();

@@ -77,6 +77,7 @@ class ChildProcess {
   asio::awaitable<ExitStatus> kill_and_reap();
 
  private:
+  std::string spawn(const SpawnOptions& options);
   void forget();
 
   pid_t pid_ = -1;
