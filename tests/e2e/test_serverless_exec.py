@@ -162,6 +162,54 @@ exit 3
         self.assertTrue(re.search(r"next try in \d+ ms", db.log()[offset:]))
         self.assertTrue(db.proxy.running())
 
+    def test_compute_that_dies_is_noticed_and_restarted(self):
+        start, stop, _ = self._scripts()
+        address = f"{self.mariadb.host}:{self.mariadb.port}"
+        db = self.start_serverless(harness.database_section(
+            None, name="ext", engine="exec", capacity="0 2",
+            auto_pause="60s", timeout_resume="60s",
+            extra=[f"start-command '{start}'", f"stop-command '{stop}'",
+                   f"address {address}", "timeout command 30s"]),
+            None, name="ext")
+        self.assertEqual(harness.marker("127.0.0.1", db.listen, timeout=40),
+                         "exec-db")
+        # The database dies behind borealis's back (no stop-command).
+        offset = db.log_offset()
+        harness.kill_mariadbd(self.mariadb.datadir)
+        db.wait_for_log(r"database ext: compute exited unexpectedly \(it "
+                        r"stopped answering", start=offset, timeout=30)
+        db.wait_for_log(r"database ext: started in \d+ ms",
+                        start=offset, timeout=60)
+        self.assertEqual(harness.marker("127.0.0.1", db.listen, timeout=40),
+                         "exec-db")
+        self.assertEqual(sum(c.startswith("start ") for c in self._calls()),
+                         2, self._calls())
+
+    def test_timed_out_command_is_killed_with_what_it_started(self):
+        marker = self.tmp.join("still-running")
+        hang = self.tmp.write("hang.sh", f"""#!/bin/sh
+# Starts a child that would outlive a kill of the shell alone.
+(sleep 300; touch {marker}) &
+echo "child $!" >> {self.calls}
+sleep 300
+""")
+        os.chmod(hang, 0o755)
+        db = self.start_serverless(harness.database_section(
+            None, name="ext", engine="exec", capacity="0 2",
+            auto_pause="3s", timeout_resume="10s",
+            extra=[f"start-command '{hang}'", "stop-command 'true'",
+                   f"address 127.0.0.1:{harness.free_port()}",
+                   "timeout command 1s"]), None, name="ext")
+        offset = db.log_offset()
+        with self.assertRaises(Exception):
+            harness.close_quietly(self._connect(db, timeout=30))
+        db.wait_for_log(r"start-command '[^']*hang\.sh' failed \(timed out "
+                        r"after 1000 ms\)", start=offset)
+        child = int(next(c for c in self._calls()
+                         if c.startswith("child ")).split()[1])
+        harness.wait_until(lambda: not os.path.exists(f"/proc/{child}"), 10,
+                           0.05, f"the command's child {child} to be killed")
+
 
 if __name__ == "__main__":
     import unittest

@@ -114,7 +114,10 @@ class LifecycleTest(harness.ServerlessTestCase):
         db = self.start_serverless(harness.database_section(
             datadir, auto_pause="60s"), datadir)
         self.assertEqual(db.query("SELECT 1"), ((1,),))
+        # The second Ctrl-C comes while borealis stops its database (two
+        # sent at once would be merged into one by the kernel).
         db.proxy.signal(signal.SIGINT)
+        db.wait_for_log(r"stopping on signal SIGINT")
         db.proxy.signal(signal.SIGINT)
         self._expect_clean_exit(db, datadir)
         self.assertIn("database app: stopped;", db.log())
