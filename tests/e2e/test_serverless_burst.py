@@ -126,6 +126,43 @@ class ServerlessBurstTest(harness.ServerlessTestCase):
         self.assertEqual(db.query("SELECT 1", timeout=60), ((1,),))
         self.assertNotIn("Too many connections", db.log())
 
+    def test_maxqueue_bounds_the_held_connections(self):
+        wrapper = self.tmp.write("slow-mariadbd", "#!/bin/sh\nsleep 4\n"
+                                 "exec /usr/sbin/mariadbd \"$@\"\n")
+        os.chmod(wrapper, 0o755)
+        datadir = self.new_datadir()
+        db = self.start_serverless(
+            harness.database_section(datadir, auto_pause="60s", acu=None,
+                                     extra=[f"mariadbd {wrapper}",
+                                            "maxqueue 5"]), datadir)
+        db.wait_for_log(r"database app: paused until the first connection")
+        password = db.password()
+        results = [None] * 12
+
+        def client(i):
+            try:
+                conn = harness.connect("127.0.0.1", db.listen,
+                                       password=password, timeout=60)
+                with conn.cursor() as cur:
+                    cur.execute("SELECT %s", (i,))
+                    results[i] = cur.fetchone()[0]
+                harness.close_quietly(conn)
+            except Exception as exc:  # noqa: BLE001 - reported below
+                results[i] = repr(exc)
+
+        threads = [threading.Thread(target=client, args=(i,), daemon=True)
+                   for i in range(12)]
+        for t in threads:
+            t.start()
+        match = db.wait_for_log(r"database app: resumed in \d+ ms for (\d+) "
+                                r"waiting connections", timeout=60)
+        for t in threads:
+            t.join(60)
+        # The others waited in the kernel's queue, and all were served. One
+        # accept per worker may be in flight when the queue fills.
+        self.assertLessEqual(int(match.group(1)), 5 + 2)
+        self.assertEqual(results, list(range(12)))
+
 
 if __name__ == "__main__":
     import unittest
