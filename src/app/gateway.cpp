@@ -1,5 +1,6 @@
 #include "app/gateway.hpp"
 
+#include <fmt/format.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sys/resource.h>
@@ -11,7 +12,6 @@
 #include <asio/post.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
-#include <fmt/format.h>
 #include <fstream>
 #include <thread>
 
@@ -49,9 +49,8 @@ Gateway::~Gateway() {
 
 std::string Gateway::prepare() {
   raise_descriptor_limit();
-  for (auto step : {&Gateway::build_databases, &Gateway::build_backends,
-                    &Gateway::build_frontends, &Gateway::open_listeners, &Gateway::write_pidfile,
-                    &Gateway::drop_privileges}) {
+  for (auto step : {&Gateway::build_databases, &Gateway::build_backends, &Gateway::build_frontends,
+                    &Gateway::open_listeners, &Gateway::write_pidfile, &Gateway::drop_privileges}) {
     std::string error = (this->*step)();
     if (!error.empty()) return error;
   }
@@ -71,7 +70,7 @@ std::string Gateway::build_databases() {
       engine = std::make_unique<serverless::ExecEngine>(control_, database);
     auto runtime = std::make_unique<serverless::DatabaseRuntime>(control_, database, *gate,
                                                                  std::move(engine), logger);
-    if (auto error = runtime->prepare(); !error.empty()) return error;
+    if (core::Status prepared = runtime->prepare(); !prepared) return prepared.error();
     databases_.push_back(std::move(runtime));
   }
   return {};
@@ -124,8 +123,7 @@ std::string Gateway::open_listeners() {
       for (int worker = 0; worker < workers; ++worker) {
         std::string error;
         auto socket = net::open_listen_socket(bind, kListenBacklog, error);
-        if (socket.fd < 0)
-          return fmt::format("Starting frontend {}: {}", frontend->name(), error);
+        if (socket.fd < 0) return fmt::format("Starting frontend {}: {}", frontend->name(), error);
         sockets_.push_back({frontend.get(), worker, socket});
       }
     }
@@ -215,8 +213,10 @@ void Gateway::stop(bool hard) {
   stopping_ = true;
   stop_accepting();
   asio::co_spawn(control_, stop_databases(), [this, hard](std::exception_ptr) {
-    if (hard) wait_for_listeners_then_stop(1000);
-    else control_.stop();
+    if (hard)
+      wait_for_listeners_then_stop(1000);
+    else
+      control_.stop();
   });
 }
 

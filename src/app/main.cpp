@@ -1,7 +1,8 @@
 // borealis entry point: read the configuration, check it, run the gateway.
+#include <fmt/format.h>
+
 #include <csignal>
 #include <cstdio>
-#include <fmt/format.h>
 
 #include "app/command_line.hpp"
 #include "app/gateway.hpp"

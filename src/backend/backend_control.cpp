@@ -10,9 +10,9 @@ namespace {
 
 void report(const Backend& backend, logging::Level level, const std::string& message) {
   backend.logger().log(level, message);
-  logging::notice(level <= logging::Level::err ? logging::Severity::alert
-                                               : logging::Severity::warning,
-                  message);
+  logging::notice(
+      level <= logging::Level::err ? logging::Severity::alert : logging::Severity::warning,
+      message);
 }
 
 std::string address_text(const std::optional<asio::ip::tcp::endpoint>& address) {
@@ -35,9 +35,10 @@ std::string BackendControl::servers_left_text() const {
     if (servers_[i].usable()) ++(servers_[i].config.backup ? backup : active);
     sessions += backend_.load(static_cast<int>(i)).active.load(std::memory_order_relaxed);
   }
-  return fmt::format("{} active and {} backup servers left. {} sessions active, 0 requeued, "
-                     "0 remaining in queue.",
-                     active, backup, sessions);
+  return fmt::format(
+      "{} active and {} backup servers left. {} sessions active, 0 requeued, "
+      "0 remaining in queue.",
+      active, backup, sessions);
 }
 
 void BackendControl::warn_if_backend_empty(bool was_usable_before) {
@@ -56,10 +57,10 @@ void BackendControl::apply_check(int id, const CheckOutcome& outcome) {
   publish();
   std::string info = outcome.info.empty() ? "" : fmt::format(", info: \"{}\"", outcome.info);
   if (change == ServerHealth::Change::went_down) {
-    report(backend_, logging::Level::alert,
-           fmt::format("Server {} is DOWN, reason: {}{}, check duration: {}ms. {}",
-                       full_name(server), outcome.reason, info, outcome.duration_ms,
-                       servers_left_text()));
+    report(
+        backend_, logging::Level::alert,
+        fmt::format("Server {} is DOWN, reason: {}{}, check duration: {}ms. {}", full_name(server),
+                    outcome.reason, info, outcome.duration_ms, servers_left_text()));
     warn_if_backend_empty(usable_before);
   } else {
     report(backend_, logging::Level::notice,

@@ -9,9 +9,7 @@ int BackendView::usable_count() const {
 }
 
 Backend::Backend(const config::Proxy& proxy, logging::Logger logger)
-    : config_(proxy),
-      logger_(std::move(logger)),
-      view_(std::make_shared<const BackendView>()) {
+    : config_(proxy), logger_(std::move(logger)), view_(std::make_shared<const BackendView>()) {
   for (std::size_t i = 0; i < proxy.servers.size(); ++i)
     loads_.push_back(std::make_unique<ServerLoad>());
 }

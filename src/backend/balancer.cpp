@@ -41,8 +41,8 @@ const ServerView* least_connections(Backend& backend, const Candidates& candidat
   const ServerView* best = nullptr;
   double best_score = 0;
   for (const auto* server : candidates) {
-    double score = (backend.load(server->id).active.load(std::memory_order_relaxed) + 1.0) /
-                   server->weight;
+    double score =
+        (backend.load(server->id).active.load(std::memory_order_relaxed) + 1.0) / server->weight;
     if (!best || score < best_score) {
       best = server;
       best_score = score;

@@ -1,21 +1,21 @@
 #include "backend/health_checker.hpp"
-#include "core/sleep.hpp"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
-#include <asio/read.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
-#include <fmt/format.h>
-#include <vector>
 
+#include "backend/check_status.hpp"
 #include "core/clock.hpp"
+#include "core/sleep.hpp"
 #include "mysql/health_check_protocol.hpp"
-#include "mysql/packet.hpp"
+#include "mysql/packet_reader.hpp"
 
 namespace borealis::backend {
 
@@ -26,37 +26,28 @@ using asio::ip::tcp;
 
 constexpr std::uint32_t kLargestCheckPacket = 64 * 1024;
 
-struct Packet {
-  asio::error_code error;
-  std::vector<std::uint8_t> payload;
-  bool too_large = false;
-};
-
-asio::awaitable<Packet> read_packet(tcp::socket& socket) {
-  Packet packet;
-  std::uint8_t header_bytes[mysql::kHeaderSize];
-  co_await asio::async_read(socket, asio::buffer(header_bytes),
-                            asio::redirect_error(asio::use_awaitable, packet.error));
-  if (packet.error) co_return packet;
-  auto header = mysql::decode_header(header_bytes);
-  if (header->payload_length > kLargestCheckPacket) {
-    packet.too_large = true;
-    co_return packet;
-  }
-  packet.payload.resize(header->payload_length);
-  co_await asio::async_read(socket, asio::buffer(packet.payload),
-                            asio::redirect_error(asio::use_awaitable, packet.error));
-  co_return packet;
+// The outcome the control plane applies, in the table's words.
+CheckOutcome outcome(CheckStatus status, std::string info = {}) {
+  const CheckStatusRow& row = describe(status);
+  return {row.passed, std::string(row.description), std::move(info), 0};
 }
 
 CheckOutcome layer4_failure(const asio::error_code& error) {
-  return {false, "Layer4 connection problem", error.message(), 0};
+  return outcome(CheckStatus::l4_connection, error.message());
 }
 
 CheckOutcome layer7_failure(const mysql::CheckReply& reply) {
   if (reply.kind == mysql::CheckReply::Kind::error)
-    return {false, "Layer7 wrong status", fmt::format("{}: {}", reply.error_code, reply.info), 0};
-  return {false, "Layer7 invalid response", "not a MySQL server reply", 0};
+    return outcome(CheckStatus::l7_wrong_status,
+                   fmt::format("{}: {}", reply.error_code, reply.info));
+  return outcome(CheckStatus::l7_invalid_answer, "not a MySQL server reply");
+}
+
+// A packet that could not be read: the connection failed (or closed), or
+// the server sent more than any greeting or login reply needs.
+CheckOutcome read_failure(const mysql::PacketFailure& failure) {
+  if (failure.error) return layer4_failure(failure.error);
+  return layer7_failure(mysql::CheckReply{});
 }
 
 }  // namespace
@@ -97,49 +88,48 @@ asio::awaitable<CheckOutcome> HealthChecker::run_check(tcp::endpoint target,
   tcp::socket socket(context_);
   asio::steady_timer timer(context_, connect_limit);
   asio::error_code error;
-  auto connected = co_await (
-      socket.async_connect(target, asio::redirect_error(asio::use_awaitable, error)) ||
-      timer.async_wait(asio::use_awaitable));
-  if (connected.index() == 1) co_return CheckOutcome{false, "Layer4 timeout", "", 0};
+  auto connected =
+      co_await (socket.async_connect(target, asio::redirect_error(asio::use_awaitable, error)) ||
+                timer.async_wait(asio::use_awaitable));
+  if (connected.index() == 1) co_return outcome(CheckStatus::l4_timeout);
   if (error) co_return layer4_failure(error);
 
   const auto& mysql_check = control_.backend().config().mysql_check;
-  if (!mysql_check) co_return CheckOutcome{true, "Layer4 check passed", "", 0};
+  if (!mysql_check) co_return outcome(CheckStatus::l4_ok);
 
   timer.expires_after(read_limit);
-  auto exchanged = co_await (mysql_exchange(socket, *mysql_check) ||
-                             timer.async_wait(asio::use_awaitable));
-  if (exchanged.index() == 1) co_return CheckOutcome{false, "Layer7 timeout", "", 0};
+  auto exchanged =
+      co_await (mysql_exchange(socket, *mysql_check) || timer.async_wait(asio::use_awaitable));
+  if (exchanged.index() == 1) co_return outcome(CheckStatus::l7_timeout);
   co_return std::get<0>(exchanged);
 }
 
 asio::awaitable<CheckOutcome> HealthChecker::mysql_exchange(tcp::socket& socket,
                                                             const config::MysqlCheck& check) {
-  Packet greeting = co_await read_packet(socket);
-  if (greeting.error) co_return layer4_failure(greeting.error);
-  auto hello = mysql::parse_greeting(greeting.payload);
-  if (greeting.too_large || hello.kind != mysql::CheckReply::Kind::ok)
-    co_return layer7_failure(hello);
+  mysql::PacketRead greeting = co_await mysql::read_packet(socket, kLargestCheckPacket);
+  if (!greeting) co_return read_failure(greeting.error());
+  auto hello = mysql::parse_greeting(greeting->payload);
+  if (hello.kind != mysql::CheckReply::Kind::ok) co_return layer7_failure(hello);
   // Without a user, HAProxy only reads the greeting; the server then counts
   // an aborted connection. The user form below logs in and quits cleanly.
-  if (check.user.empty()) co_return CheckOutcome{true, "Layer7 check passed", hello.info, 0};
+  if (check.user.empty()) co_return outcome(CheckStatus::l7_ok, hello.info);
 
   asio::error_code error;
-  co_await asio::async_write(socket, asio::buffer(mysql::build_check_login(check.user, check.post41)),
+  co_await asio::async_write(socket,
+                             asio::buffer(mysql::build_check_login(check.user, check.post41)),
                              asio::redirect_error(asio::use_awaitable, error));
   if (error) co_return layer4_failure(error);
-  Packet answer = co_await read_packet(socket);
-  if (answer.error) co_return layer4_failure(answer.error);
-  auto login = mysql::parse_login_reply(answer.payload);
-  if (answer.too_large || login.kind != mysql::CheckReply::Kind::ok)
-    co_return layer7_failure(login);
+  mysql::PacketRead answer = co_await mysql::read_packet(socket, kLargestCheckPacket);
+  if (!answer) co_return read_failure(answer.error());
+  auto login = mysql::parse_login_reply(answer->payload);
+  if (login.kind != mysql::CheckReply::Kind::ok) co_return layer7_failure(login);
   co_await asio::async_write(socket, asio::buffer(mysql::build_quit()),
                              asio::redirect_error(asio::use_awaitable, error));
   // Wait for the server to close first, so it records a clean COM_QUIT.
   std::uint8_t drain[64];
   co_await socket.async_read_some(asio::buffer(drain),
                                   asio::redirect_error(asio::use_awaitable, error));
-  co_return CheckOutcome{true, "Layer7 check passed", hello.info, 0};
+  co_return outcome(CheckStatus::l7_ok, hello.info);
 }
 
 }  // namespace borealis::backend

@@ -1,10 +1,10 @@
 #include "backend/initial_address.hpp"
 
+#include <fmt/format.h>
 #include <netdb.h>
 #include <sys/socket.h>
 
 #include <cstring>
-#include <fmt/format.h>
 #include <vector>
 
 namespace borealis::backend {

@@ -83,8 +83,7 @@ void ServerResolver::apply(NameGroup& group, const dns::DnsAnswer& answer) {
   if (answer.status != dns::AnswerStatus::valid) {
     if (dns::keep_last_address(*group.resolvers, answer.status, group.last_valid, now)) return;
     for (int id : group.server_ids)
-      control.enter_dns_maintenance(id,
-                                    "DNS " + dns::status_name(answer.status) + " status");
+      control.enter_dns_maintenance(id, "DNS " + dns::status_name(answer.status) + " status");
     return;
   }
   group.last_valid = now;

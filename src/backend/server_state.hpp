@@ -29,8 +29,7 @@ struct ServerState {
   bool checked() const { return config.check; }
   bool usable() const {
     if (database) return !config.disabled;
-    return address && !config.disabled && dns_maintenance.empty() &&
-           (!checked() || health.is_up());
+    return address && !config.disabled && dns_maintenance.empty() && (!checked() || health.is_up());
   }
 };
 

@@ -1,8 +1,8 @@
 // Keywords of `database` sections, a borealis addition: a serverless
 // database whose compute borealis starts, pauses, resumes and resizes.
-#include <charconv>
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cmath>
 
 #include "config/address.hpp"
@@ -230,8 +230,9 @@ void kw_system_user(const Statement& st, Database& database, Reporter& report) {
   const auto* name = single_argument(st, "<account>", report);
   if (!name) return;
   if (name->empty() || *name == "root" || *name == "0") {
-    report.alert(st.where, "'system-user' must name an unprivileged account: mariadbd never runs "
-                           "as root.");
+    report.alert(st.where,
+                 "'system-user' must name an unprivileged account: mariadbd never runs "
+                 "as root.");
     return;
   }
   database.system_user = *name;
@@ -243,8 +244,9 @@ void kw_maxqueue(const Statement& st, Database& database, Reporter& report) {
   int value = 0;
   auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
   if (error != std::errc() || end != text->data() + text->size() || value < 1) {
-    report.alert(st.where,
-                 fmt::format("'maxqueue' expects a positive number of connections, got '{}'.", *text));
+    report.alert(
+        st.where,
+        fmt::format("'maxqueue' expects a positive number of connections, got '{}'.", *text));
     return;
   }
   database.maxqueue = value;
@@ -337,11 +339,15 @@ struct EngineKeyword {
 };
 
 constexpr EngineKeyword kEngineKeywords[] = {
-    {"datadir", Database::Engine::mariadb},    {"user", Database::Engine::mariadb},
+    {"datadir", Database::Engine::mariadb},
+    {"user", Database::Engine::mariadb},
     {"system-user", Database::Engine::mariadb},
-    {"mariadbd", Database::Engine::mariadb},   {"mariadbd-option", Database::Engine::mariadb},
-    {"start-command", Database::Engine::exec}, {"stop-command", Database::Engine::exec},
-    {"scale-command", Database::Engine::exec}, {"address", Database::Engine::exec},
+    {"mariadbd", Database::Engine::mariadb},
+    {"mariadbd-option", Database::Engine::mariadb},
+    {"start-command", Database::Engine::exec},
+    {"stop-command", Database::Engine::exec},
+    {"scale-command", Database::Engine::exec},
+    {"address", Database::Engine::exec},
 };
 
 void check_engine_keywords(const Database& database, Reporter& report) {

@@ -45,8 +45,7 @@ struct Global {
 };
 
 struct Timeouts {
-  std::optional<Duration> connect, client, server, queue, check, client_fin,
-      server_fin, tunnel;
+  std::optional<Duration> connect, client, server, queue, check, client_fin, server_fin, tunnel;
 };
 
 // `bind ADDR:PORT [v4v6|v6only]`. An empty host means every IPv4 address
@@ -136,8 +135,8 @@ struct Resolvers {
   std::vector<Nameserver> nameservers;
   bool parse_resolv_conf = false;
   // How long the last good answer is kept after each kind of failure.
-  Duration hold_valid{10000}, hold_nx{30000}, hold_timeout{30000},
-      hold_refused{30000}, hold_other{30000}, hold_obsolete{0};
+  Duration hold_valid{10000}, hold_nx{30000}, hold_timeout{30000}, hold_refused{30000},
+      hold_other{30000}, hold_obsolete{0};
   int resolve_retries = 3;
   Duration timeout_resolve{1000};
   Duration timeout_retry{1000};

@@ -2,9 +2,9 @@
 
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
+#include <fmt/format.h>
 #include <netinet/in.h>
 
-#include <fmt/format.h>
 #include <cstring>
 #include <stdexcept>
 
@@ -60,9 +60,9 @@ DnsAnswer parse_answer(bool ipv6, unsigned char* buffer, int length) {
     for (int i = 0; status == ARES_SUCCESS && i < count; ++i)
       answer.addresses.emplace_back(asio::ip::address_v4(ntohl(records[i].ipaddr.s_addr)));
   }
-  answer.status = answer.addresses.empty() ? status_from_ares(status == ARES_SUCCESS ? ARES_ENODATA
-                                                                                      : status)
-                                           : AnswerStatus::valid;
+  answer.status = answer.addresses.empty()
+                      ? status_from_ares(status == ARES_SUCCESS ? ARES_ENODATA : status)
+                      : AnswerStatus::valid;
   return answer;
 }
 
@@ -74,14 +74,12 @@ DnsAnswer merge(const Lookup& lookup) {
   const DnsAnswer& second = v6_first ? lookup.ipv4 : lookup.ipv6;
   DnsAnswer merged;
   merged.addresses = first.addresses;
-  merged.addresses.insert(merged.addresses.end(), second.addresses.begin(),
-                          second.addresses.end());
+  merged.addresses.insert(merged.addresses.end(), second.addresses.begin(), second.addresses.end());
   if (!merged.addresses.empty()) {
     merged.status = AnswerStatus::valid;
     return merged;
   }
-  merged.status = lookup.ipv4.status != AnswerStatus::nx ? lookup.ipv4.status
-                                                         : lookup.ipv6.status;
+  merged.status = lookup.ipv4.status != AnswerStatus::nx ? lookup.ipv4.status : lookup.ipv6.status;
   return merged;
 }
 
@@ -152,7 +150,8 @@ DnsClient::DnsClient(asio::io_context& context, const config::Resolvers& resolve
   }
   int status = ares_init_options(&channel_, &options, mask);
   if (status != ARES_SUCCESS)
-    throw std::runtime_error(fmt::format("resolvers {}: {}", resolvers.name, ares_strerror(status)));
+    throw std::runtime_error(
+        fmt::format("resolvers {}: {}", resolvers.name, ares_strerror(status)));
   std::string csv = nameserver_csv(resolvers, channel_);
   status = ares_set_servers_ports_csv(channel_, csv.c_str());
   if (status != ARES_SUCCESS)

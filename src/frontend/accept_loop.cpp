@@ -1,5 +1,4 @@
 #include "frontend/accept_loop.hpp"
-#include "core/sleep.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -7,6 +6,7 @@
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include "core/sleep.hpp"
 #include "frontend/session.hpp"
 #include "logging/stderr_notice.hpp"
 
@@ -21,6 +21,7 @@ constexpr auto kResourcePause = std::chrono::milliseconds(100);
 
 asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, Frontend& frontend) {
   auto executor = co_await asio::this_coro::executor;
+  bool short_of_resources = false;
   while (acceptor.is_open()) {
     // At maxconn, connections wait in the kernel's accept queue, as HAProxy's do.
     if (!frontend.has_room()) {
@@ -33,12 +34,20 @@ asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, Frontend& f
     co_await acceptor.async_accept(client, peer, asio::redirect_error(asio::use_awaitable, error));
     if (error == asio::error::operation_aborted || !acceptor.is_open()) co_return;
     if (error) {
-      // Out of file descriptors or memory: back off rather than spin.
-      logging::notice(logging::Severity::warning,
-                      "frontend " + frontend.name() + ": accept failed: " + error.message());
+      // Out of file descriptors or memory: back off rather than spin, keep
+      // serving the sessions there are, and say so once per episode.
+      if (!short_of_resources)
+        logging::notice(logging::Severity::warning,
+                        "frontend " + frontend.name() + ": accept failed: " + error.message() +
+                            " (new connections wait until it recovers)");
+      short_of_resources = true;
       co_await core::sleep_for(kResourcePause);
       continue;
     }
+    if (short_of_resources)
+      logging::notice(logging::Severity::notice,
+                      "frontend " + frontend.name() + ": accepting again");
+    short_of_resources = false;
     // Each worker keeps one accept pending, so a connection can arrive when
     // the frontend is already full: it is held here, unserved, until a slot
     // frees, rather than refused.

@@ -1,14 +1,15 @@
 #include "frontend/session.hpp"
-#include "core/sleep.hpp"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
-#include <fmt/format.h>
 
 #include "backend/balancer.hpp"
+#include "core/sleep.hpp"
 #include "logging/tcplog.hpp"
 #include "net/relay.hpp"
 
@@ -100,10 +101,10 @@ asio::awaitable<void> Session::run() {
   record_.frontend = frontend_.name();
   if (!frontend_.config().tcplog && frontend_.logger().enabled()) {
     auto local = client_.local_endpoint(error);
-    frontend_.logger().log(logging::Level::info,
-                           logging::format_connect_line(client_address_.to_string(), peer.port(),
-                                                        local.address().to_string(), local.port(),
-                                                        frontend_.name()));
+    frontend_.logger().log(
+        logging::Level::info,
+        logging::format_connect_line(client_address_.to_string(), peer.port(),
+                                     local.address().to_string(), local.port(), frontend_.name()));
   }
   if (!backend_) {
     record_.backend = frontend_.name();
@@ -214,7 +215,8 @@ asio::awaitable<std::optional<tcp::endpoint>> Session::wait_for_database(
 // `timeout queue` (default: `timeout connect`).
 asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
   const config::Proxy& be = backend_->config();
-  auto queue_limit = be.timeouts.queue.value_or(be.timeouts.connect.value_or(config::Duration(5000)));
+  auto queue_limit =
+      be.timeouts.queue.value_or(be.timeouts.connect.value_or(config::Duration(5000)));
   auto queue_deadline = core::SteadyClock::now() + queue_limit;
   int failed_server = -1;
   int retries_left = be.retries;
@@ -293,7 +295,8 @@ void Session::log_end() {
   record_.total_ms = core::elapsed_ms(started_, core::SteadyClock::now());
   record_.active_process = frontend_.process().active.load(std::memory_order_relaxed);
   record_.active_frontend = frontend_.active().load(std::memory_order_relaxed);
-  record_.active_backend = backend_ ? backend_->active_sessions().load(std::memory_order_relaxed) : 0;
+  record_.active_backend =
+      backend_ ? backend_->active_sessions().load(std::memory_order_relaxed) : 0;
   frontend_.logger().log(logging::Level::info, logging::format_tcplog(record_));
 }
 

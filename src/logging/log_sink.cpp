@@ -2,13 +2,13 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <netinet/in.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fmt/format.h>
 
 #include "logging/stderr_notice.hpp"
 
@@ -58,8 +58,9 @@ LogSink::LogSink(const config::LogTarget& target) : target_(target) {
       break;
   }
   if (address_length_ == 0) {
-    notice(Severity::alert, fmt::format("log target '{}' is not an IP address; logs to it are dropped",
-                                        target.host));
+    notice(
+        Severity::alert,
+        fmt::format("log target '{}' is not an IP address; logs to it are dropped", target.host));
     return;
   }
   fd_ = ::socket(address_.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -92,9 +93,10 @@ void LogSink::report_failure_once(int error) {
   std::string where = target_.kind == config::LogTarget::Kind::unix_datagram
                           ? target_.path
                           : fmt::format("{}:{}", target_.host, target_.port);
-  notice(Severity::warning,
-         fmt::format("cannot send logs to '{}': {}; further failures on this target are not reported",
-                     where, std::strerror(error)));
+  notice(
+      Severity::warning,
+      fmt::format("cannot send logs to '{}': {}; further failures on this target are not reported",
+                  where, std::strerror(error)));
 }
 
 }  // namespace borealis::logging

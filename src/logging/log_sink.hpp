@@ -3,10 +3,11 @@
 // sink without locking: the kernel keeps each datagram or write whole.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <atomic>
 #include <string>
 #include <string_view>
-#include <sys/socket.h>
 
 #include "config/model.hpp"
 

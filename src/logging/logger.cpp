@@ -1,9 +1,9 @@
 #include "logging/logger.hpp"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <ctime>
-#include <fmt/format.h>
 
 #include "core/clock.hpp"
 
@@ -44,9 +44,9 @@ std::string format_log_line(const config::LogTarget& target, Level level,
     case config::LogTarget::Format::rfc5424: {
       long micros = 0;
       std::tm t = local_now(&micros);
-      line = fmt::format("<{}>1 {:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06} - {} {} - - {}\n", priority,
-                         t.tm_year + 1900, t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec,
-                         micros, kProgram, ::getpid(), message);
+      line = fmt::format("<{}>1 {:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06} - {} {} - - {}\n",
+                         priority, t.tm_year + 1900, t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min,
+                         t.tm_sec, micros, kProgram, ::getpid(), message);
       break;
     }
     case config::LogTarget::Format::rfc3164: {

@@ -27,8 +27,7 @@ class Logger {
 };
 
 // "<134>Nov 26 04:13:41 borealis[42]: message\n" and its rfc5424/raw variants.
-std::string format_log_line(const config::LogTarget& target, Level level,
-                            std::string_view message);
+std::string format_log_line(const config::LogTarget& target, Level level, std::string_view message);
 
 // Sinks are shared by every proxy that names the same target.
 class SinkRegistry {

@@ -1,9 +1,9 @@
 #include "logging/stderr_notice.hpp"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <fmt/format.h>
 
 namespace borealis::logging {
 

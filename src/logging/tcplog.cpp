@@ -1,7 +1,8 @@
 #include "logging/tcplog.hpp"
 
-#include <ctime>
 #include <fmt/format.h>
+
+#include <ctime>
 
 namespace borealis::logging {
 

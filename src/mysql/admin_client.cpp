@@ -1,13 +1,9 @@
 #include "mysql/admin_client.hpp"
 
+#include <fmt/format.h>
 #include <sys/un.h>
 
 #include <algorithm>
-#include <cstddef>
-#include <cstring>
-
-#include <fmt/format.h>
-
 #include <asio/connect.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/read.hpp>
@@ -15,10 +11,13 @@
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
+#include <cstddef>
+#include <cstring>
 #include <optional>
 
 #include "mysql/native_password.hpp"
 #include "mysql/packet.hpp"
+#include "mysql/packet_reader.hpp"
 #include "mysql/protocol_codec.hpp"
 #include "mysql/query_response_decoder.hpp"
 
@@ -94,8 +93,8 @@ AdminClient::AdminClient(asio::any_io_executor executor) : socket_(std::move(exe
 
 AdminClient::~AdminClient() { close(); }
 
-asio::awaitable<AdminResult> AdminClient::connect(Endpoint endpoint,
-                                                  std::string user, std::string password,
+asio::awaitable<AdminResult> AdminClient::connect(Endpoint endpoint, std::string user,
+                                                  std::string password,
                                                   std::chrono::milliseconds timeout,
                                                   std::string database) {
   if (busy_) co_return failure(std::string(kBusy));
@@ -162,7 +161,8 @@ asio::awaitable<AdminResult> AdminClient::login(Endpoint endpoint, std::string u
   co_await socket_.async_connect(endpoint, asio::redirect_error(asio::use_awaitable, error));
   if (error)
     co_return failure(fmt::format("cannot connect to {}: {}", describe(endpoint), error.message()));
-  if (endpoint.data()->sa_family != AF_UNIX) socket_.set_option(asio::ip::tcp::no_delay(true), error);
+  if (endpoint.data()->sa_family != AF_UNIX)
+    socket_.set_option(asio::ip::tcp::no_delay(true), error);
 
   sequence_ = 0;
   Packet packet = co_await read_packet();
@@ -266,31 +266,23 @@ asio::awaitable<AdminResult> AdminClient::run_ping() {
 
 asio::awaitable<AdminClient::Packet> AdminClient::read_packet() {
   Packet packet;
-  std::uint8_t header_bytes[kHeaderSize];
-  asio::error_code error;
-  co_await asio::async_read(socket_, asio::buffer(header_bytes),
-                            asio::redirect_error(asio::use_awaitable, error));
-  if (error) {
-    packet.error = network_error(error);
-    co_return packet;
-  }
-  auto header = decode_header(header_bytes);
-  if (header->sequence != sequence_) {
-    packet.error =
-        fmt::format("packet out of order (sequence {}, expected {})", header->sequence, sequence_);
+  // A full-length payload announces a continuation: 16 MiB or more, which no
+  // control-plane reply needs; the reader refuses it as oversized.
+  PacketRead received =
+      co_await mysql::read_packet(socket_, PacketLimits{kMaxPayload - 1, sequence_});
+  if (!received) {
+    const PacketFailure& failure = received.error();
+    if (failure.error)
+      packet.error = network_error(failure.error);
+    else if (failure.kind == PacketError::oversized)
+      packet.error = "packet of 16 MiB or more is not supported";
+    else
+      packet.error = fmt::format("packet out of order (sequence {}, expected {})",
+                                 failure.header->sequence, sequence_);
     co_return packet;
   }
   ++sequence_;
-  // A full-length payload announces a continuation: 16 MiB or more, which no
-  // control-plane reply needs.
-  if (header->payload_length == kMaxPayload) {
-    packet.error = "packet of 16 MiB or more is not supported";
-    co_return packet;
-  }
-  packet.payload.resize(header->payload_length);
-  co_await asio::async_read(socket_, asio::buffer(packet.payload),
-                            asio::redirect_error(asio::use_awaitable, error));
-  if (error) packet.error = network_error(error);
+  packet.payload = std::move(received->payload);
   co_return packet;
 }
 

@@ -43,8 +43,8 @@ class AdminClient {
   // Connects and logs in with mysql_native_password (the server's default
   // plugin, or the one it switches to); any other plugin is an error.
   // `database` is optional (CONNECT_WITH_DB).
-  asio::awaitable<AdminResult> connect(Endpoint endpoint, std::string user,
-                                       std::string password, std::chrono::milliseconds timeout,
+  asio::awaitable<AdminResult> connect(Endpoint endpoint, std::string user, std::string password,
+                                       std::chrono::milliseconds timeout,
                                        std::string database = {});
 
   // One statement (no multi-statements); OK, a text result set, or an error.
@@ -64,8 +64,8 @@ class AdminClient {
  private:
   struct Packet;
 
-  asio::awaitable<AdminResult> login(Endpoint endpoint, std::string user,
-                                     std::string password, std::string database);
+  asio::awaitable<AdminResult> login(Endpoint endpoint, std::string user, std::string password,
+                                     std::string database);
   asio::awaitable<QueryResult> run_query(std::string sql);
   asio::awaitable<AdminResult> run_ping();
   asio::awaitable<Packet> read_packet();

@@ -102,9 +102,9 @@ asio::awaitable<void> pump(RelayState& state, Side& from, Side& to, std::uint64_
       counter += count;
       if (!more) break;
       if (!lease) lease.emplace(pool.lend());
-      count = co_await from.socket.async_read_some(
-          asio::buffer(lease->data(), lease->size()),
-          asio::redirect_error(asio::use_awaitable, error));
+      count =
+          co_await from.socket.async_read_some(asio::buffer(lease->data(), lease->size()),
+                                               asio::redirect_error(asio::use_awaitable, error));
       outcome = classify(error);
       if (outcome != ReadOutcome::data) break;
       data = lease->data();

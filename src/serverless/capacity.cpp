@@ -1,8 +1,9 @@
 #include "serverless/capacity.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 
 namespace borealis::serverless {
 
@@ -46,8 +47,7 @@ std::optional<std::string> ScalingPolicy::high_signal(double current,
                                                       const LoadSample& sample) const {
   if (sample.cpu_share_used >= kCpuHigh)
     return fmt::format("cpu {:.0f}% of {} ACU", sample.cpu_share_used * 100, format_acu(current));
-  if (sample.max_connections > 0 &&
-      sample.connections >= kConnectionsHigh * sample.max_connections)
+  if (sample.max_connections > 0 && sample.connections >= kConnectionsHigh * sample.max_connections)
     return fmt::format("connections {} of {}", sample.connections, sample.max_connections);
   double cores = limits_for(database_.acu, current).cpu_cores;
   if (sample.threads_running > std::max(2.0, 2 * cores))
@@ -85,8 +85,7 @@ ScalingDecision ScalingPolicy::decide(double current, const LoadSample& sample, 
   double delay = std::chrono::duration<double>(database_.scale_down_delay).count();
   if (quiet_seconds_ < delay) return {current, {}};
   quiet_seconds_ = 0;
-  return {clamp_capacity(database_, current - kStep),
-          fmt::format("load low for {:.0f}s", delay)};
+  return {clamp_capacity(database_, current - kStep), fmt::format("load low for {:.0f}s", delay)};
 }
 
 std::string format_acu(double capacity) { return fmt::format("{:g}", capacity); }

@@ -1,6 +1,7 @@
 #include "serverless/child_process.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <grp.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -15,7 +16,6 @@
 #include <asio/use_awaitable.hpp>
 #include <cerrno>
 #include <cstring>
-#include <fmt/format.h>
 
 #include "core/sleep.hpp"
 
@@ -80,9 +80,7 @@ Prepared prepare(const SpawnOptions& options) {
 }
 
 // Async-signal-safe helpers for the child.
-void write_text(int fd, const char* text) {
-  (void)!::write(fd, text, std::strlen(text));
-}
+void write_text(int fd, const char* text) { (void)!::write(fd, text, std::strlen(text)); }
 
 [[noreturn]] void fail_in_child(const char* what) {
   int error = errno;
@@ -184,17 +182,17 @@ void ChildProcess::forget() {
   pid_ = -1;
 }
 
-std::string ChildProcess::start(const SpawnOptions& options) {
-  if (options.argv.empty()) return "nothing to run";
-  if (pid_ > 0) return "a previous run is still going";
+core::Status ChildProcess::start(const SpawnOptions& options) {
+  if (options.argv.empty()) return core::fail("nothing to run");
+  if (pid_ > 0) return core::fail("a previous run is still going");
   SpawnOptions adjusted;
   const SpawnOptions* effective = &options;
   if (options.identity && ::geteuid() != 0) {
     // Without root a process runs as itself; that is only right when
     // borealis already is that account (it dropped its privileges to it).
     if (options.identity->uid != ::geteuid())
-      return fmt::format("cannot start {} as '{}': borealis is not root", options.argv[0],
-                         options.identity->name);
+      return core::fail(fmt::format("cannot start {} as '{}': borealis is not root",
+                                    options.argv[0], options.identity->name));
     adjusted = options;
     adjusted.identity.reset();
     effective = &adjusted;
@@ -202,12 +200,14 @@ std::string ChildProcess::start(const SpawnOptions& options) {
   return spawn(*effective);
 }
 
-std::string ChildProcess::spawn(const SpawnOptions& options) {
+core::Status ChildProcess::spawn(const SpawnOptions& options) {
   Prepared prepared = prepare(options);
-  if (prepared.program.empty()) return fmt::format("cannot start {}: not found", options.argv[0]);
+  if (prepared.program.empty())
+    return core::fail(fmt::format("cannot start {}: not found", options.argv[0]));
   pid_t parent = ::getpid();
   pid_t child = ::fork();
-  if (child < 0) return fmt::format("cannot start {}: {}", options.argv[0], std::strerror(errno));
+  if (child < 0)
+    return core::fail(fmt::format("cannot start {}: {}", options.argv[0], std::strerror(errno)));
   if (child == 0) run_child(options, prepared, parent);
   pid_ = child;
   own_group_ = options.own_process_group;

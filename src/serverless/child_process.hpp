@@ -21,11 +21,13 @@
 #include <string>
 #include <vector>
 
+#include "core/status.hpp"
+
 namespace borealis::serverless {
 
 struct ExitStatus {
-  int code = 0;    // exit code, when the program exited
-  int signal = 0;  // the signal that ended it, or 0
+  int code = 0;      // exit code, when the program exited
+  int signal = 0;    // the signal that ended it, or 0
   std::string note;  // how an end was noticed without an exit status
   bool clean() const { return code == 0 && signal == 0 && note.empty(); }
   std::string describe() const;  // "exit code 1", "signal 9 (Killed)"
@@ -39,8 +41,8 @@ struct Identity {
 };
 
 struct SpawnOptions {
-  std::vector<std::string> argv;  // argv[0] is searched in PATH unless it has a '/'
-  std::string output_path;        // stdout and stderr are appended here
+  std::vector<std::string> argv;         // argv[0] is searched in PATH unless it has a '/'
+  std::string output_path;               // stdout and stderr are appended here
   std::vector<std::string> environment;  // "NAME=value", added to borealis's own
   std::optional<Identity> identity;      // run as this account (borealis must be root)
   // Listening sockets handed over with systemd's socket activation protocol:
@@ -60,8 +62,7 @@ class ChildProcess {
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
-  // Returns an error message, or empty on success.
-  std::string start(const SpawnOptions& options);
+  core::Status start(const SpawnOptions& options);
 
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
@@ -77,7 +78,7 @@ class ChildProcess {
   asio::awaitable<ExitStatus> kill_and_reap();
 
  private:
-  std::string spawn(const SpawnOptions& options);
+  core::Status spawn(const SpawnOptions& options);
   void forget();
 
   pid_t pid_ = -1;

@@ -1,5 +1,6 @@
 #include "serverless/command_runner.hpp"
 
+#include <fmt/format.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -7,7 +8,6 @@
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <atomic>
-#include <fmt/format.h>
 #include <fstream>
 #include <sstream>
 
@@ -30,8 +30,10 @@ std::string read_tail(const std::string& path) {
   std::string line;
   for (char c : all) {
     if (c == '\r') continue;
-    if (c == '\n') line += " | ";
-    else line += c;
+    if (c == '\n')
+      line += " | ";
+    else
+      line += c;
   }
   return line;
 }
@@ -46,8 +48,8 @@ asio::awaitable<CommandResult> run_command(std::vector<std::string> argv,
   static std::atomic<unsigned> sequence{0};
   if (argv.size() == 1) argv = {"/bin/sh", "-c", argv[0]};
   SpawnOptions options;
-  options.output_path = fmt::format("{}/.borealis-command-{}-{}.out", scratch_directory,
-                                    ::getpid(), sequence++);
+  options.output_path =
+      fmt::format("{}/.borealis-command-{}-{}.out", scratch_directory, ::getpid(), sequence++);
   options.argv = std::move(argv);
   options.environment = std::move(environment);
   options.identity = std::move(identity);
@@ -55,8 +57,10 @@ asio::awaitable<CommandResult> run_command(std::vector<std::string> argv,
   options.working_directory = scratch_directory;
   CommandResult result;
   ChildProcess child;
-  result.error = child.start(options);
-  if (!result.error.empty()) co_return result;
+  if (core::Status started = child.start(options); !started) {
+    result.error = started.error();
+    co_return result;
+  }
   std::optional<ExitStatus> exit = co_await child.wait_for_exit(timeout);
   if (!exit) {
     co_await child.kill_and_reap();

@@ -4,8 +4,8 @@
 
 #include <asio/awaitable.hpp>
 #include <chrono>
-#include <string>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "serverless/child_process.hpp"

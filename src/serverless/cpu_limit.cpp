@@ -1,12 +1,12 @@
 #include "serverless/cpu_limit.hpp"
 
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <fmt/format.h>
 #include <fstream>
 #include <sstream>
 
@@ -74,7 +74,8 @@ bool CpuLimit::add_process(pid_t pid) {
 
 bool CpuLimit::set_unlimited() {
   if (directory_.empty()) return false;
-  if (version2_) return write_file(directory_ + "/cpu.max", fmt::format("max {}", kPeriodMicroseconds));
+  if (version2_)
+    return write_file(directory_ + "/cpu.max", fmt::format("max {}", kPeriodMicroseconds));
   return write_file(directory_ + "/cpu.cfs_quota_us", "-1");
 }
 

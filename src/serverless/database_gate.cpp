@@ -39,9 +39,6 @@ DatabaseGate::DatabaseGate(asio::io_context& control, std::string name,
 
 void DatabaseGate::publish(DatabaseView view) {
   view_.publish(std::make_shared<const DatabaseView>(view));
-  // Pairs with the fence in Use::Use(): either the runtime sees a new
-  // session in sessions(), or that session sees this view.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
   wake(0);
 }
 
@@ -84,9 +81,11 @@ void DatabaseGate::release_slot() {
   if (held() > 0) wake(1);
 }
 
+// A read-modify-write, as in sessions(): of the two on `sessions_`, the
+// later one sees the earlier, so either the runtime counts this session or
+// this session sees the view the runtime published before counting.
 DatabaseGate::Use::Use(DatabaseGate& gate) : gate_(gate) {
-  gate_.sessions_.fetch_add(1);
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  gate_.sessions_.fetch_add(1, std::memory_order_acq_rel);
 }
 
 DatabaseGate::Use::~Use() {

@@ -6,7 +6,7 @@
 // Invariants:
 // - a client session is counted in sessions() from before it first reads
 //   the view until it ends, so a pause that re-reads sessions() after
-//   publishing `pausing` never misses it (both sides fence, see enter());
+//   publishing `pausing` never misses it (see Use::Use());
 // - a session holds at most one engine slot, and holds one for as long as
 //   it has a connection to the engine: slots_in_use() never exceeds the
 //   published `max_connections` at the time each slot was taken, so a burst
@@ -84,7 +84,8 @@ class DatabaseGate {
     bool has_slot_ = false;
   };
 
-  int sessions() const { return sessions_.load(); }
+  // A read-modify-write, not a load: see Use::Use().
+  int sessions() const { return sessions_.fetch_add(0, std::memory_order_acq_rel); }
   int slots_in_use() const { return slots_.load(std::memory_order_relaxed); }
   int held() const { return held_.load(std::memory_order_relaxed); }
   // True when no more client connections should be accepted for it.
@@ -109,7 +110,7 @@ class DatabaseGate {
   core::Snapshot<DatabaseView> view_;
   std::function<void()> on_resume_;
   std::atomic<bool> resume_requested_{false};
-  std::atomic<int> sessions_{0};
+  mutable std::atomic<int> sessions_{0};
   std::atomic<int> slots_{0};
   std::atomic<int> held_{0};
   std::atomic<core::SteadyTime::rep> last_session_end_{0};

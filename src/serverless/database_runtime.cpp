@@ -1,11 +1,12 @@
 #include "serverless/database_runtime.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
-#include <algorithm>
-#include <fmt/format.h>
 
 #include "logging/stderr_notice.hpp"
 
@@ -48,9 +49,8 @@ DatabaseRuntime::DatabaseRuntime(asio::io_context& context, const config::Databa
 void DatabaseRuntime::say(logging::Level level, const std::string& message) {
   std::string line = fmt::format("database {}: {}", config_.name, message);
   logger_.log(level, line);
-  logging::notice(level <= logging::Level::err ? logging::Severity::alert
-                                               : logging::Severity::notice,
-                  line);
+  logging::notice(
+      level <= logging::Level::err ? logging::Severity::alert : logging::Severity::notice, line);
 }
 
 void DatabaseRuntime::account(core::SteadyTime now) {
@@ -60,10 +60,9 @@ void DatabaseRuntime::account(core::SteadyTime now) {
   accounted_until_ = now;
 }
 
-// MariaDB lets an account with SUPER in beyond max_connections only once
-// every slot is taken; borealis's control session takes a regular one.
 int DatabaseRuntime::client_limit(double capacity) const {
-  return std::max(1, limits_for(config_.acu, capacity).max_connections - 1);
+  return std::max(
+      1, limits_for(config_.acu, capacity).max_connections - engine_->reserved_connections());
 }
 
 // The smallest capacity (from the starting one, within MAX) whose
@@ -97,8 +96,8 @@ void DatabaseRuntime::start() {
   // With a minimum of 0 compute starts on the first connection; otherwise now.
   enter(config_.capacity_min > 0 ? DatabaseState::stopped : DatabaseState::paused);
   if (state_ == DatabaseState::paused)
-    say(logging::Level::notice, fmt::format("paused until the first connection ({})",
-                                            engine_->credentials_hint()));
+    say(logging::Level::notice,
+        fmt::format("paused until the first connection ({})", engine_->credentials_hint()));
   supervising_ = true;
   asio::co_spawn(context_, supervise(), asio::detached);
 }
@@ -159,8 +158,10 @@ asio::awaitable<core::SteadyTime> DatabaseRuntime::step_running() {
   auto now = clock_.now();
   // Idle time counts from the last session's end, however short it was.
   bool in_use = gate_.sessions() > 0;
-  if (in_use) idle_since_ = now;
-  else idle_since_ = std::max(idle_since_, gate_.last_session_end());
+  if (in_use)
+    idle_since_ = now;
+  else
+    idle_since_ = std::max(idle_since_, gate_.last_session_end());
   bool may_pause = config_.capacity_min == 0 && config_.auto_pause;
   if (may_pause && !in_use && now - idle_since_ >= *config_.auto_pause) {
     co_await pause();
@@ -181,12 +182,12 @@ asio::awaitable<void> DatabaseRuntime::bring_up(DatabaseState how) {
   if (how == DatabaseState::resuming || state_ == DatabaseState::failed)
     capacity_ = capacity_for_clients(gate_.sessions());
   enter(how);
-  auto started = clock_.now();
-  std::string error = co_await engine_->start(capacity_);
-  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - started);
+  auto began = clock_.now();
+  core::Status started = co_await engine_->start(capacity_);
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - began);
   // Stopping: whatever the start did is stopped by stop_compute().
   if (stop_requested_) co_return;
-  if (!error.empty()) {
+  if (!started) {
     ++failures_;
     ++consecutive_failures_;
     auto backoff = std::min<std::chrono::milliseconds>(
@@ -195,7 +196,7 @@ asio::awaitable<void> DatabaseRuntime::bring_up(DatabaseState how) {
     enter(DatabaseState::failed);
     say(logging::Level::alert, fmt::format("{} failed after {} ms: {} (next try in {} ms)",
                                            how == DatabaseState::resuming ? "resume" : "start",
-                                           took.count(), error, backoff.count()));
+                                           took.count(), started.error(), backoff.count()));
     co_return;
   }
   consecutive_failures_ = 0;
@@ -205,9 +206,8 @@ asio::awaitable<void> DatabaseRuntime::bring_up(DatabaseState how) {
   next_sample_ = idle_since_ + kSampleInterval;
   enter(DatabaseState::running);
   if (how == DatabaseState::resuming)
-    say(logging::Level::notice,
-        fmt::format("resumed in {} ms for {} waiting connections at {} ACU", took.count(),
-                    waiting, format_acu(capacity_)));
+    say(logging::Level::notice, fmt::format("resumed in {} ms for {} waiting connections at {} ACU",
+                                            took.count(), waiting, format_acu(capacity_)));
   else
     say(logging::Level::notice, fmt::format("started in {} ms at {} ACU ({})", took.count(),
                                             format_acu(capacity_), engine_->credentials_hint()));
@@ -218,11 +218,11 @@ asio::awaitable<void> DatabaseRuntime::bring_up(DatabaseState how) {
 asio::awaitable<void> DatabaseRuntime::fit_waiting_clients(int waiting) {
   double needed = capacity_for_clients(waiting);
   if (needed <= capacity_) co_return;
-  if (std::string error = co_await engine_->resize(needed); !error.empty()) {
-    say(logging::Level::warning, fmt::format("scaling {} -> {} ACU for {} waiting clients "
-                                             "failed: {}",
-                                             format_acu(capacity_), format_acu(needed), waiting,
-                                             error));
+  if (core::Status resized = co_await engine_->resize(needed); !resized) {
+    say(logging::Level::warning,
+        fmt::format("scaling {} -> {} ACU for {} waiting clients "
+                    "failed: {}",
+                    format_acu(capacity_), format_acu(needed), waiting, resized.error()));
     co_return;
   }
   account(clock_.now());
@@ -241,9 +241,9 @@ asio::awaitable<void> DatabaseRuntime::pause() {
     say(logging::Level::notice, "pause called off: a client arrived");
     co_return;
   }
-  std::string error = co_await engine_->stop();
+  core::Status stopped = co_await engine_->stop();
   enter(DatabaseState::paused);
-  if (!error.empty()) say(logging::Level::warning, "pause: " + error);
+  if (!stopped) say(logging::Level::warning, "pause: " + stopped.error());
   say(logging::Level::notice,
       fmt::format("paused after {:.0f}s without client sessions ({:.1f} ACU-seconds used so far)",
                   idle, acu_seconds_));
@@ -272,22 +272,21 @@ asio::awaitable<void> DatabaseRuntime::follow_load(double seconds) {
   int needed_clients = gate_.slots_in_use() + gate_.held();
   double needed = capacity_for_clients(needed_clients);
   if (decision.capacity < needed) {
-    decision.reason = gate_.held() > 0 ? fmt::format("{} clients waiting for a connection",
-                                                     gate_.held())
-                                       : fmt::format("{} connections in use", needed_clients);
+    decision.reason = gate_.held() > 0
+                          ? fmt::format("{} clients waiting for a connection", gate_.held())
+                          : fmt::format("{} connections in use", needed_clients);
     decision.capacity = needed;
   }
   if (decision.capacity == capacity_) co_return;
-  std::string error = co_await engine_->resize(decision.capacity);
-  if (!error.empty()) {
-    say(logging::Level::warning, fmt::format("scaling {} -> {} ACU failed: {}",
-                                             format_acu(capacity_),
-                                             format_acu(decision.capacity), error));
+  core::Status resized = co_await engine_->resize(decision.capacity);
+  if (!resized) {
+    say(logging::Level::warning,
+        fmt::format("scaling {} -> {} ACU failed: {}", format_acu(capacity_),
+                    format_acu(decision.capacity), resized.error()));
     co_return;
   }
-  say(logging::Level::notice,
-      fmt::format("scaling {} -> {} ACU ({})", format_acu(capacity_),
-                  format_acu(decision.capacity), decision.reason));
+  say(logging::Level::notice, fmt::format("scaling {} -> {} ACU ({})", format_acu(capacity_),
+                                          format_acu(decision.capacity), decision.reason));
   account(clock_.now());
   capacity_ = decision.capacity;
   publish();
@@ -295,8 +294,8 @@ asio::awaitable<void> DatabaseRuntime::follow_load(double seconds) {
 
 asio::awaitable<void> DatabaseRuntime::stop_compute() {
   if (compute_may_run(state_)) {
-    std::string error = co_await engine_->stop();
-    if (!error.empty()) say(logging::Level::warning, "stop: " + error);
+    core::Status stopped = co_await engine_->stop();
+    if (!stopped) say(logging::Level::warning, "stop: " + stopped.error());
   }
   enter(DatabaseState::stopped);
   log_summary();

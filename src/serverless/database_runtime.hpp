@@ -29,11 +29,11 @@ namespace borealis::serverless {
 
 class DatabaseRuntime {
  public:
-  DatabaseRuntime(asio::io_context& context, const config::Database& database,
-                  DatabaseGate& gate, std::unique_ptr<Engine> engine, logging::Logger logger,
+  DatabaseRuntime(asio::io_context& context, const config::Database& database, DatabaseGate& gate,
+                  std::unique_ptr<Engine> engine, logging::Logger logger,
                   core::Clock& clock = core::system_clock());
 
-  std::string prepare() { return engine_->prepare(); }
+  core::Status prepare() { return engine_->prepare(); }
   const Engine& engine() const { return *engine_; }
   // Publishes the first state and starts the supervisor.
   void start();

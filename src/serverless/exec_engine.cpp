@@ -1,16 +1,18 @@
 #include "serverless/exec_engine.hpp"
 
+#include <fmt/format.h>
+
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/read.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <cstdlib>
-#include <fmt/format.h>
 
+#include "core/sleep.hpp"
 #include "mysql/health_check_protocol.hpp"
 #include "mysql/packet.hpp"
-#include "core/sleep.hpp"
+#include "mysql/packet_reader.hpp"
 #include "serverless/command_runner.hpp"
 
 namespace borealis::serverless {
@@ -29,17 +31,9 @@ asio::awaitable<bool> greets(asio::ip::tcp::endpoint target) {
   asio::error_code error;
   co_await socket.async_connect(target, asio::redirect_error(asio::use_awaitable, error));
   if (error) co_return false;
-  std::uint8_t header[mysql::kHeaderSize];
-  co_await asio::async_read(socket, asio::buffer(header),
-                            asio::redirect_error(asio::use_awaitable, error));
-  if (error) co_return false;
-  auto decoded = mysql::decode_header(header);
-  if (decoded->payload_length > 4096) co_return false;
-  std::vector<std::uint8_t> payload(decoded->payload_length);
-  co_await asio::async_read(socket, asio::buffer(payload),
-                            asio::redirect_error(asio::use_awaitable, error));
-  if (error) co_return false;
-  co_return mysql::parse_greeting(payload).kind == mysql::CheckReply::Kind::ok;
+  mysql::PacketRead greeting = co_await mysql::read_packet(socket, 4096);
+  if (!greeting) co_return false;
+  co_return mysql::parse_greeting(greeting->payload).kind == mysql::CheckReply::Kind::ok;
 }
 
 }  // namespace
@@ -47,12 +41,12 @@ asio::awaitable<bool> greets(asio::ip::tcp::endpoint target) {
 ExecEngine::ExecEngine(asio::io_context& context, const config::Database& database)
     : context_(context), config_(database) {}
 
-std::string ExecEngine::prepare() {
+core::Status ExecEngine::prepare() {
   asio::error_code error;
   auto address = asio::ip::make_address(config_.address, error);
   if (error)
-    return fmt::format("database {}: address '{}' is not an IP address", config_.name,
-                       config_.address);
+    return core::fail(fmt::format("database {}: address '{}' is not an IP address", config_.name,
+                                  config_.address));
   endpoint_ = {address, config_.port};
   const char* temporary = std::getenv("TMPDIR");
   scratch_directory_ = temporary ? temporary : "/tmp";
@@ -68,26 +62,26 @@ std::vector<std::string> ExecEngine::environment(double capacity) const {
           fmt::format("BOREALIS_CPU={}", limits.cpu_cores)};
 }
 
-asio::awaitable<std::string> ExecEngine::run(const std::string& what, const std::string& command,
-                                             double capacity) {
+asio::awaitable<core::Status> ExecEngine::run(const std::string& what, const std::string& command,
+                                              double capacity) {
   // Built outside the co_await: g++ 12 rejects a braced list inside one.
   std::vector<std::string> argv(1, command);
   CommandResult result = co_await run_command(std::move(argv), config_.timeout_command,
                                               scratch_directory_, environment(capacity));
-  if (result.ok) co_return std::string();
-  co_return fmt::format("{} '{}' failed ({}); output: {}", what, command, result.error,
-                        result.output.empty() ? std::string("(none)") : result.output);
+  if (result.ok) co_return core::Status();
+  co_return core::fail(fmt::format("{} '{}' failed ({}); output: {}", what, command, result.error,
+                                   result.output.empty() ? std::string("(none)") : result.output));
 }
 
-asio::awaitable<std::string> ExecEngine::start(double capacity) {
+asio::awaitable<core::Status> ExecEngine::start(double capacity) {
   abandoned_ = false;
   reported_dead_ = false;
   failed_probes_ = 0;
-  std::string error = co_await run("start-command", config_.start_command, capacity);
-  if (error.empty()) error = co_await wait_for_greeting();
-  running_ = error.empty();
+  core::Status status = co_await run("start-command", config_.start_command, capacity);
+  if (status) status = co_await wait_for_greeting();
+  running_ = status.ok();
   next_probe_ = std::chrono::steady_clock::now() + kProbeInterval;
-  co_return error;
+  co_return status;
 }
 
 std::optional<ExitStatus> ExecEngine::unexpected_exit() {
@@ -97,27 +91,27 @@ std::optional<ExitStatus> ExecEngine::unexpected_exit() {
   return ExitStatus{0, 0, "it stopped answering (no MySQL greeting in three probes)"};
 }
 
-asio::awaitable<std::string> ExecEngine::wait_for_greeting() {
+asio::awaitable<core::Status> ExecEngine::wait_for_greeting() {
   auto deadline = std::chrono::steady_clock::now() + config_.timeout_command;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (abandoned_) co_return "start abandoned: borealis is stopping";
+    if (abandoned_) co_return core::fail("start abandoned: borealis is stopping");
     asio::steady_timer limit(context_, kGreetingTimeout);
     auto outcome = co_await (greets(endpoint_) || limit.async_wait(asio::use_awaitable));
-    if (outcome.index() == 0 && std::get<0>(outcome)) co_return std::string();
+    if (outcome.index() == 0 && std::get<0>(outcome)) co_return core::Status();
     co_await core::sleep_for(kPollInterval);
   }
   std::string where = endpoint_.address().to_string() + ":" + std::to_string(endpoint_.port());
-  co_return fmt::format("no MySQL greeting at {} within {} ms of start-command", where,
-                        config_.timeout_command.count());
+  co_return core::fail(fmt::format("no MySQL greeting at {} within {} ms of start-command", where,
+                                   config_.timeout_command.count()));
 }
 
-asio::awaitable<std::string> ExecEngine::stop() {
+asio::awaitable<core::Status> ExecEngine::stop() {
   running_ = false;
   co_return co_await run("stop-command", config_.stop_command, 0);
 }
 
-asio::awaitable<std::string> ExecEngine::resize(double capacity) {
-  if (config_.scale_command.empty()) co_return std::string();
+asio::awaitable<core::Status> ExecEngine::resize(double capacity) {
+  if (config_.scale_command.empty()) co_return core::Status();
   co_return co_await run("scale-command", config_.scale_command, capacity);
 }
 

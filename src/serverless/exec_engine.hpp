@@ -14,10 +14,10 @@ class ExecEngine : public Engine {
  public:
   ExecEngine(asio::io_context& context, const config::Database& database);
 
-  std::string prepare() override;
-  asio::awaitable<std::string> start(double capacity) override;
-  asio::awaitable<std::string> stop() override;
-  asio::awaitable<std::string> resize(double capacity) override;
+  core::Status prepare() override;
+  asio::awaitable<core::Status> start(double capacity) override;
+  asio::awaitable<core::Status> stop() override;
+  asio::awaitable<core::Status> resize(double capacity) override;
   asio::awaitable<std::optional<LoadSample>> sample(double capacity, double seconds) override;
   void abandon_start() override { abandoned_ = true; }
   // Compute that stopped answering (three failed greeting probes in a row,
@@ -27,9 +27,9 @@ class ExecEngine : public Engine {
   std::string credentials_hint() const override { return "the database's own users"; }
 
  private:
-  asio::awaitable<std::string> run(const std::string& what, const std::string& command,
-                                   double capacity);
-  asio::awaitable<std::string> wait_for_greeting();
+  asio::awaitable<core::Status> run(const std::string& what, const std::string& command,
+                                    double capacity);
+  asio::awaitable<core::Status> wait_for_greeting();
   std::vector<std::string> environment(double capacity) const;
 
   asio::io_context& context_;

@@ -1,6 +1,7 @@
 #include "serverless/mariadb_engine.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <netinet/in.h>
 #include <openssl/rand.h>
 #include <pwd.h>
@@ -14,11 +15,11 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
 #include <sstream>
 
 #include "core/sleep.hpp"
+#include "core/status.hpp"
 #include "logging/stderr_notice.hpp"
 #include "serverless/command_runner.hpp"
 
@@ -42,9 +43,7 @@ constexpr const char* kErrorLog = "borealis-mariadbd.err";
 constexpr const char* kOutputLog = "borealis-mariadbd.log";
 constexpr const char* kFilesDirectory = "borealis-files";
 
-bool is_borealis_file(const std::string& name) {
-  return name.starts_with("borealis");
-}
+bool is_borealis_file(const std::string& name) { return name.starts_with("borealis"); }
 
 // Files only borealis reads: they keep borealis's ownership.
 bool is_private_file(const std::string& name) {
@@ -153,23 +152,23 @@ std::string MariadbEngine::path(const std::string& file) const {
   return config_.datadir + "/" + file;
 }
 
-std::string MariadbEngine::prepare() {
+core::Status MariadbEngine::prepare() {
   for (auto step : {&MariadbEngine::choose_identity, &MariadbEngine::own_data_directory,
                     &MariadbEngine::lock_directory}) {
-    if (auto error = (this->*step)(); !error.empty())
-      return fmt::format("database {}: {}", config_.name, error);
+    if (core::Status step_status = (this->*step)(); !step_status)
+      return core::fail(fmt::format("database {}: {}", config_.name, step_status.error()));
   }
   if (::access(config_.mariadbd.c_str(), X_OK) != 0)
-    return fmt::format("database {}: cannot run mariadbd '{}': {}", config_.name,
-                       config_.mariadbd, std::strerror(errno));
+    return core::fail(fmt::format("database {}: cannot run mariadbd '{}': {}", config_.name,
+                                  config_.mariadbd, std::strerror(errno)));
   stop_leftover_engine();
   user_password_ = load_or_create_password(fmt::format("borealis-{}.password", config_.user));
   if (user_password_.empty())
-    return fmt::format("database {}: cannot keep passwords in '{}'", config_.name,
-                       config_.datadir);
+    return core::fail(
+        fmt::format("database {}: cannot keep passwords in '{}'", config_.name, config_.datadir));
   for (auto step : {&MariadbEngine::open_client_listener, &MariadbEngine::open_control_socket}) {
-    if (auto error = (this->*step)(); !error.empty())
-      return fmt::format("database {}: {}", config_.name, error);
+    if (core::Status step_status = (this->*step)(); !step_status)
+      return core::fail(fmt::format("database {}: {}", config_.name, step_status.error()));
   }
   initialised_ = std::filesystem::exists(path(kInitialisedMarker));
   if (auto reason = cpu_limit_.setup(config_.name); !reason.empty())
@@ -180,10 +179,10 @@ std::string MariadbEngine::prepare() {
 
 // As root, mariadbd runs as an unprivileged account; borealis's account
 // inside it is named after the account borealis itself runs as.
-std::string MariadbEngine::choose_identity() {
+core::Status MariadbEngine::choose_identity() {
   if (::geteuid() != 0) {
     passwd* self = ::getpwuid(::geteuid());
-    if (!self) return "cannot name the account borealis runs as";
+    if (!self) return core::fail("cannot name the account borealis runs as");
     control_user_ = self->pw_name;
     return {};
   }
@@ -192,40 +191,44 @@ std::string MariadbEngine::choose_identity() {
                         : !gateway_user_.empty()     ? gateway_user_
                                                      : "mysql";
   if (!gateway_user_.empty() && account != gateway_user_)
-    return fmt::format("system-user '{}' differs from global user '{}': once borealis drops its "
-                       "privileges it can only supervise a mariadbd of its own account",
-                       account, gateway_user_);
+    return core::fail(
+        fmt::format("system-user '{}' differs from global user '{}': once borealis drops its "
+                    "privileges it can only supervise a mariadbd of its own account",
+                    account, gateway_user_));
   passwd* entry = ::getpwnam(account.c_str());
   if (!entry)
-    return fmt::format("account '{}' does not exist (mariadbd never runs as root; install "
-                       "mariadb-server, which creates 'mysql', or name one with system-user)",
-                       account);
-  if (entry->pw_uid == 0) return fmt::format("account '{}' is root: mariadbd never runs as root", account);
+    return core::fail(
+        fmt::format("account '{}' does not exist (mariadbd never runs as root; install "
+                    "mariadb-server, which creates 'mysql', or name one with system-user)",
+                    account));
+  if (entry->pw_uid == 0)
+    return core::fail(fmt::format("account '{}' is root: mariadbd never runs as root", account));
   identity_ = Identity{entry->pw_uid, entry->pw_gid, account};
   return {};
 }
 
 // The engine's account owns the data directory (and everything in it but
 // borealis's own files, which stay private to borealis).
-std::string MariadbEngine::own_data_directory() {
+core::Status MariadbEngine::own_data_directory() {
   std::error_code error;
   std::filesystem::create_directories(config_.datadir, error);
   if (error)
-    return fmt::format("cannot create data directory '{}': {}", config_.datadir, error.message());
-  if (!identity_) {
-    if (::access(config_.datadir.c_str(), W_OK) != 0)
-      return fmt::format("data directory '{}' is not writable: {}", config_.datadir,
-                         std::strerror(errno));
-    return {};
-  }
+    return core::fail(
+        fmt::format("cannot create data directory '{}': {}", config_.datadir, error.message()));
+  // As root only a read-only mount refuses a write: say so plainly.
+  if (::access(config_.datadir.c_str(), W_OK) != 0)
+    return core::fail(fmt::format("data directory '{}' is not writable: {}", config_.datadir,
+                                  std::strerror(errno)));
+  if (!identity_) return {};
   if (auto blocked = unreachable_parent(*identity_, config_.datadir); !blocked.empty())
-    return fmt::format("account '{}' cannot enter '{}' on the way to data directory '{}' (give it "
-                       "search permission, e.g. chmod o+x, or choose another datadir)",
-                       identity_->name, blocked, config_.datadir);
+    return core::fail(
+        fmt::format("account '{}' cannot enter '{}' on the way to data directory '{}' (give it "
+                    "search permission, e.g. chmod o+x, or choose another datadir)",
+                    identity_->name, blocked, config_.datadir));
   struct stat info {};
   if (::stat(config_.datadir.c_str(), &info) != 0)
-    return fmt::format("cannot read data directory '{}': {}", config_.datadir,
-                       std::strerror(errno));
+    return core::fail(
+        fmt::format("cannot read data directory '{}': {}", config_.datadir, std::strerror(errno)));
   if (info.st_uid != identity_->uid) {
     // A directory made by an earlier borealis that ran mariadbd as root, or
     // a new one: hand it over.
@@ -237,22 +240,23 @@ std::string MariadbEngine::own_data_directory() {
   }
   if (::chown(config_.datadir.c_str(), identity_->uid, identity_->gid) != 0 ||
       ::chmod(config_.datadir.c_str(), 0750) != 0)
-    return fmt::format("cannot give data directory '{}' to account '{}': {}", config_.datadir,
-                       identity_->name, std::strerror(errno));
+    return core::fail(fmt::format("cannot give data directory '{}' to account '{}': {}",
+                                  config_.datadir, identity_->name, std::strerror(errno)));
   return {};
 }
 
 // flock is released by the kernel when its holder dies, so a lock left by a
 // crashed borealis never blocks the next one; the pid in the file names a
 // live holder in the error message.
-std::string MariadbEngine::lock_directory() {
+core::Status MariadbEngine::lock_directory() {
   std::string lock_path = path(kLockFile);
   lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (lock_fd_ < 0) return fmt::format("cannot open '{}': {}", lock_path, std::strerror(errno));
+  if (lock_fd_ < 0)
+    return core::fail(fmt::format("cannot open '{}': {}", lock_path, std::strerror(errno)));
   if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     std::string holder = first_line(read_all(lock_path));
-    return fmt::format("data directory '{}' is in use by another borealis (pid {})",
-                       config_.datadir, holder.empty() ? "unknown" : holder);
+    return core::fail(fmt::format("data directory '{}' is in use by another borealis (pid {})",
+                                  config_.datadir, holder.empty() ? "unknown" : holder));
   }
   std::string previous = first_line(read_all(lock_path));
   if (!previous.empty())
@@ -298,8 +302,8 @@ std::string MariadbEngine::load_or_create_password(const std::string& file) {
   while (!existing.empty() && existing.back() == '\r') existing.pop_back();
   if (!existing.empty()) return existing;
   std::string password = random_password();
-  int fd = ::open(password_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-                  0600);
+  int fd =
+      ::open(password_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return {};
   std::string line = password + "\n";
   bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
@@ -309,9 +313,10 @@ std::string MariadbEngine::load_or_create_password(const std::string& file) {
 
 // Client traffic goes to a loopback port that borealis binds once and keeps:
 // while the database is paused nobody else can take it.
-std::string MariadbEngine::open_client_listener() {
+core::Status MariadbEngine::open_client_listener() {
   client_listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (client_listener_ < 0) return fmt::format("cannot open a socket: {}", std::strerror(errno));
+  if (client_listener_ < 0)
+    return core::fail(fmt::format("cannot open a socket: {}", std::strerror(errno)));
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -319,19 +324,20 @@ std::string MariadbEngine::open_client_listener() {
   if (::bind(client_listener_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
       ::listen(client_listener_, SOMAXCONN) != 0 ||
       ::getsockname(client_listener_, reinterpret_cast<sockaddr*>(&address), &length) != 0)
-    return fmt::format("cannot listen on a loopback port: {}", std::strerror(errno));
+    return core::fail(fmt::format("cannot listen on a loopback port: {}", std::strerror(errno)));
   client_endpoint_ = {asio::ip::address_v4::loopback(), ntohs(address.sin_port)};
   return {};
 }
 
 // The control channel: a unix socket only borealis's account may connect to.
-std::string MariadbEngine::open_control_socket() {
+core::Status MariadbEngine::open_control_socket() {
   std::string socket_path = path(kControlSocket);
   sockaddr_un address{};
   if (socket_path.size() >= sizeof(address.sun_path))
-    return fmt::format("data directory path is too long for its control socket '{}' (at most {} "
-                       "characters)",
-                       socket_path, sizeof(address.sun_path) - 1);
+    return core::fail(
+        fmt::format("data directory path is too long for its control socket '{}' (at most {} "
+                    "characters)",
+                    socket_path, sizeof(address.sun_path) - 1));
   address.sun_family = AF_UNIX;
   std::memcpy(address.sun_path, socket_path.c_str(), socket_path.size() + 1);
   ::unlink(socket_path.c_str());
@@ -340,8 +346,8 @@ std::string MariadbEngine::open_control_socket() {
   int bound = ::bind(control_listener_, reinterpret_cast<sockaddr*>(&address), sizeof(address));
   ::umask(previous_mask);
   if (bound != 0 || ::listen(control_listener_, 16) != 0)
-    return fmt::format("cannot listen on control socket '{}': {}", socket_path,
-                       std::strerror(errno));
+    return core::fail(
+        fmt::format("cannot listen on control socket '{}': {}", socket_path, std::strerror(errno)));
   if (!gateway_user_.empty() && ::geteuid() == 0) {
     passwd* entry = ::getpwnam(gateway_user_.c_str());
     if (entry) (void)!::chown(socket_path.c_str(), entry->pw_uid, entry->pw_gid);
@@ -412,13 +418,13 @@ std::vector<std::string> MariadbEngine::server_arguments(double capacity) const 
 // interrupted: what it holds besides borealis's own files is removed and
 // made again. A directory with a `mysql` schema and no marker is adopted as
 // it is (an existing MariaDB data directory).
-asio::awaitable<std::string> MariadbEngine::initialise() {
-  if (initialised_) co_return std::string();
+asio::awaitable<core::Status> MariadbEngine::initialise() {
+  if (initialised_) co_return core::Status();
   std::error_code error;
   bool interrupted = std::filesystem::exists(path(kInitialisingMarker));
   if (!interrupted && std::filesystem::exists(path("mysql"))) {
     initialised_ = true;
-    co_return std::string();
+    co_return core::Status();
   }
   if (interrupted) {
     logging::notice(logging::Severity::warning,
@@ -431,10 +437,10 @@ asio::awaitable<std::string> MariadbEngine::initialise() {
   }
   if (std::string marker = path(kInitialisingMarker);
       !std::ofstream(marker, std::ios::trunc).good())
-    co_return "cannot write " + marker;
-  logging::notice(logging::Severity::notice,
-                  fmt::format("database {}: initialising data directory {}", config_.name,
-                              config_.datadir));
+    co_return core::fail("cannot write " + marker);
+  logging::notice(
+      logging::Severity::notice,
+      fmt::format("database {}: initialising data directory {}", config_.name, config_.datadir));
   std::vector<std::string> command = {"mariadb-install-db", "--no-defaults",
                                       "--datadir=" + config_.datadir, "--skip-test-db",
                                       "--auth-root-authentication-method=socket",
@@ -443,18 +449,19 @@ asio::awaitable<std::string> MariadbEngine::initialise() {
   CommandResult result =
       co_await run_command(command, config_.timeout_command, config_.datadir, {}, identity_);
   if (!result.ok)
-    co_return fmt::format("mariadb-install-db failed ({}): {}", result.error, result.output);
+    co_return core::fail(
+        fmt::format("mariadb-install-db failed ({}): {}", result.error, result.output));
   std::filesystem::create_directories(path(kFilesDirectory), error);
-  if (identity_)
-    (void)!::chown(path(kFilesDirectory).c_str(), identity_->uid, identity_->gid);
-  co_return std::string();
+  if (identity_) (void)!::chown(path(kFilesDirectory).c_str(), identity_->uid, identity_->gid);
+  co_return core::Status();
 }
 
-asio::awaitable<std::string> MariadbEngine::start(double capacity) {
+asio::awaitable<core::Status> MariadbEngine::start(double capacity) {
   abandoned_ = false;
-  std::string error = co_await initialise();
-  if (!error.empty()) co_return error;
-  if (!initialised_ && write_init_file().empty()) co_return "cannot write the init file";
+  core::Status status = co_await initialise();
+  if (!status) co_return status;
+  if (!initialised_ && write_init_file().empty())
+    co_return core::fail("cannot write the init file");
   last_cpu_seconds_ = -1;
   SpawnOptions options;
   options.argv = server_arguments(capacity);
@@ -463,18 +470,20 @@ asio::awaitable<std::string> MariadbEngine::start(double capacity) {
   options.passed_sockets = {client_listener_, control_listener_};
   options.parent_death_signal = SIGTERM;  // a clean shutdown if borealis dies
   options.working_directory = config_.datadir;
-  error = process_.start(options);
-  if (!error.empty()) co_return error;
+  status = process_.start(options);
+  if (!status) co_return status;
   // Starting is not throttled: a resume should cost what mariadbd's own start
   // costs. The capacity's CPU share applies once it answers.
   if (cpu_limit_.enforced()) {
     cpu_limit_.add_process(process_.pid());
     cpu_limit_.set_unlimited();
   }
-  error = co_await wait_until_ready();
-  if (!error.empty()) {
-    if (process_.running()) co_await process_.kill_and_reap();
-    co_return error;
+  status = co_await wait_until_ready();
+  if (!status) {
+    // Abandoned (borealis is stopping): stop() shuts it down cleanly.
+    // Otherwise a server that never became ready is killed, and reaped.
+    if (process_.running() && !abandoned_) co_await process_.kill_and_reap();
+    co_return status;
   }
   if (!initialised_) {
     initialised_ = true;
@@ -484,67 +493,69 @@ asio::awaitable<std::string> MariadbEngine::start(double capacity) {
     std::filesystem::remove(path(kInitFile), ignored);
   }
   if (cpu_limit_.enforced()) cpu_limit_.set_cores(limits_for(config_.acu, capacity).cpu_cores);
-  co_return std::string();
+  co_return core::Status();
 }
 
-asio::awaitable<std::string> MariadbEngine::wait_until_ready() {
+asio::awaitable<core::Status> MariadbEngine::wait_until_ready() {
   auto deadline = std::chrono::steady_clock::now() + config_.timeout_command;
   std::string last_error;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (abandoned_) co_return "start abandoned: borealis is stopping";
+    if (abandoned_) co_return core::fail("start abandoned: borealis is stopping");
     if (auto exit = process_.poll_exit())
-      co_return fmt::format("mariadbd exited during startup ({}): {}", exit->describe(),
-                            recent_server_log());
+      co_return core::fail(fmt::format("mariadbd exited during startup ({}): {}", exit->describe(),
+                                       recent_server_log()));
     auto client = std::make_unique<mysql::AdminClient>(context_.get_executor());
-    auto login = co_await client->connect(
-        asio::local::stream_protocol::endpoint(path(kControlSocket)), control_user_, "",
-        kLoginTimeout);
+    auto login =
+        co_await client->connect(asio::local::stream_protocol::endpoint(path(kControlSocket)),
+                                 control_user_, "", kLoginTimeout);
     if (login.ok) {
       admin_ = std::move(client);
-      co_return std::string();
+      co_return core::Status();
     }
     last_error = login.error;
     co_await core::sleep_for(kPollInterval);
   }
-  co_return fmt::format("mariadbd not ready after {} ms (last login attempt: {})",
-                        config_.timeout_command.count(), last_error);
+  co_return core::fail(fmt::format("mariadbd not ready after {} ms (last login attempt: {})",
+                                   config_.timeout_command.count(), last_error));
 }
 
-asio::awaitable<std::string> MariadbEngine::ensure_admin() {
-  if (admin_ && admin_->is_open()) co_return std::string();
+asio::awaitable<core::Status> MariadbEngine::ensure_admin() {
+  if (admin_ && admin_->is_open()) co_return core::Status();
   auto client = std::make_unique<mysql::AdminClient>(context_.get_executor());
-  auto login = co_await client->connect(asio::local::stream_protocol::endpoint(path(kControlSocket)),
-                                        control_user_, "", kLoginTimeout);
-  if (!login.ok) co_return "cannot log in on the control socket: " + login.error;
+  auto login =
+      co_await client->connect(asio::local::stream_protocol::endpoint(path(kControlSocket)),
+                               control_user_, "", kLoginTimeout);
+  if (!login.ok) co_return core::fail("cannot log in on the control socket: " + login.error);
   admin_ = std::move(client);
-  co_return std::string();
+  co_return core::Status();
 }
 
-asio::awaitable<std::string> MariadbEngine::stop() {
+asio::awaitable<core::Status> MariadbEngine::stop() {
   if (admin_) admin_->close();
   admin_.reset();
-  if (!process_.running()) co_return std::string();
+  if (!process_.running()) co_return core::Status();
   process_.send_signal(SIGTERM);
   if (auto exit = co_await process_.wait_for_exit(config_.timeout_command)) {
-    if (!exit->clean()) co_return fmt::format("mariadbd stopped with {}", exit->describe());
-    co_return std::string();
+    if (!exit->clean())
+      co_return core::fail(fmt::format("mariadbd stopped with {}", exit->describe()));
+    co_return core::Status();
   }
   co_await process_.kill_and_reap();
-  co_return fmt::format("mariadbd did not stop within {} ms and was killed",
-                        config_.timeout_command.count());
+  co_return core::fail(fmt::format("mariadbd did not stop within {} ms and was killed",
+                                   config_.timeout_command.count()));
 }
 
-asio::awaitable<std::string> MariadbEngine::resize(double capacity) {
-  if (auto error = co_await ensure_admin(); !error.empty()) co_return error;
+asio::awaitable<core::Status> MariadbEngine::resize(double capacity) {
+  if (core::Status logged_in = co_await ensure_admin(); !logged_in) co_return logged_in;
   CapacityLimits limits = limits_for(config_.acu, capacity);
   for (const std::string& statement :
        {fmt::format("SET GLOBAL innodb_buffer_pool_size = {}", limits.buffer_pool_bytes),
         fmt::format("SET GLOBAL max_connections = {}", limits.max_connections)}) {
     auto result = co_await admin_->query(statement, kQueryTimeout);
-    if (!result.ok) co_return fmt::format("{}: {}", statement, result.error);
+    if (!result.ok) co_return core::fail(fmt::format("{}: {}", statement, result.error));
   }
   if (cpu_limit_.enforced()) cpu_limit_.set_cores(limits.cpu_cores);
-  co_return std::string();
+  co_return core::Status();
 }
 
 asio::awaitable<std::optional<LoadSample>> MariadbEngine::sample(double capacity, double seconds) {

@@ -42,32 +42,35 @@ class MariadbEngine : public Engine {
                 std::string gateway_user);
   ~MariadbEngine() override;
 
-  std::string prepare() override;
-  asio::awaitable<std::string> start(double capacity) override;
+  core::Status prepare() override;
+  asio::awaitable<core::Status> start(double capacity) override;
   void abandon_start() override { abandoned_ = true; }
-  asio::awaitable<std::string> stop() override;
-  asio::awaitable<std::string> resize(double capacity) override;
+  asio::awaitable<core::Status> stop() override;
+  asio::awaitable<core::Status> resize(double capacity) override;
   asio::awaitable<std::optional<LoadSample>> sample(double capacity, double seconds) override;
   std::optional<ExitStatus> unexpected_exit() override;
   asio::ip::tcp::endpoint endpoint() const override { return client_endpoint_; }
+  // MariaDB lets an account with SUPER in beyond max_connections only once
+  // every slot is taken; borealis's control session takes a regular one.
+  int reserved_connections() const override { return 1; }
   std::string credentials_hint() const override;
 
   pid_t pid() const { return process_.pid(); }
 
  private:
   std::string path(const std::string& file) const;
-  std::string choose_identity();
-  std::string own_data_directory();
-  std::string lock_directory();
-  std::string open_client_listener();
-  std::string open_control_socket();
+  core::Status choose_identity();
+  core::Status own_data_directory();
+  core::Status lock_directory();
+  core::Status open_client_listener();
+  core::Status open_control_socket();
   void stop_leftover_engine();
   std::string load_or_create_password(const std::string& file);
   std::string write_init_file() const;
   std::vector<std::string> server_arguments(double capacity) const;
-  asio::awaitable<std::string> initialise();
-  asio::awaitable<std::string> wait_until_ready();
-  asio::awaitable<std::string> ensure_admin();
+  asio::awaitable<core::Status> initialise();
+  asio::awaitable<core::Status> wait_until_ready();
+  asio::awaitable<core::Status> ensure_admin();
   std::string recent_server_log() const;
 
   asio::io_context& context_;

@@ -23,6 +23,7 @@ Run a test file alone with, for example:
 
 import atexit
 import os
+import random
 import re
 import shutil
 import signal
@@ -76,21 +77,61 @@ def _family(host):
     return socket.AF_INET6 if ":" in host else socket.AF_INET
 
 
-def free_port(hosts=("127.0.0.1",), udp=False):
-    """Return a port that is currently free on every address in `hosts`.
+# Ports are handed out from a window of the range below the kernel's
+# ephemeral ports (which connect() uses for its own end), starting at a
+# window chosen at random per process, so that test processes running in
+# parallel draw from different windows; within a process a port is never
+# handed out twice.  What remains is the gap between the check and the bind
+# by the program the port is for, which these two rules make unlikely to
+# matter.
+_PORT_WINDOW = 256
+_ports_lock = threading.Lock()
+_ports_given = set()
+_port_cursor = None
 
-    The port is found by binding port 0 on the first address, then checked on
-    the others (TCP, and UDP too when `udp` is true: DNS servers need both).
-    """
-    for _ in range(200):
-        probe = socket.socket(_family(hosts[0]), socket.SOCK_STREAM)
-        try:
-            probe.bind((hosts[0], 0))
-            port = probe.getsockname()[1]
-        finally:
-            probe.close()
-        if all(_port_is_free(h, port, udp) for h in hosts):
-            return port
+
+def _port_range():
+    """(first, last) ports to hand out: 20000 up to below the ephemeral
+    range (/proc/sys/net/ipv4/ip_local_port_range, usually 32768-60999)."""
+    first, last = 20000, 32767
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range",
+                  encoding="ascii") as f:
+            ephemeral_low = int(f.read().split()[0])
+        if ephemeral_low - 1 - first >= 4 * _PORT_WINDOW:
+            last = ephemeral_low - 1
+    except (OSError, ValueError, IndexError):
+        pass
+    return first, last
+
+
+def _next_candidate_port():
+    """The next port of this process's sequence (call with _ports_lock)."""
+    global _port_cursor
+    first, last = _port_range()
+    size = last - first + 1
+    if _port_cursor is None:
+        windows = size // _PORT_WINDOW
+        seed = (os.getpid() << 20) ^ time.monotonic_ns()
+        _port_cursor = random.Random(seed).randrange(windows) * _PORT_WINDOW
+    port = first + _port_cursor % size
+    _port_cursor += 1
+    return port
+
+
+def free_port(hosts=("127.0.0.1",), udp=False):
+    """Return a port that is currently free on every address in `hosts`
+    (TCP, and UDP too when `udp` is true: DNS servers need both) and that
+    this process has not handed out before."""
+    first, last = _port_range()
+    with _ports_lock:
+        for _ in range(last - first + 1):
+            port = _next_candidate_port()
+            if port in _ports_given:
+                continue
+            if all(_port_is_free(h, port, udp) for h in hosts):
+                _ports_given.add(port)
+                return port
     raise RuntimeError(f"no free port common to {hosts}")
 
 
@@ -120,11 +161,20 @@ def wait_port(host, port, timeout=20, message=None):
                message or f"{host}:{port} to accept connections")
 
 
+def make_temp_dir(prefix):
+    """tempfile.mkdtemp(), but traversable by every user (0755, not 0700):
+    programs the tests start may drop to another user (mariadbd runs as
+    `mysql`) and must still reach files below it."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    os.chmod(path, 0o755)
+    return path
+
+
 class TempDir:
     """A temporary directory removed by cleanup()."""
 
     def __init__(self, prefix="borealis-e2e-"):
-        self.path = tempfile.mkdtemp(prefix=prefix)
+        self.path = make_temp_dir(prefix)
 
     def join(self, *parts):
         return os.path.join(self.path, *parts)
@@ -232,7 +282,7 @@ def template_datadir():
     global _template_dir
     with _template_lock:
         if _template_dir is None:
-            base = tempfile.mkdtemp(prefix="borealis-e2e-template-")
+            base = make_temp_dir("borealis-e2e-template-")
             atexit.register(shutil.rmtree, base, True)
             datadir = os.path.join(base, "data")
             out = subprocess.run(
@@ -519,16 +569,54 @@ def proxy_command(config_path, check=False):
     return argv + ["-f", config_path]
 
 
-class Proxy:
-    """The proxy under test, run from a config text in the foreground."""
+# Lines a sanitizer writes when it finds a fault: AddressSanitizer (and its
+# LeakSanitizer), UndefinedBehaviorSanitizer, ThreadSanitizer.
+SANITIZER_REPORTS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                     "runtime error:", "WARNING: ThreadSanitizer")
 
-    def __init__(self, tmp, name="proxy", etc_hosts=None):
+
+def check_no_sanitizer_report(output, what="borealis"):
+    """Raise AssertionError if `output` (of borealis) holds a sanitizer
+    report: the exit status alone can look like an expected failure."""
+    found = [marker for marker in SANITIZER_REPORTS if marker in output]
+    if found and not is_haproxy():
+        raise AssertionError(f"{what}: sanitizer report ({found[0]!r}):\n"
+                             + output[-4000:])
+
+
+def describe_exit(returncode):
+    if returncode is None:
+        return "still running"
+    if returncode < 0:
+        try:
+            return f"signal {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"signal {-returncode}"
+    return f"exit code {returncode}"
+
+
+class Proxy:
+    """The proxy under test, run from a config text in the foreground.
+
+    stop() judges how borealis ended (HAProxy, the reference, is not judged):
+    it raises AssertionError, with the tail of the log, when the exit status
+    is not `expect_exit` (0 unless a test says otherwise: an int, a
+    collection of ints, or None for any) or when the log holds a sanitizer
+    report.  A test that wants no judgement of the exit status sets
+    `expect_clean_exit = False` (sanitizer reports still fail).
+    """
+
+    def __init__(self, tmp, name="proxy", etc_hosts=None, expect_exit=0):
         self.tmp = tmp
         self.name = name
         self.config_path = tmp.join(f"{name}.cfg")
         self.log_path = tmp.join(f"{name}.log")
         self.etc_hosts = dict(etc_hosts or {})
         self.process = None
+        self.expect_exit = expect_exit
+        self.expect_clean_exit = True
+        self._log_start = 0   # where this run's lines start in the log
+        self._judged = False  # this run's exit was already judged
 
     # The proxy runs in its own mount namespace with private /etc/hosts
     # and /etc/resolv.conf (see module doc).  `exec` keeps the PID: the
@@ -556,6 +644,8 @@ class Proxy:
         """Start the proxy; `wait` = (host, port) to wait for, or a list."""
         if config_text is not None:
             self.write_config(config_text)
+        self._log_start = self.log_offset()
+        self._judged = False
         self.process = Process(self._wrapped(proxy_command(self.config_path)),
                                self.log_path)
         self.process.start()
@@ -588,9 +678,42 @@ class Proxy:
         return self.process.wait(timeout)
 
     def stop(self, timeout=10):
+        """SIGTERM (SIGKILL after `timeout`); return the exit status after
+        judging it (see the class doc)."""
         if self.process is not None:
-            return self.process.stop(timeout)
+            returncode = self.process.stop(timeout)
+            self.check_exit()
+            return returncode
         return None
+
+    def check_exit(self):
+        """Raise AssertionError if borealis has exited otherwise than
+        expected or wrote a sanitizer report (once per run; nothing to say
+        while it runs, or about HAProxy)."""
+        if self.process is None or self._judged or is_haproxy():
+            return
+        if self.process.proc is None or self.process.proc.poll() is None:
+            return
+        self._judged = True
+        returncode = self.process.proc.returncode
+        log = self.log()[self._log_start:]
+        problems = [f"the log holds a sanitizer report ({marker!r})"
+                    for marker in SANITIZER_REPORTS if marker in log]
+        expected = self.expect_exit
+        if self.expect_clean_exit and expected is not None:
+            if isinstance(expected, int):
+                expected = {expected}
+            if returncode not in expected:
+                want = " or ".join(describe_exit(code)
+                                   for code in sorted(expected))
+                problems.append(f"borealis ended with "
+                                f"{describe_exit(returncode)}, expected "
+                                f"{want}")
+        if problems:
+            raise AssertionError(
+                f"{self.name}: " + "; ".join(problems)
+                + f"\n--- {self.name} log (last 4000 characters) ---\n"
+                + log[-4000:])
 
     def log(self):
         try:
@@ -628,7 +751,9 @@ class Proxy:
                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, timeout=30,
                              check=False)
-        return out.returncode, out.stdout.decode(errors="replace"), path
+        text = out.stdout.decode(errors="replace")
+        check_no_sanitizer_report(text, f"{proxy_binary()} -c -f {path}")
+        return out.returncode, text, path
 
 
 # --------------------------------------------------------------------------
@@ -726,9 +851,13 @@ class E2ETestCase(unittest.TestCase):
         return proxy
 
     def _stop_proxy(self, proxy):
-        proxy.stop()
-        if os.environ.get("BOREALIS_E2E_SHOW_LOGS"):
-            print(f"\n--- {proxy.name} log ---\n{proxy.log()}")
+        """Cleanup: stop the proxy; an unclean exit of borealis (see
+        Proxy.stop) raises here, which marks the test as errored."""
+        try:
+            proxy.stop()
+        finally:
+            if os.environ.get("BOREALIS_E2E_SHOW_LOGS"):
+                print(f"\n--- {proxy.name} log ---\n{proxy.log()}")
 
 
 GLOBAL_LOG = "log stderr format raw local0 info"
@@ -883,8 +1012,14 @@ def serverless_template_datadir():
                                timeout=90)
                 conn.close()
             finally:
-                proxy.stop(60)
-                kill_mariadbd(datadir)
+                try:
+                    proxy.stop(60)
+                finally:
+                    orphans = kill_mariadbd(datadir)
+            if orphans:
+                raise AssertionError(
+                    f"mariadbd {orphans} on {datadir} outlived borealis "
+                    "(template)\n--- proxy log ---\n" + proxy.log()[-4000:])
             try:
                 os.unlink(os.path.join(datadir, "borealis.lock"))
             except FileNotFoundError:
@@ -977,10 +1112,12 @@ class ServerlessTestCase(E2ETestCase):
         return path
 
     def _no_orphan_mariadbd(self, datadir):
+        """Cleanup: a mariadbd still running on `datadir` once borealis has
+        stopped is killed, and fails the test."""
         killed = kill_mariadbd(datadir)
         if killed:
-            print(f"\nWARNING: mariadbd {killed} on {datadir} outlived "
-                  "borealis and was killed by the test")
+            self.fail(f"mariadbd {killed} on {datadir} outlived borealis "
+                      "(killed by the test)")
 
     def start_serverless(self, database_text, datadir, name="app",
                          proxy_name="proxy", listen=None):

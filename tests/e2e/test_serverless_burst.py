@@ -112,6 +112,8 @@ class ServerlessBurstTest(harness.ServerlessTestCase):
         before = cpu_seconds(db.proxy.pid)
         time.sleep(3)
         spent = cpu_seconds(db.proxy.pid) - before
+        print(f"\n  {HELD} held connections: borealis used {spent:.3f} s of "
+              "CPU in 3 s")
         self.assertNotIn("resumed in", db.log(), "resumed too early to "
                          "measure the held state")
         self.assertLess(spent, 0.5, f"borealis used {spent:.2f} s of CPU in "

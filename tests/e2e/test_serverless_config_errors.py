@@ -18,7 +18,7 @@ class ServerlessConfigErrorsTest(harness.ServerlessTestCase):
     def _run_fails(self, config_text, name="bad"):
         """Start borealis with `config_text`; it must exit 1 by itself.
         Returns its output."""
-        proxy = harness.Proxy(self.tmp, name=name)
+        proxy = harness.Proxy(self.tmp, name=name, expect_exit=1)
         self.addCleanup(proxy.stop)
         proxy.start(config_text)
         rc = proxy.wait(30)

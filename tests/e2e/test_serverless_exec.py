@@ -13,6 +13,8 @@ import re
 import shlex
 import time
 
+import pymysql
+
 import harness
 
 
@@ -145,7 +147,7 @@ exit 3
                    "timeout command 5s"]), None, name="ext")
         offset = db.log_offset()
         started = time.monotonic()
-        with self.assertRaises(Exception) as ctx:
+        with self.assertRaises(pymysql.err.OperationalError) as ctx:
             conn = self._connect(db, timeout=30)
             harness.close_quietly(conn)
         took = time.monotonic() - started
@@ -201,8 +203,10 @@ sleep 300
                    f"address 127.0.0.1:{harness.free_port()}",
                    "timeout command 1s"]), None, name="ext")
         offset = db.log_offset()
-        with self.assertRaises(Exception):
+        with self.assertRaises(pymysql.err.OperationalError) as lost:
             harness.close_quietly(self._connect(db, timeout=30))
+        # In mode tcp the client sees its connection closed before a greeting.
+        self.assertEqual(lost.exception.args[0], 2013)
         db.wait_for_log(r"start-command '[^']*hang\.sh' failed \(timed out "
                         r"after 1000 ms\)", start=offset)
         child = int(next(c for c in self._calls()

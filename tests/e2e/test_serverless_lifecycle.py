@@ -11,6 +11,8 @@ import threading
 import time
 import unittest
 
+import pymysql
+
 import harness
 
 
@@ -163,8 +165,9 @@ class LifecycleTest(harness.ServerlessTestCase):
         first = self.start_serverless(harness.database_section(
             datadir, extra=["timeout command 1s"]), datadir)
         # The first connection starts the initialisation, which is cut at 1 s.
-        with self.assertRaises(Exception):
+        with self.assertRaises(pymysql.err.OperationalError) as lost:
             first.query("SELECT 1", timeout=30)
+        self.assertEqual(lost.exception.args[0], 2013)
         first.wait_for_log(r"mariadb-install-db failed \(timed out")
         first.proxy.signal(signal.SIGTERM)
         self._expect_clean_exit(first, datadir)

@@ -102,7 +102,8 @@ TEST(Balancer, SourceIsStablePerClientAddress) {
   backend::Backend be(backend_config(config::Balance::source, 4), {});
   auto view = view_of(4);
   int first = backend::pick_server(be, view, from("192.0.2.7"))->id;
-  for (int i = 0; i < 10; ++i) EXPECT_EQ(backend::pick_server(be, view, from("192.0.2.7"))->id, first);
+  for (int i = 0; i < 10; ++i)
+    EXPECT_EQ(backend::pick_server(be, view, from("192.0.2.7"))->id, first);
   std::map<int, int> spread;
   for (int i = 1; i < 200; ++i) {
     auto address = "10.1." + std::to_string(i / 100) + "." + std::to_string(i % 100);

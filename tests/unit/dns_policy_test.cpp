@@ -47,8 +47,8 @@ TEST(HoldPolicy, KeepsTheLastAddressWithinTheHoldOfTheStatus) {
   auto valid = now - std::chrono::seconds(5);
   EXPECT_FALSE(dns::keep_last_address(resolvers, dns::AnswerStatus::nx, valid, now));
   EXPECT_TRUE(dns::keep_last_address(resolvers, dns::AnswerStatus::timeout, valid, now));
-  EXPECT_TRUE(dns::keep_last_address(resolvers, dns::AnswerStatus::nx,
-                                     now - std::chrono::seconds(1), now));
+  EXPECT_TRUE(
+      dns::keep_last_address(resolvers, dns::AnswerStatus::nx, now - std::chrono::seconds(1), now));
 }
 
 TEST(HoldPolicy, NeverValidMeansNothingToKeep) {

@@ -34,8 +34,7 @@ TEST(Tcplog, UnconnectedSessionShowsNoServer) {
   record.client_address = "::1";
   record.frontend = "f";
   record.backend = "b";
-  record.termination[0] = 'S';
-  record.termination[1] = 'C';
+  record.termination = {logging::TerminationCause::server_abort, logging::TerminationStep::connect};
   std::string line = logging::format_tcplog(record);
   EXPECT_NE(line.find(" b/<NOSRV> -1/-1/0 0 SC "), std::string::npos) << line;
 }

@@ -25,7 +25,10 @@ TEST(MysqlPacket, HeaderRoundTrip) {
 }
 
 TEST(MysqlCheck, GreetingGivesTheServerVersion) {
-  auto reply = parse_greeting(bytes(std::string("\x0a" "10.11.6-MariaDB\0rest", 21)));
+  auto reply =
+      parse_greeting(bytes(std::string("\x0a"
+                                       "10.11.6-MariaDB\0rest",
+                                       21)));
   EXPECT_EQ(reply.kind, CheckReply::Kind::ok);
   EXPECT_EQ(reply.info, "10.11.6-MariaDB");
 }
@@ -52,7 +55,10 @@ TEST(MysqlCheck, LoginReplies) {
   EXPECT_EQ(denied.kind, CheckReply::Kind::error);
   EXPECT_EQ(denied.error_code, 1045);
   EXPECT_EQ(denied.info, "Access denied");
-  EXPECT_EQ(parse_login_reply(bytes("\xfe" "auth_switch")).kind, CheckReply::Kind::malformed);
+  EXPECT_EQ(parse_login_reply(bytes("\xfe"
+                                    "auth_switch"))
+                .kind,
+            CheckReply::Kind::malformed);
 }
 
 TEST(MysqlCheck, Post41LoginPacketLayout) {
@@ -63,8 +69,8 @@ TEST(MysqlCheck, Post41LoginPacketLayout) {
   EXPECT_EQ(header->payload_length, packet.size() - 4);
   // 4 capability + 4 max packet + 1 charset + 23 reserved, then the user.
   EXPECT_EQ(packet.substr(4 + 32, 8), std::string("haproxy\0", 8));
-  std::uint32_t capabilities = static_cast<std::uint8_t>(packet[4]) |
-                               static_cast<std::uint8_t>(packet[5]) << 8;
+  std::uint32_t capabilities =
+      static_cast<std::uint8_t>(packet[4]) | static_cast<std::uint8_t>(packet[5]) << 8;
   EXPECT_TRUE(capabilities & 0x0200);  // CLIENT_PROTOCOL_41
 }
 

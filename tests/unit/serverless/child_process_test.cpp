@@ -63,10 +63,11 @@ TEST_F(ChildProcessTest, InheritsOnlyStdioAndPassedSockets) {
   int passed[2];
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, passed), 0);
   ChildProcess child;
-  auto options = shell("ls /proc/self/fd | sort -n | tr '\\n' ' '; "
-                       "echo; echo \"fds=$LISTEN_FDS pid=$LISTEN_PID self=$$\"");
+  auto options = shell(
+      "ls /proc/self/fd | sort -n | tr '\\n' ' '; "
+      "echo; echo \"fds=$LISTEN_FDS pid=$LISTEN_PID self=$$\"");
   options.passed_sockets = {passed[0]};
-  ASSERT_EQ(child.start(options), "");
+  ASSERT_TRUE(child.start(options).ok());
   auto exit = run(child);
   ASSERT_TRUE(exit);
   EXPECT_TRUE(exit->clean()) << exit->describe();
@@ -89,7 +90,7 @@ TEST_F(ChildProcessTest, RunsAsTheGivenIdentityWithoutSupplementaryGroups) {
   ChildProcess child;
   auto options = shell("id -u; id -g; id -G");
   options.identity = Identity{nobody->pw_uid, nobody->pw_gid, "nobody"};
-  ASSERT_EQ(child.start(options), "");
+  ASSERT_TRUE(child.start(options).ok());
   auto exit = run(child);
   ASSERT_TRUE(exit && exit->clean());
   std::stringstream expected;
@@ -99,14 +100,14 @@ TEST_F(ChildProcessTest, RunsAsTheGivenIdentityWithoutSupplementaryGroups) {
 
 TEST_F(ChildProcessTest, ReportsExitCodesAndSignals) {
   ChildProcess child;
-  ASSERT_EQ(child.start(shell("exit 3")), "");
+  ASSERT_TRUE(child.start(shell("exit 3")).ok());
   auto exit = run(child);
   ASSERT_TRUE(exit);
   EXPECT_EQ(exit->code, 3);
   EXPECT_FALSE(exit->clean());
   EXPECT_FALSE(child.running());
 
-  ASSERT_EQ(child.start(shell("kill -9 $$")), "");
+  ASSERT_TRUE(child.start(shell("kill -9 $$")).ok());
   exit = run(child);
   ASSERT_TRUE(exit);
   EXPECT_EQ(exit->signal, 9);
@@ -116,7 +117,7 @@ TEST_F(ChildProcessTest, WaitForExitTimesOutAndKillReapsTheWholeGroup) {
   ChildProcess child;
   auto options = shell("sleep 300 & echo $! > " + directory_ + "/grandchild; sleep 300");
   options.own_process_group = true;
-  ASSERT_EQ(child.start(options), "");
+  ASSERT_TRUE(child.start(options).ok());
   EXPECT_FALSE(run(child, 200ms));  // still running after 200 ms
   EXPECT_TRUE(child.running());
   std::string grandchild;
@@ -147,7 +148,7 @@ TEST_F(ChildProcessTest, MissingProgramIsAnError) {
   SpawnOptions options;
   options.argv = {"no-such-program-borealis"};
   options.output_path = output_;
-  EXPECT_NE(child.start(options), "");
+  EXPECT_FALSE(child.start(options).ok());
   EXPECT_FALSE(child.running());
 }
 
@@ -155,7 +156,7 @@ TEST_F(ChildProcessTest, DestructorKillsAndReaps) {
   pid_t pid = 0;
   {
     ChildProcess child;
-    ASSERT_EQ(child.start(shell("sleep 300")), "");
+    ASSERT_TRUE(child.start(shell("sleep 300")).ok());
     pid = child.pid();
   }
   // Reaped: the pid is no longer our child.

@@ -16,13 +16,12 @@ namespace borealis::serverless::testing {
 
 class FakeEngine : public Engine {
  public:
-  explicit FakeEngine(asio::io_context& context)
-      : start_gate_(context), stop_gate_(context) {}
+  explicit FakeEngine(asio::io_context& context) : start_gate_(context), stop_gate_(context) {}
 
   // What the test decides.
   bool hold_start = false;
   bool hold_stop = false;
-  std::string start_error;  // returned by the next starts (empty: success)
+  std::string start_error;          // the next starts fail with it (empty: they succeed)
   std::optional<ExitStatus> crash;  // reported once by unexpected_exit()
 
   // What the runtime did.
@@ -38,35 +37,35 @@ class FakeEngine : public Engine {
     return n;
   }
 
-  std::string prepare() override { return {}; }
+  core::Status prepare() override { return {}; }
 
-  asio::awaitable<std::string> start(double capacity) override {
+  asio::awaitable<core::Status> start(double capacity) override {
     calls.push_back(fmt_capacity("start", capacity));
     abandoned_ = false;
     ++running_instances;
     max_running_instances = std::max(max_running_instances, running_instances);
     if (hold_start) co_await wait(start_gate_);
-    if (abandoned_) co_return "abandoned";
+    if (abandoned_) co_return core::fail("abandoned");
     if (!start_error.empty()) {
       --running_instances;
-      co_return start_error;
+      co_return core::fail(start_error);
     }
-    co_return std::string();
+    co_return core::Status();
   }
   void abandon_start() override {
     abandoned_ = true;
     calls.push_back("abandon");
     start_gate_.cancel();
   }
-  asio::awaitable<std::string> stop() override {
+  asio::awaitable<core::Status> stop() override {
     calls.push_back("stop");
     if (hold_stop) co_await wait(stop_gate_);
     running_instances = std::max(0, running_instances - 1);
-    co_return std::string();
+    co_return core::Status();
   }
-  asio::awaitable<std::string> resize(double capacity) override {
+  asio::awaitable<core::Status> resize(double capacity) override {
     calls.push_back(fmt_capacity("resize", capacity));
-    co_return std::string();
+    co_return core::Status();
   }
   asio::awaitable<std::optional<LoadSample>> sample(double, double) override {
     co_return std::nullopt;
@@ -81,6 +80,7 @@ class FakeEngine : public Engine {
   asio::ip::tcp::endpoint endpoint() const override {
     return {asio::ip::address_v4::loopback(), 3306};
   }
+  int reserved_connections() const override { return 1; }
   std::string credentials_hint() const override { return "fake"; }
 
  private:
