@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 #include <grp.h>
+#include <pthread.h>
+#include <signal.h>
 #include <pwd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -269,6 +271,13 @@ int Gateway::run() {
   control_.run();
   workers_->stop();
   workers_->join();
+  // Stopped: from here until the process ends, a late stop signal (a second
+  // Ctrl-C) stays pending instead of killing borealis on its way out, once
+  // the signal set's handlers are gone.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  for (int number : {SIGTERM, SIGINT, SIGUSR1}) sigaddset(&stop_signals, number);
+  ::pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   return exit_code_;
 }
 

@@ -111,8 +111,11 @@ class ServerlessScalingTest(harness.ServerlessTestCase):
                         f"unexpected buffer pool sizes in {sorted(set(seen))}")
         self.assertTrue({mc for _, mc in seen} <= {mc for _, mc in allowed},
                         f"unexpected max_connections in {sorted(set(seen))}")
+        # The load reaches MAX and capacity stops there.
+        self.assertIn(limits(MAX_ACU), seen,
+                      f"capacity never reached MAX: {sorted(set(seen))}")
         ups = re.findall(r"scaling ([\d.]+) -> ([\d.]+) ACU", log)
-        self.assertTrue(ups)
+        self.assertIn(f"{MAX_ACU:g}", [new for _, new in ups], log)
         for old, new in ups:
             self.assertLessEqual(float(new), MAX_ACU)
             self.assertGreaterEqual(float(new), MIN_ACU)
