@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 #include <grp.h>
 #include <pthread.h>
-#include <signal.h>
 #include <pwd.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
