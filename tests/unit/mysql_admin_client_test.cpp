@@ -6,6 +6,7 @@
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <asio/read.hpp>
+#include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <chrono>
@@ -78,6 +79,27 @@ std::pair<std::string, std::string> login_fields(const std::string& payload) {
   return {user, payload.substr(user_end + 2, auth_length)};
 }
 
+// The end of a script whose client is expected to leave: whatever it sends
+// before closing must be a COM_QUIT at most (a read error other than the
+// close itself fails the test).
+asio::awaitable<void> until_hang_up(tcp::socket& socket) {
+  std::string rest;
+  char chunk[256];
+  for (;;) {
+    asio::error_code error;
+    std::size_t n = co_await socket.async_read_some(
+        asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, error));
+    rest.append(chunk, n);
+    if (error) {
+      EXPECT_TRUE(error == asio::error::eof || error == asio::error::connection_reset)
+          << error.message();
+      break;
+    }
+  }
+  EXPECT_TRUE(rest.empty() || rest == std::string("\x01\x00\x00\x00\x01", 5))
+      << "client sent " << rest.size() << " unexpected bytes before closing";
+}
+
 using Script = std::function<asio::awaitable<void>(tcp::socket&)>;
 using ClientSteps = std::function<asio::awaitable<void>(AdminClient&, tcp::endpoint)>;
 
@@ -87,13 +109,19 @@ void run(Script script, ClientSteps steps) {
   tcp::acceptor acceptor(context, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
   tcp::endpoint endpoint = acceptor.local_endpoint();
   tcp::socket server_socket(context);
+  // The script must run to its end: an exception in it (a read the client
+  // never answered, a check that threw) fails the test, never passes silently.
+  bool served = false;
+  std::exception_ptr script_failure;
   asio::co_spawn(
       context,
-      [](tcp::acceptor& listener, tcp::socket& socket, Script& serve) -> asio::awaitable<void> {
+      [](tcp::acceptor& listener, tcp::socket& socket, Script& serve,
+         bool& done) -> asio::awaitable<void> {
         socket = co_await listener.async_accept(asio::use_awaitable);
         co_await serve(socket);
-      }(acceptor, server_socket, script),
-      [](std::exception_ptr) {});  // the client hanging up ends the script
+        done = true;
+      }(acceptor, server_socket, script, served),
+      [&script_failure](std::exception_ptr error) { script_failure = error; });
   AdminClient client(context.get_executor());
   bool finished = false;
   asio::co_spawn(
@@ -109,6 +137,14 @@ void run(Script script, ClientSteps steps) {
       });
   context.run_for(10s);
   EXPECT_TRUE(finished);
+  EXPECT_TRUE(served) << "the fake server's script did not run to its end";
+  if (script_failure) {
+    try {
+      std::rethrow_exception(script_failure);
+    } catch (const std::exception& error) {
+      ADD_FAILURE() << "the fake server's script failed: " << error.what();
+    }
+  }
 }
 
 // Greeting, then a switch to mysql_native_password with a fresh scramble.
@@ -149,7 +185,7 @@ Script after_login(std::string reply) {
     co_await send(socket, 2, kOk);
     co_await receive(socket);
     co_await send_raw(socket, reply);
-    co_await receive(socket);  // until the client hangs up
+    co_await until_hang_up(socket);
   };
 }
 
@@ -183,7 +219,7 @@ TEST(MysqlAdminClient, OtherPluginsAreRefused) {
                                   "client_ed25519\0",
                                   16) +
                           std::string(32, 'e'));
-        co_await receive(socket);
+        co_await until_hang_up(socket);
       },
       [](AdminClient& client, tcp::endpoint endpoint) -> asio::awaitable<void> {
         AdminResult login = co_await client.connect(endpoint, "adm", "pw", 2000ms);
@@ -199,7 +235,7 @@ TEST(MysqlAdminClient, ServerErrorInsteadOfGreeting) {
   run(
       [](tcp::socket& socket) -> asio::awaitable<void> {
         co_await send(socket, 0, std::string("\xff\x10\x04Too many connections"));
-        co_await receive(socket);
+        co_await until_hang_up(socket);
       },
       [](AdminClient& client, tcp::endpoint endpoint) -> asio::awaitable<void> {
         AdminResult login = co_await client.connect(endpoint, "adm", "pw", 2000ms);
@@ -215,7 +251,7 @@ TEST(MysqlAdminClient, OutOfOrderSequenceClosesTheConnection) {
         co_await send(socket, 0, kGreeting);
         co_await receive(socket);
         co_await send(socket, 5, kOk);
-        co_await receive(socket);
+        co_await until_hang_up(socket);
       },
       [](AdminClient& client, tcp::endpoint endpoint) -> asio::awaitable<void> {
         AdminResult login = co_await client.connect(endpoint, "adm", "pw", 2000ms);
@@ -274,7 +310,7 @@ TEST(MysqlAdminClient, SilentServerTimesOut) {
 }
 
 TEST(MysqlAdminClient, SilentGreetingTimesOut) {
-  run([](tcp::socket& socket) -> asio::awaitable<void> { co_await receive(socket); },
+  run([](tcp::socket& socket) -> asio::awaitable<void> { co_await until_hang_up(socket); },
       [](AdminClient& client, tcp::endpoint endpoint) -> asio::awaitable<void> {
         AdminResult login = co_await client.connect(endpoint, "adm", "", 100ms);
         EXPECT_FALSE(login.ok);
