@@ -38,6 +38,9 @@ constexpr const char* kControlSocket = "borealis-control.sock";
 constexpr const char* kInitialisingMarker = "borealis-initialising";
 constexpr const char* kInitialisedMarker = "borealis-initialised";
 constexpr const char* kInitFile = "borealis-init.sql";
+// The account borealis last made for itself (when it runs as another OS
+// account than root, whose account mariadb-install-db makes).
+constexpr const char* kControlAccountFile = "borealis-control-account";
 constexpr const char* kPidFile = "borealis-mariadbd.pid";
 constexpr const char* kErrorLog = "borealis-mariadbd.err";
 constexpr const char* kOutputLog = "borealis-mariadbd.log";
@@ -355,15 +358,29 @@ core::Status MariadbEngine::open_control_socket() {
   return {};
 }
 
-// Run by mariadbd at its first start only. The application account gets
-// every privilege on its schemas (`NAME` and `NAME_*`) and nothing global.
+// borealis's own account is made when it is missing: a data directory
+// initialised by a borealis running as root, used by one that drops to
+// another account.
+bool MariadbEngine::control_account_missing() const {
+  if (control_user_ == "root") return false;
+  return first_line(read_all(path(kControlAccountFile))) != control_user_;
+}
+
+bool MariadbEngine::needs_init_file() const { return !initialised_ || control_account_missing(); }
+
+// Run by mariadbd only at the start that needs it: the first one (the
+// application account gets every privilege on its schemas, `NAME` and
+// `NAME_*`, and nothing global), or the first one that lacks borealis's own
+// account. Accounts are then left to their owner.
 std::string MariadbEngine::write_init_file() const {
-  std::string sql = fmt::format(
-      "CREATE USER IF NOT EXISTS '{0}'@'%' IDENTIFIED BY '{1}';\n"
-      "CREATE DATABASE IF NOT EXISTS `{2}`;\n"
-      "GRANT ALL PRIVILEGES ON `{2}`.* TO '{0}'@'%';\n"
-      "GRANT ALL PRIVILEGES ON `{2}\\_%`.* TO '{0}'@'%';\n",
-      config_.user, user_password_, config_.name);
+  std::string sql;
+  if (!initialised_)
+    sql = fmt::format(
+        "CREATE USER IF NOT EXISTS '{0}'@'%' IDENTIFIED BY '{1}';\n"
+        "CREATE DATABASE IF NOT EXISTS `{2}`;\n"
+        "GRANT ALL PRIVILEGES ON `{2}`.* TO '{0}'@'%';\n"
+        "GRANT ALL PRIVILEGES ON `{2}\\_%`.* TO '{0}'@'%';\n",
+        config_.user, user_password_, config_.name);
   if (control_user_ != "root")
     sql += fmt::format(
         "CREATE USER IF NOT EXISTS '{0}'@'localhost' IDENTIFIED VIA unix_socket;\n"
@@ -407,7 +424,7 @@ std::vector<std::string> MariadbEngine::server_arguments(double capacity) const 
       fmt::format("--innodb-buffer-pool-size={}", limits.buffer_pool_bytes),
       fmt::format("--max-connections={}", limits.max_connections),
   };
-  if (!initialised_) arguments.push_back("--init-file=" + path(kInitFile));
+  if (needs_init_file()) arguments.push_back("--init-file=" + path(kInitFile));
   arguments.insert(arguments.end(), config_.mariadbd_options.begin(),
                    config_.mariadbd_options.end());
   return arguments;
@@ -460,7 +477,7 @@ asio::awaitable<core::Status> MariadbEngine::start(double capacity) {
   abandoned_ = false;
   core::Status status = co_await initialise();
   if (!status) co_return status;
-  if (!initialised_ && write_init_file().empty())
+  if (needs_init_file() && write_init_file().empty())
     co_return core::fail("cannot write the init file");
   last_cpu_seconds_ = -1;
   SpawnOptions options;
@@ -485,13 +502,16 @@ asio::awaitable<core::Status> MariadbEngine::start(double capacity) {
     if (process_.running() && !abandoned_) co_await process_.kill_and_reap();
     co_return status;
   }
+  if (control_account_missing())
+    std::ofstream(path(kControlAccountFile), std::ios::trunc) << control_user_ << "\n";
   if (!initialised_) {
     initialised_ = true;
     std::ofstream(path(kInitialisedMarker), std::ios::trunc) << "accounts created\n";
     std::error_code ignored;
     std::filesystem::remove(path(kInitialisingMarker), ignored);
-    std::filesystem::remove(path(kInitFile), ignored);
   }
+  std::error_code ignored;
+  std::filesystem::remove(path(kInitFile), ignored);
   if (cpu_limit_.enforced()) cpu_limit_.set_cores(limits_for(config_.acu, capacity).cpu_cores);
   co_return core::Status();
 }
@@ -512,6 +532,13 @@ asio::awaitable<core::Status> MariadbEngine::wait_until_ready() {
       admin_ = std::move(client);
       co_return core::Status();
     }
+    // The server is up and refuses borealis's account: waiting will not
+    // help (a data directory whose accounts were changed by hand).
+    if (login.error_code == 1045 || login.error_code == 1698)
+      co_return core::fail(
+          fmt::format("mariadbd refuses borealis's control account '{}'@'localhost' "
+                      "(it must exist and accept unix_socket): {}",
+                      control_user_, login.error));
     last_error = login.error;
     co_await core::sleep_for(kPollInterval);
   }

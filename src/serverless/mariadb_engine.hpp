@@ -66,6 +66,8 @@ class MariadbEngine : public Engine {
   core::Status open_control_socket();
   void stop_leftover_engine();
   std::string load_or_create_password(const std::string& file);
+  bool control_account_missing() const;
+  bool needs_init_file() const;
   std::string write_init_file() const;
   std::vector<std::string> server_arguments(double capacity) const;
   asio::awaitable<core::Status> initialise();

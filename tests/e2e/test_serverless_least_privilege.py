@@ -4,7 +4,9 @@ not run as root, and nobody can stand in for the engine while it is paused.
 Every attempt is made through the gateway, as a client would."""
 
 import os
+import pwd
 import re
+import signal
 import socket
 import stat
 import unittest
@@ -131,6 +133,39 @@ class LeastPrivilegeTest(harness.ServerlessTestCase):
             squatter.bind(("127.0.0.1", port))
         # And clients still reach the real database.
         self.assertEqual(self.db.query("SELECT @@port"), ((port,),))
+
+
+class DroppedPrivilegesTest(harness.ServerlessTestCase):
+
+    def test_borealis_dropped_to_a_user_still_manages_its_database(self):
+        datadir = self.new_datadir()
+        listen = harness.free_port()
+        config = harness.base_config(
+            global_lines=["user nobody", "group nogroup"],
+            timeout_client="60s", timeout_server="60s") + \
+            harness.database_section(datadir, auto_pause="2s") + f"""\
+frontend fe
+    bind 127.0.0.1:{listen}
+    default_backend be
+
+backend be
+    server app database@app
+"""
+        proxy = self.start_proxy(config)
+        harness.wait_serverless_listening(proxy, listen)
+        db = harness.Serverless(proxy, listen, datadir)
+        self.assertEqual(db.query("SELECT CURRENT_USER()"), (("app@%",),))
+        nobody = pwd.getpwnam("nobody").pw_uid
+        self.assertEqual(process_uid(proxy.pid)[0], nobody)
+        self.assertEqual(process_uid(db.mariadbd_pids()[0])[0], nobody)
+        # It pauses and resumes as the dropped user, and stops cleanly.
+        offset = db.log_offset()
+        db.wait_paused(start=offset)
+        db.wait_no_mariadbd()
+        self.assertEqual(db.query("SELECT 2"), ((2,),))
+        proxy.signal(signal.SIGTERM)
+        self.assertEqual(proxy.wait(60), 0, proxy.log()[-3000:])
+        self.assertEqual(db.mariadbd_pids(), [])
 
 
 class NoRootEngineConfigTest(harness.ServerlessTestCase):
