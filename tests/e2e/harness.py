@@ -1127,3 +1127,42 @@ class ServerlessTestCase(E2ETestCase):
                                  name=proxy_name)
         wait_serverless_listening(proxy, listen)
         return Serverless(proxy, listen, datadir, name=name)
+
+
+# --------------------------------------------------------------------------
+# tcplog lines
+
+TCPLOG = re.compile(
+    r"(?P<client>\S+):(?P<port>\d+) \[(?P<date>[^\]]+)\] (?P<frontend>\S+) "
+    r"(?P<backend>[^/\s]+)/(?P<server>\S+) (?P<tw>-?\d+)/(?P<tc>-?\d+)/"
+    r"(?P<tt>-?\d+) (?P<bytes>\d+) (?P<state>\S\S) (?P<actconn>\d+)/"
+    r"(?P<feconn>\d+)/(?P<beconn>\d+)/(?P<srvconn>\d+)/(?P<retries>\d+) "
+    r"(?P<queues>\d+/\d+)")
+
+
+def tcplog_lines(log, frontend=None):
+    """Every tcplog line of `log` (for `frontend` only, if given), as dicts
+    with int values for the numeric fields."""
+    lines = []
+    for match in TCPLOG.finditer(log):
+        fields = match.groupdict()
+        if frontend is not None and fields["frontend"] != frontend:
+            continue
+        for key in ("port", "tw", "tc", "tt", "bytes", "actconn", "feconn",
+                    "beconn", "srvconn", "retries"):
+            fields[key] = int(fields[key])
+        lines.append(fields)
+    return lines
+
+
+def assert_clean_sessions(test, log, frontend="fe"):
+    """Every session that ended normally ('--') got its first connection
+    attempt through (no retry hid a server that was declared ready too
+    early) and was sent at least a MySQL greeting (bytes are counted)."""
+    lines = tcplog_lines(log, frontend)
+    test.assertTrue(lines, "no tcplog line to check")
+    for line in lines:
+        if line["state"] != "--":
+            continue
+        test.assertEqual(line["retries"], 0, f"retried: {line}")
+        test.assertGreater(line["bytes"], 50, f"no bytes counted: {line}")

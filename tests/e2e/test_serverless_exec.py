@@ -131,6 +131,8 @@ db=$BOREALIS_DATABASE" >> CALLS
         self.assertEqual(sum(c.startswith("start ") for c in calls), 2,
                          calls)
         self.assertEqual(sum(c == "stop" for c in calls), 2, calls)
+        # Ready means a greeting: no session needed a retry after a resume.
+        harness.assert_clean_sessions(self, db.log())
 
     def test_failing_start_command(self):
         fail = self.tmp.write("fail.sh", """#!/bin/sh

@@ -74,6 +74,11 @@ class ServerlessPauseResumeTest(harness.ServerlessTestCase):
             self.assertNotIn("initialising data directory",
                              db.log()[offset:])
         self.assertEqual(expected[0], 2 * ROWS_PER_CYCLE)
+        # Every session, also the ones that waited for a resume, got through
+        # at the first attempt, and its bytes are in its log line.
+        harness.wait_until(lambda: len(harness.tcplog_lines(db.log(), "fe")) >= 5,
+                           10, 0.1, "a tcplog line per session")
+        harness.assert_clean_sessions(self, db.log())
 
     def _write_rows(self, db, cycle):
         conn = db.connect(database="app", autocommit=False)
