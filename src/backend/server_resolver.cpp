@@ -29,6 +29,14 @@ asio::awaitable<dns::DnsAnswer> resolve(dns::DnsClient& client, const std::strin
   co_return answer->value_or(dns::DnsAnswer{});
 }
 
+// The maintenance reason in HAProxy's words (srv_adm_st_chg_cause_str):
+// "DNS NX status", "DNS timeout status", "DNS refused status", and
+// "unspecified DNS error" for any other failure.
+std::string maintenance_reason(dns::AnswerStatus status) {
+  if (status == dns::AnswerStatus::other) return "unspecified DNS error";
+  return "DNS " + dns::status_name(status) + " status";
+}
+
 }  // namespace
 
 ServerResolver::ServerResolver(asio::io_context& context, const config::Config& config)
@@ -83,7 +91,7 @@ void ServerResolver::apply(NameGroup& group, const dns::DnsAnswer& answer) {
   if (answer.status != dns::AnswerStatus::valid) {
     if (dns::keep_last_address(*group.resolvers, answer.status, group.last_valid, now)) return;
     for (int id : group.server_ids)
-      control.enter_dns_maintenance(id, "DNS " + dns::status_name(answer.status) + " status");
+      control.enter_dns_maintenance(id, maintenance_reason(answer.status));
     return;
   }
   group.last_valid = now;

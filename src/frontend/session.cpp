@@ -28,6 +28,10 @@ class CountedSlot {
   explicit CountedSlot(std::atomic<int>& counter) : counter_(&counter) {
     counter_->fetch_add(1, std::memory_order_relaxed);
   }
+  // Takes over a count the caller already raised.
+  struct AlreadyCounted {};
+  static constexpr AlreadyCounted already_counted{};
+  CountedSlot(std::atomic<int>& counter, AlreadyCounted) : counter_(&counter) {}
   CountedSlot(const CountedSlot&) = delete;
   CountedSlot& operator=(const CountedSlot&) = delete;
   ~CountedSlot() { release(); }
@@ -43,10 +47,27 @@ class CountedSlot {
 constexpr auto kQueuePoll = std::chrono::milliseconds(10);
 constexpr auto kTurnAround = std::chrono::milliseconds(1000);
 
+// Takes one of a server's `maxconn` slots if one is free (0: unlimited).
+// Taken before connecting, so that sessions still connecting count: a
+// burst never puts more than `maxconn` connections on a server.
+bool take_server_slot(std::optional<CountedSlot>& slot, std::atomic<int>& active, int maxconn) {
+  if (maxconn <= 0) {
+    slot.emplace(active);
+    return true;
+  }
+  int in_use = active.load(std::memory_order_relaxed);
+  do {
+    if (in_use >= maxconn) return false;
+  } while (!active.compare_exchange_weak(in_use, in_use + 1, std::memory_order_relaxed));
+  slot.emplace(active, CountedSlot::already_counted);
+  return true;
+}
+
 struct Connection {
   tcp::socket socket;
   int server_id = -1;
   std::string server_name;
+  std::optional<CountedSlot> server_slot;  // held from the choice to the end
 };
 
 class Session {
@@ -115,12 +136,11 @@ asio::awaitable<void> Session::run() {
   record_.backend = backend_->name();
   CountedSlot backend_slot(backend_->active_sessions());
 
-  Connection connection{tcp::socket(client_.get_executor()), -1, {}};
+  Connection connection{tcp::socket(client_.get_executor()), -1, {}, std::nullopt};
   if (!co_await connect_to_server(connection)) {
     log_end();
     co_return;
   }
-  CountedSlot server_slot(backend_->load(connection.server_id).active);
   backend_->load(connection.server_id).total.fetch_add(1, std::memory_order_relaxed);
   client_.set_option(tcp::no_delay(true), error);
   connection.socket.set_option(tcp::no_delay(true), error);
@@ -223,19 +243,29 @@ asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
   for (;;) {
     auto view = backend_->view();
     const backend::ServerView* server = nullptr;
-    bool may_move = failed_server < 0 || (be.redispatch && retries_left == 0);
+    bool redispatch = failed_server >= 0 && be.redispatch && retries_left == 0;
+    bool may_move = failed_server < 0 || redispatch;
+    if (redispatch) record_.redispatched = true;
     if (!may_move) {
       for (const auto& candidate : view->servers)
         if (candidate.id == failed_server && candidate.usable) server = &candidate;
     }
     if (!server) server = choose_server(*view, may_move && failed_server >= 0 ? failed_server : -1);
     if (!server && failed_server >= 0) server = choose_server(*view, -1);
+    if (server) {
+      // Another session took its last slot since the choice: choose again.
+      if (!take_server_slot(connection.server_slot, backend_->load(server->id).active,
+                            server->maxconn))
+        continue;
+    }
     if (!server) {
       if (view->usable_count() > 0 && core::SteadyClock::now() < queue_deadline) {
         co_await core::sleep_for(kQueuePoll);  // every usable server is at its maxconn
         continue;
       }
       // Every usable server stayed full past the queue timeout, or none is usable.
+      if (view->usable_count() > 0)
+        record_.queue_ms = core::elapsed_ms(started_, core::SteadyClock::now());
       record_.termination =
           view->usable_count() > 0
               ? logging::Termination{TerminationCause::server_timeout, TerminationStep::queue}
@@ -262,6 +292,7 @@ asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
     }
     asio::error_code ignored;
     connection.socket.close(ignored);
+    connection.server_slot.reset();
     if (retries_left-- <= 0) {
       record_.termination = {error == asio::error::timed_out ? TerminationCause::server_timeout
                                                              : TerminationCause::server_abort,

@@ -23,6 +23,7 @@ struct SessionRecord {
   Termination termination;  // %ts
   int active_process = 0, active_frontend = 0, active_backend = 0, active_server = 0;
   int retries = 0;
+  bool redispatched = false;  // HAProxy's '+' before the retries count
 };
 
 std::string format_tcplog(const SessionRecord& record);

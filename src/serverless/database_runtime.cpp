@@ -249,8 +249,10 @@ asio::awaitable<void> DatabaseRuntime::pause() {
                   idle, acu_seconds_));
 }
 
+// Not a failed start: clients held for the database wait for the restart
+// (the view's `failures` counts failed starts only).
 void DatabaseRuntime::handle_crash(const ExitStatus& exit) {
-  ++failures_;
+  ++crashes_;
   say(logging::Level::alert,
       fmt::format("compute exited unexpectedly ({}); restarting", exit.describe()));
   enter(DatabaseState::stopped);

@@ -82,7 +82,8 @@ class DatabaseRuntime {
   bool stop_requested_ = false;
   bool supervising_ = false;
   bool finished_ = false;
-  unsigned long long failures_ = 0;
+  unsigned long long failures_ = 0;  // failed starts, published in the view
+  unsigned long long crashes_ = 0;
   int consecutive_failures_ = 0;
   core::SteadyTime state_since_;
   core::SteadyTime accounted_until_;

@@ -1136,7 +1136,7 @@ TCPLOG = re.compile(
     r"(?P<client>\S+):(?P<port>\d+) \[(?P<date>[^\]]+)\] (?P<frontend>\S+) "
     r"(?P<backend>[^/\s]+)/(?P<server>\S+) (?P<tw>-?\d+)/(?P<tc>-?\d+)/"
     r"(?P<tt>-?\d+) (?P<bytes>\d+) (?P<state>\S\S) (?P<actconn>\d+)/"
-    r"(?P<feconn>\d+)/(?P<beconn>\d+)/(?P<srvconn>\d+)/(?P<retries>\d+) "
+    r"(?P<feconn>\d+)/(?P<beconn>\d+)/(?P<srvconn>\d+)/(?P<retries>\+?\d+) "
     r"(?P<queues>\d+/\d+)")
 
 

@@ -2,34 +2,53 @@
 maintenance, and comes back when the name resolves again.
 
 HAProxy semantics (`hold nx <period>` in a resolvers section): when the
-name server answers NXDOMAIN, the server keeps its last resolved address for
-`hold nx`; after that the server is put in maintenance ("is going DOWN for
-maintenance") and new connections fail.  When the name resolves again the
-server leaves maintenance and connections work again.
+name server answers NXDOMAIN, the server keeps its last resolved address
+while the last valid answer is younger than `hold nx`; the first resolution
+after that puts it in maintenance ("is going DOWN for maintenance (DNS NX
+status)") and new connections fail.  When the name resolves again the server
+leaves maintenance and connections work again.
+
+Timing is taken from both programs' own records: dnsmasq's query log (it
+runs with --log-queries; netprobe.LogWatcher stamps each line when it
+appears) gives when borealis last got a valid answer and when it got NX
+answers; borealis's log gives when it went to maintenance.  The other holds
+are set far longer, so a failure status mapped to the wrong hold shows.
 """
 
+import socket
+import time
 import unittest
 
-import pymysql
-
 import harness
+import netprobe
 
 NAME = "db.cluster.test"
-HOLD_NX = 10  # seconds; generous so the "still held" check is not racy
+HOLD_NX = 4.0         # seconds
+INTERVAL = 0.5        # timeout resolve
+OTHER_HOLDS = 60      # hold timeout / refused / other: never reached here
 
 
 class DnsFailureHoldTest(harness.E2ETestCase):
 
     def test_nxdomain_hold_then_maintenance_then_back(self):
+        """Defects caught: no hold (maintenance at the first NX), a hold
+        shorter or much longer than `hold nx`, the hold of another status
+        used for NX, a server unusable during the hold, connections still
+        sent to it in maintenance, no way back when the name returns."""
         db = self.start_mariadb(host="127.0.0.2", name="A")
         dns = self.start_dnsmasq(hosts={NAME: db.host})
+        dns_log = netprobe.LogWatcher(dns.process.log_path)
+        self.addCleanup(dns_log.stop)
         listen = harness.free_port()
         config = harness.base_config() + f"""\
 resolvers dns
     nameserver ns1 127.0.0.1:{dns.port}
     hold valid 1s
-    hold nx {HOLD_NX}s
-    timeout resolve 500ms
+    hold nx {int(HOLD_NX * 1000)}ms
+    hold timeout {OTHER_HOLDS}s
+    hold refused {OTHER_HOLDS}s
+    hold other {OTHER_HOLDS}s
+    timeout resolve {int(INTERVAL * 1000)}ms
     timeout retry 500ms
 
 frontend fe
@@ -37,51 +56,83 @@ frontend fe
     default_backend be
 
 backend be
-    server db {NAME}:{db.port} resolvers dns check inter 1s
+    server db {NAME}:{db.port} resolvers dns init-addr none
 """
-        proxy = self.start_proxy(config, wait=("127.0.0.1", listen),
-                                 etc_hosts={NAME: db.host})
-        self.assertEqual(harness.marker("127.0.0.1", listen), "A")
-
-        # The name disappears: dnsmasq now answers NXDOMAIN (rcode 3).
-        offset = proxy.log_offset()
-        dns.set_hosts({})
+        proxy = self.start_proxy(config, etc_hosts={NAME: db.host})
+        proxy_log = netprobe.LogWatcher(proxy.log_path)
+        self.addCleanup(proxy_log.stop)
         harness.wait_until(
-            lambda: harness.dns_query("127.0.0.1", dns.port, NAME) == 3,
-            10, 0.1, "dnsmasq to answer NXDOMAIN")
+            lambda: harness.marker("127.0.0.1", listen, timeout=2) == "A",
+            20, 0.1, "the server to be resolved and reachable")
+        # borealis polls the name: valid answers keep coming.
+        dns_log.wait_for(rf"{NAME} is {db.host}", 5, time.monotonic(), 2)
 
-        # Within `hold nx` the last good address is still used.
-        self.assertEqual(harness.marker("127.0.0.1", listen), "A")
+        # The name disappears: dnsmasq now answers NXDOMAIN.
+        switched = time.monotonic()
+        dns.set_hosts({})
+        (first_nx, _), = dns_log.wait_for(rf"config {NAME} is NXDOMAIN", 5,
+                                          switched)
+        # The last valid answer borealis got: dnsmasq's last answer line
+        # for the name before the first NX (A, or AAAA's NODATA).
+        valid = [t for t, line in dns_log.matching(
+            rf"({NAME} is {db.host}|config {NAME} is NODATA)")
+            if t < first_nx]
+        self.assertTrue(valid, "no valid answer logged before the NX")
+        last_valid = valid[-1]
 
-        # After the hold the server goes to maintenance.
+        # borealis keeps asking (A queries of two more resolutions) ...
+        dns_log.wait_for(rf"query\[A\] {NAME} ", 5, first_nx + 0.01, 2)
+        self.assertLess(time.monotonic(), last_valid + HOLD_NX - 1.0,
+                        "machine too slow to look inside the hold")
+        # ... and within `hold nx` new connections still reach the server:
+        # early in the hold,
+        self.assertEqual(harness.marker("127.0.0.1", listen, timeout=5), "A")
+        # and late in it (HOLD_NX - 0.6 s after the last valid answer).
+        time.sleep(max(0.0, last_valid + HOLD_NX - 0.6 - time.monotonic()))
+        self.assertEqual(harness.marker("127.0.0.1", listen, timeout=5), "A")
+        self.assertEqual(proxy_log.matching("going DOWN for maintenance"), [])
+
         # HAProxy 2.6 wording: "Server be/db is going DOWN for maintenance
         # (DNS NX status). 0 active and 0 backup servers left. ..."
-        proxy.wait_for_log(
+        (down_at, _), = proxy_log.wait_for(
             r"be/db is going DOWN for maintenance \(DNS NX status\)",
-            HOLD_NX + 20, offset)
+            HOLD_NX + 10, switched)
+        held = down_at - last_valid
+        print(f"\n  maintenance {held:.2f}s after the last valid answer "
+              f"(hold nx {HOLD_NX}s, first NX {first_nx - last_valid:.2f}s "
+              "after it)")
+        # Not before `hold nx`, and at the first poll after it (one
+        # `timeout resolve`, plus generous slack for a busy machine).
+        self.assertGreaterEqual(held, HOLD_NX - 0.15,
+                                f"maintenance {held:.2f}s after the last "
+                                f"valid answer, hold nx is {HOLD_NX}s")
+        self.assertLessEqual(held, HOLD_NX + INTERVAL + 1.0,
+                             f"maintenance {held:.2f}s after the last "
+                             f"valid answer, hold nx is {HOLD_NX}s")
 
-        # Connections through the proxy now fail, promptly (bounded by the
-        # client's own timeout, not by a timed assertion).
-        def connection_fails():
-            try:
-                harness.marker("127.0.0.1", listen, timeout=10)
-            except pymysql.err.OperationalError:
-                return True
-            return False
-        harness.wait_until(connection_fails, 10, 0.2,
-                           "connections to fail while in maintenance")
+        # In maintenance: a new client is closed at once, nothing sent, and
+        # nothing reaches the server.
+        sock = socket.create_connection(("127.0.0.1", listen), timeout=5)
+        self.addCleanup(sock.close)
+        self.assertLess(netprobe.wait_closed(sock, 5), 0.5)
+        port = sock.getsockname()[1]
+        log = netprobe.tcplog_for_port(proxy, port)
+        self.assertEqual((log["srv"], log["ts"]), ("<NOSRV>", "SC"),
+                         log["line"])
         rc, _, _ = harness.mariadb_cli("127.0.0.1", listen, "SELECT 1")
         self.assertNotEqual(rc, 0)
 
-        # The name comes back: the server leaves maintenance.
-        offset = proxy.log_offset()
+        # The name comes back: the server leaves maintenance at the next
+        # poll, and connections work again.
+        back = time.monotonic()
         dns.set_hosts({NAME: db.host})
-        harness.wait_until(
-            lambda: harness.cli_marker("127.0.0.1", listen) == "A",
-            20, 0.3, "connections to work again once the name resolves")
         # HAProxy 2.6 wording: "Server be/db ('db.cluster.test') is
-        # UP/READY (resolves again)."; only the "is UP" fragment is asserted.
-        proxy.wait_for_log(r"be/db .*is UP", 10, offset)
+        # UP/READY (resolves again)."
+        (up_at, _), = proxy_log.wait_for(
+            rf"Server be/db \('{NAME}'\) is UP/READY \(resolves again\)",
+            10, back)
+        self.assertLess(up_at - back, INTERVAL + 2.0)
+        self.assertEqual(harness.cli_marker("127.0.0.1", listen), "A")
 
 
 if __name__ == "__main__":

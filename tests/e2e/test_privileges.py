@@ -2,10 +2,12 @@
 after the listening sockets are bound, the pid file names the process, and
 connections over `maxconn` wait in the kernel's queue instead of failing."""
 
-import threading
+import socket
+import time
 import unittest
 
 import harness
+import netprobe
 
 
 def process_ids(pid):
@@ -41,42 +43,101 @@ backend be
         with open(pidfile) as f:
             self.assertEqual(int(f.read().strip()), proxy.pid)
 
-    def test_maxconn_holds_excess_connections(self):
+    def _maxconn_proxy(self, global_lines, frontend_lines):
         db = self.start_mariadb(host="127.0.0.2", name="A")
         listen = harness.free_port()
-        config = harness.base_config() + f"""\
+        g = "".join(f"    {line}\n" for line in frontend_lines)
+        config = harness.base_config(global_lines=global_lines) + f"""\
 frontend fe
     bind 127.0.0.1:{listen}
-    maxconn 2
-    default_backend be
+{g}    default_backend be
 
 backend be
     server db {db.host}:{db.port}
 """
-        self.start_proxy(config, wait=None)
-        harness.wait_port("127.0.0.1", listen)
-        # Two sessions fill the frontend; a third must wait, not fail, and
-        # get through once one of the first two ends.
-        first = harness.connect("127.0.0.1", listen)
-        second = harness.connect("127.0.0.1", listen)
-        result = {}
+        proxy = self.start_proxy(config)
+        # No probe connection: it would be a session of its own.
+        harness.wait_until(
+            lambda: proxy.running() and harness.tcp_listening(
+                "127.0.0.1", listen), 20, 0.05, "proxy listening")
+        return db, proxy, listen
 
-        def third_client():
-            try:
-                result["marker"] = harness.marker("127.0.0.1", listen, timeout=30)
-            except Exception as error:  # noqa: BLE001 - reported below
-                result["error"] = error
+    def _greeted_client(self, listen):
+        sock = socket.create_connection(("127.0.0.1", listen), timeout=5)
+        self.addCleanup(sock.close)
+        self.assertTrue(netprobe.is_handshake(netprobe.read_greeting(sock, 5)),
+                        "a client under maxconn got no MySQL greeting")
+        return sock
 
-        waiter = threading.Thread(target=third_client)
-        waiter.start()
-        waiter.join(2)
-        self.assertTrue(waiter.is_alive(), "third client was not held at maxconn")
-        harness.close_quietly(first)
-        waiter.join(30)
-        self.assertFalse(waiter.is_alive())
-        self.assertEqual(result.get("marker"), "A", result.get("error"))
-        self.assertEqual(harness.session_marker(second), "A")
-        harness.close_quietly(second)
+    def _waiting_client(self, listen):
+        sock = socket.create_connection(("127.0.0.1", listen), timeout=5)
+        self.addCleanup(sock.close)
+        return sock
+
+    def test_maxconn_holds_excess_connections(self):
+        """`maxconn 2` on the frontend (one worker): with two sessions open
+        the third client's connection completes in the kernel and waits in
+        the accept queue (nothing is sent to it, borealis opens nothing to
+        the server for it); it is served as soon as one session ends.
+        Defect: maxconn not applied, excess connections refused or reset,
+        a freed slot that never lets the waiting client in, or late."""
+        db, proxy, listen = self._maxconn_proxy(["nbthread 1"],
+                                                ["maxconn 2"])
+        first = self._greeted_client(listen)
+        self._greeted_client(listen)
+        server_side = db.foreign_connections()
+
+        third = self._waiting_client(listen)
+        harness.wait_until(lambda: netprobe.listen_queue(listen) == 1, 5,
+                           0.02, "the third connection in the accept queue")
+        self.assertIsNone(netprobe.read_greeting(third, 1.5),
+                          "third client served past maxconn 2")
+        self.assertEqual(netprobe.listen_queue(listen), 1)
+        self.assertEqual(db.foreign_connections(), server_side,
+                         "borealis connected to the server for a client "
+                         "over maxconn")
+
+        closed_at = time.monotonic()
+        first.close()
+        greeting = netprobe.read_greeting(third, 5)
+        waited = time.monotonic() - closed_at
+        self.assertTrue(netprobe.is_handshake(greeting),
+                        "third client not served after a slot freed")
+        self.assertLess(waited, 1.0, "third client served late")
+        self.assertEqual(netprobe.listen_queue(listen), 0)
+        self.assertTrue(proxy.running())
+
+    def test_global_maxconn_serves_one_client_per_freed_slot(self):
+        """Global `maxconn 2`, two workers, three clients over the limit:
+        none is served while two sessions are open; each session that ends
+        lets exactly one more in.  Defect: a freed slot admitting every
+        waiting client, or a slot leaked so that nobody gets in."""
+        _, proxy, listen = self._maxconn_proxy(["nbthread 2", "maxconn 2"],
+                                               [])
+        sessions = [self._greeted_client(listen) for _ in range(2)]
+        waiting = [self._waiting_client(listen) for _ in range(3)]
+        deadline = time.monotonic() + 1.5
+        for sock in waiting:
+            left = max(0.05, deadline - time.monotonic())
+            self.assertIsNone(netprobe.read_greeting(sock, left),
+                              "a client over the global maxconn was served")
+
+        for round_number in range(2):
+            sessions.pop(0).close()
+            served = harness.wait_until(
+                lambda: [s for s in waiting
+                         if netprobe.read_greeting(s, 0.02) is not None],
+                5, 0.01, f"a waiting client served (round {round_number})")
+            self.assertEqual(len(served), 1)
+            sessions.append(served[0])
+            waiting.remove(served[0])
+            # ... and only that one, for a while.
+            deadline = time.monotonic() + 1.0
+            for sock in waiting:
+                left = max(0.05, deadline - time.monotonic())
+                self.assertIsNone(netprobe.read_greeting(sock, left),
+                                  "a freed slot let in two clients")
+        self.assertTrue(proxy.running())
 
 
 if __name__ == "__main__":

@@ -1,0 +1,428 @@
+"""The connect path: `timeout connect`, `retries`, `option redispatch`,
+server `maxconn` with `timeout queue`, `<NOSRV>`, and `option mysql-check
+user` against real login and greeting errors.
+
+What the server side sees is counted on the wire (netprobe.SynCapture: the
+SYNs that reach a server's port), what the client sees on a raw socket
+(greeting or close, and when), and what borealis says in its tcplog line
+(`%Tw/%Tc/%Tt`, `%B`, `%ts`, `%rc`), found by the client's own port.
+
+A server that never answers is a listening socket whose accept queue is
+full (netprobe.SynBlackhole): the kernel drops the SYNs, as a firewall
+would.  A server that refuses is a loopback port nothing listens on (RST).
+"""
+
+import socket
+import time
+import unittest
+
+import harness
+import netprobe
+
+
+def silent_port():
+    """A loopback port where nothing listens: a connect gets RST."""
+    return harness.free_port()
+
+
+class ConnectPathTest(harness.E2ETestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.listen = harness.free_port()
+
+    def proxy_with(self, backend_lines, defaults_lines=(), global_lines=(),
+                   timeout_connect="3s"):
+        body = "".join(f"    {line}\n" for line in backend_lines)
+        config = harness.base_config(
+            global_lines=global_lines, defaults_lines=defaults_lines,
+            timeout_connect=timeout_connect) + f"""\
+frontend fe
+    bind 127.0.0.1:{self.listen}
+    default_backend be
+
+backend be
+{body}"""
+        proxy = self.start_proxy(config)
+        # Not port_accepts(): a probe connection would be a session that
+        # connects to the servers and would be counted on their side.
+        harness.wait_until(
+            lambda: proxy.running() and harness.tcp_listening(
+                "127.0.0.1", self.listen), 20, 0.05, "proxy listening")
+        return proxy
+
+    def capture(self, port, host=None):
+        cap = netprobe.SynCapture(port, host)
+        self.addCleanup(cap.stop)
+        return cap
+
+    def blackhole(self, host="127.0.0.1"):
+        hole = netprobe.SynBlackhole(host)
+        self.addCleanup(hole.close)
+        return hole
+
+    def client(self):
+        sock = socket.create_connection(("127.0.0.1", self.listen), timeout=5)
+        self.addCleanup(sock.close)
+        return sock, sock.getsockname()[1]
+
+    def assert_between(self, value, low, high, what):
+        self.assertTrue(low <= value <= high,
+                        f"{what}: {value} not in [{low}, {high}]")
+
+    # -- timeout connect -------------------------------------------------
+
+    def test_timeout_connect_to_silent_server(self):
+        """Defect: the connect attempt is not bounded (the client hangs for
+        the kernel's SYN retries, ~2 min), is cut early, or is logged as a
+        refusal (SC) or without the `-1` connect time."""
+        hole = self.blackhole()
+        cap = self.capture(hole.port)
+        proxy = self.proxy_with([f"server dead {hole.host}:{hole.port}",
+                                 "retries 0"], timeout_connect="800ms")
+        sock, port = self.client()
+        took = netprobe.wait_closed(sock, 10)
+        # Not before `timeout connect`, not long after.
+        self.assert_between(took, 0.75, 0.8 + 1.0, "client closed after")
+        log = netprobe.tcplog_for_port(proxy, port)
+        self.assertEqual((log["srv"], log["ts"], log["tc"], log["bytes"],
+                          log["rc"]), ("dead", "sC", -1, 0, 0), log["line"])
+        self.assert_between(log["tt"], 780, 1800, "Tt (ms)")
+        self.assertIn(log["tw"], (0, 1), log["line"])
+        # One attempt reached the server's port (one SYN, no retry).
+        attempts = cap.settled_attempts()
+        self.assertEqual(len(attempts), 1, attempts)
+
+    def test_retries_after_timeouts_are_immediate(self):
+        """`retries 2` after connect timeouts: exactly 3 attempts on the
+        wire, back to back (no turn-around pause after a timeout), each cut
+        at `timeout connect`; logged sC with retries 2.  Defect: a retry
+        count off by one, attempts that overlap or pause, Tt that ignores
+        the retries."""
+        hole = self.blackhole()
+        cap = self.capture(hole.port)
+        proxy = self.proxy_with([f"server dead {hole.host}:{hole.port}",
+                                 "retries 2"], timeout_connect="600ms")
+        sock, port = self.client()
+        took = netprobe.wait_closed(sock, 15)
+        self.assert_between(took, 3 * 0.6 - 0.05, 3 * 0.6 + 1.5,
+                            "client closed after")
+        attempts = cap.settled_attempts()
+        self.assertEqual(len(attempts), 3, attempts)
+        starts = [a[0] for a in attempts]
+        for gap in (b - a for a, b in zip(starts, starts[1:])):
+            self.assert_between(gap, 0.58, 0.6 + 0.6, "gap between attempts")
+        log = netprobe.tcplog_for_port(proxy, port)
+        self.assertEqual((log["srv"], log["ts"], log["tc"], log["rc"]),
+                         ("dead", "sC", -1, 2), log["line"])
+        self.assert_between(log["tt"], 1780, 3300, "Tt (ms)")
+
+    def test_retries_after_refusal_pause_turn_around(self):
+        """A refused connect is retried `retries` times after a turn-around
+        pause of min(1s, timeout connect); logged SC with the retries.
+        Defect: retries hammering a restarting server with no pause, or a
+        pause that ignores `timeout connect`."""
+        port = silent_port()
+        cap = self.capture(port)
+        proxy = self.proxy_with([f"server gone 127.0.0.1:{port}",
+                                 "retries 3"], timeout_connect="400ms")
+        sock, client_port = self.client()
+        took = netprobe.wait_closed(sock, 15)
+        self.assert_between(took, 3 * 0.4 - 0.05, 3 * 0.4 + 1.5,
+                            "client closed after")
+        attempts = cap.settled_attempts()
+        self.assertEqual(len(attempts), 4, attempts)
+        starts = [a[0] for a in attempts]
+        for gap in (b - a for a, b in zip(starts, starts[1:])):
+            self.assert_between(gap, 0.38, 0.4 + 0.6, "turn-around pause")
+        log = netprobe.tcplog_for_port(proxy, client_port)
+        self.assertEqual((log["srv"], log["ts"], log["tc"], log["rc"],
+                          log["bytes"]), ("gone", "SC", -1, 3, 0),
+                         log["line"])
+        self.assert_between(log["tt"], 1180, 2800, "Tt (ms)")
+
+    # -- option redispatch -----------------------------------------------
+
+    def test_redispatch_moves_the_last_retry(self):
+        """`option redispatch`, `retries 2`, `balance first`: two attempts on
+        the refusing first server, the last one on the second server, which
+        serves the client.  Defect: redispatch ignored, done on the wrong
+        attempt, or the session logged against the wrong server, with wrong
+        timers, or without HAProxy's redispatch mark.
+
+        This is the documented rule (the last retry goes elsewhere).
+        HAProxy 2.6's code redispatches already at the first failure when
+        the balance is not a hash and several servers are up, so the
+        reference fails the attempt counts here."""
+        db = self.start_mariadb(host="127.0.0.2", name="B")
+        port = silent_port()
+        cap_bad = self.capture(port)
+        cap_good = self.capture(db.port, db.host)
+        proxy = self.proxy_with([
+            "balance first", "retries 2", "option redispatch",
+            f"server bad 127.0.0.1:{port}",
+            f"server good {db.host}:{db.port}"], timeout_connect="300ms")
+        conn = harness.connect("127.0.0.1", self.listen)
+        client_port = conn._sock.getsockname()[1]
+        self.assertEqual(harness.session_marker(conn), "B")
+        conn.close()
+        bad, good = cap_bad.settled_attempts(), cap_good.settled_attempts()
+        self.assertEqual(len(bad), 2, bad)
+        self.assertEqual(len(good), 1, good)
+        # The good server is tried after the two refusals, each followed by
+        # the turn-around pause (300 ms here).
+        self.assert_between(good[0][0] - bad[0][0], 2 * 0.3 - 0.02,
+                            2 * 0.3 + 0.6,
+                            "first attempt to redispatched attempt")
+        log = netprobe.tcplog_for_port(proxy, client_port)
+        self.assertEqual((log["srv"], log["ts"], log["rc"]),
+                         ("good", "--", 2), log["line"])
+        # As HAProxy: a redispatched session's Tw runs until the server it
+        # ends on is assigned (here after the failed attempts), Tc is that
+        # server's connect alone.
+        self.assert_between(log["tw"], 580, 1300, "Tw (ms)")
+        self.assert_between(log["tc"], 0, 200, "Tc (ms)")
+        # HAProxy marks a redispatched session with '+' before the retries
+        # ("1/1/0/0/+2"), which log parsers use to count redispatches.
+        self.assertTrue(log["redispatched"],
+                        f"retries field lacks HAProxy's '+': {log['line']}")
+
+    def test_without_redispatch_every_retry_stays(self):
+        db = self.start_mariadb(host="127.0.0.2", name="B")
+        port = silent_port()
+        cap_bad = self.capture(port)
+        cap_good = self.capture(db.port, db.host)
+        proxy = self.proxy_with([
+            "balance first", "retries 2",
+            f"server bad 127.0.0.1:{port}",
+            f"server good {db.host}:{db.port}"], timeout_connect="300ms")
+        sock, client_port = self.client()
+        netprobe.wait_closed(sock, 10)
+        bad, good = cap_bad.settled_attempts(), cap_good.settled_attempts()
+        self.assertEqual(len(bad), 3, bad)
+        self.assertEqual(good, [])
+        log = netprobe.tcplog_for_port(proxy, client_port)
+        self.assertEqual((log["srv"], log["ts"], log["rc"]),
+                         ("bad", "SC", 2), log["line"])
+
+    # -- server maxconn and timeout queue --------------------------------
+
+    def test_server_maxconn_queue_then_served(self):
+        """`maxconn 1` on the server: a second client waits (no greeting,
+        no connection to the server) and is served right after the first
+        ends; its tcplog Tw is the time it waited.  Defect: the limit not
+        applied, a queued client never woken, or woken late."""
+        db = self.start_mariadb(host="127.0.0.2", name="A")
+        proxy = self.proxy_with([f"server db {db.host}:{db.port} maxconn 1",
+                                 "timeout queue 10s"])
+        first = harness.connect("127.0.0.1", self.listen)
+        self.assertEqual(harness.session_marker(first), "A")
+        self.assertEqual(netprobe.established_to(db.port, db.host), 1)
+
+        sock, port = self.client()
+        queued_at = time.monotonic()
+        self.assertIsNone(netprobe.read_greeting(sock, 1.0),
+                          "second client served past the server's maxconn")
+        self.assertEqual(netprobe.established_to(db.port, db.host), 1)
+        closed_at = time.monotonic()
+        first.close()
+        greeting = netprobe.read_greeting(sock, 5)
+        served_after = time.monotonic() - closed_at
+        self.assertTrue(netprobe.is_handshake(greeting), greeting)
+        self.assertLess(served_after, 1.0, "queued client woken late")
+        sock.close()
+        log = netprobe.tcplog_for_port(proxy, port)
+        waited_ms = (closed_at - queued_at) * 1000
+        self.assertEqual((log["srv"], log["ts"]), ("db", "--"), log["line"])
+        self.assert_between(log["tw"], waited_ms - 50, waited_ms + 600,
+                            "Tw (ms)")
+
+    def test_server_maxconn_simultaneous_clients(self):
+        """Four clients at once against `maxconn 1`: the server never sees
+        more than one connection from the proxy.  Defect: the slot counted
+        only once connected, so clients that pick the server during each
+        other's connect all get through."""
+        db = self.start_mariadb(host="127.0.0.2", name="A")
+        self.proxy_with([f"server db {db.host}:{db.port} maxconn 1",
+                         "timeout queue 10s"], global_lines=["nbthread 1"])
+        socks = []
+        for _ in range(4):
+            s = socket.socket()
+            s.setblocking(False)
+            s.connect_ex(("127.0.0.1", self.listen))
+            socks.append(s)
+            self.addCleanup(s.close)
+        time.sleep(0.05)
+        greeted = 0
+        deadline = time.monotonic() + 1.5
+        peak = 0
+        while time.monotonic() < deadline:
+            peak = max(peak, netprobe.established_to(db.port, db.host))
+            time.sleep(0.01)
+        for s in socks:
+            s.setblocking(True)
+            if netprobe.read_greeting(s, 0.05) is not None:
+                greeted += 1
+        self.assertEqual((greeted, peak), (1, 1),
+                         "clients served at once past server maxconn 1")
+
+    def test_timeout_queue_expires_with_sQ(self):
+        """A client waiting for a full server longer than `timeout queue` is
+        closed at that time, with nothing sent, logged `sQ` with Tw the time
+        it queued and Tc -1.  Defect: no queue timeout (the client waits
+        forever), the wrong timeout (`timeout connect`), or a wrong state."""
+        db = self.start_mariadb(host="127.0.0.2", name="A")
+        proxy = self.proxy_with([f"server db {db.host}:{db.port} maxconn 1",
+                                 "timeout queue 1500ms"],
+                                timeout_connect="5s")
+        first = harness.connect("127.0.0.1", self.listen)
+        self.addCleanup(harness.close_quietly, first)
+        self.assertEqual(harness.session_marker(first), "A")
+        sock, port = self.client()
+        took = netprobe.wait_closed(sock, 10)
+        self.assert_between(took, 1.45, 1.5 + 1.0, "closed after")
+        log = netprobe.tcplog_for_port(proxy, port)
+        self.assertEqual((log["ts"], log["tc"], log["bytes"]),
+                         ("sQ", -1, 0), log["line"])
+        self.assert_between(log["tt"], 1480, 2600, "Tt (ms)")
+        # HAProxy: Tw is the time spent in the queue.
+        self.assert_between(log["tw"], 1480, 2600, "Tw (ms)")
+        # The first session is untouched.
+        self.assertEqual(harness.session_marker(first), "A")
+
+    # -- no usable server ------------------------------------------------
+
+    def test_nosrv_when_every_server_is_down(self):
+        """Every server DOWN (checks refused): a client is closed at once,
+        nothing sent, logged `<NOSRV>` with SC and -1/-1 timers.  Defect:
+        clients sent to a DOWN server, held until `timeout connect`, or
+        logged against a server."""
+        port = silent_port()
+        proxy = self.proxy_with([
+            f"server gone 127.0.0.1:{port} check inter 200ms fall 1"])
+        proxy.wait_for_log(r"Server be/gone is DOWN", 10)
+        sock, client_port = self.client()
+        took = netprobe.wait_closed(sock, 5)
+        self.assertLess(took, 0.5, "client with no usable server not "
+                        "closed at once")
+        log = netprobe.tcplog_for_port(proxy, client_port)
+        self.assertEqual((log["srv"], log["ts"], log["tw"], log["tc"],
+                          log["bytes"]), ("<NOSRV>", "SC", -1, -1, 0),
+                         log["line"])
+        self.assertLess(log["tt"], 500, log["line"])
+
+    def test_nosrv_when_the_only_server_is_disabled(self):
+        """A `disabled` server (maintenance from the start, no checks): no
+        connection attempt reaches it, the client is closed at once and
+        logged `<NOSRV>`.  Defect: a disabled server still used."""
+        port = silent_port()
+        cap = self.capture(port)
+        proxy = self.proxy_with([f"server off 127.0.0.1:{port} disabled"])
+        sock, client_port = self.client()
+        self.assertLess(netprobe.wait_closed(sock, 5), 0.5)
+        log = netprobe.tcplog_for_port(proxy, client_port)
+        self.assertEqual((log["srv"], log["ts"]), ("<NOSRV>", "SC"),
+                         log["line"])
+        time.sleep(0.1)
+        self.assertEqual(cap.settled_attempts(), [])
+
+
+class MysqlCheckFailuresTest(harness.E2ETestCase):
+    """`option mysql-check user probe` against a real mariadbd."""
+
+    INTER = 0.3
+
+    def start_all(self, db):
+        self.listen = harness.free_port()
+        config = harness.base_config() + f"""\
+frontend fe
+    bind 127.0.0.1:{self.listen}
+    default_backend be
+
+backend be
+    option mysql-check user probe post-41
+    timeout check 2s
+    server db {db.host}:{db.port} check inter {int(self.INTER * 1000)}ms fall 2 rise 2
+"""
+        proxy = self.start_proxy(config)
+        harness.wait_until(
+            lambda: harness.tcp_listening("127.0.0.1", self.listen), 20,
+            0.05, "proxy listening")
+        return proxy
+
+    def test_login_denied_marks_down_then_up(self):
+        """A healthy server whose check user disappears: each check's login
+        gets ERR 1045; the server goes DOWN after `fall` denied logins
+        (counted by mariadbd), clients then get <NOSRV>; once the user
+        exists again it comes back UP after `rise` good checks.  Defect: a
+        check that only reads the greeting (never DOWN), DOWN before `fall`
+        failures, UP before `rise` successes."""
+        db = self.start_mariadb(host="127.0.0.2", name="A")
+        db.execute("CREATE USER 'probe'@'%'")
+        proxy = self.start_all(db)
+        # Healthy: checks log in (each one a connection) and clients pass.
+        connections = db.foreign_connections()
+        harness.wait_until(lambda: db.foreign_connections() >= connections + 3,
+                           10, 0.05, "three good checks")
+        self.assertEqual(harness.cli_marker("127.0.0.1", self.listen), "A")
+
+        denied_before = db.status("Access_denied_errors")
+        offset = proxy.log_offset()
+        broken_at = time.monotonic()
+        db.execute("DROP USER 'probe'@'%'")
+        match = proxy.wait_for_log(
+            r"Server be/db is DOWN, reason: Layer7 wrong status, "
+            # borealis: info: "1045: ..."; HAProxy: code: 1045, info: "...
+            r"(info: \"1045: |code: 1045, info: \"#28000)"
+            r"Access denied for user 'probe'[^\n]*", 10, offset)
+        took = time.monotonic() - broken_at
+        denied = db.status("Access_denied_errors") - denied_before
+        self.assertGreaterEqual(denied, 2, "DOWN before `fall 2` failures: "
+                                + match.group(0))
+        self.assertTrue(self.INTER - 0.05 <= took <= 2 * self.INTER + 1.5,
+                        f"DOWN {took:.2f}s after the user was dropped")
+        sock = socket.create_connection(("127.0.0.1", self.listen), 5)
+        self.addCleanup(sock.close)
+        netprobe.wait_closed(sock, 2)
+        port = sock.getsockname()[1]
+        self.assertEqual(netprobe.tcplog_for_port(proxy, port)["srv"],
+                         "<NOSRV>")
+
+        offset = proxy.log_offset()
+        fixed_at = time.monotonic()
+        db.execute("CREATE USER 'probe'@'%'")
+        proxy.wait_for_log(r"Server be/db is UP, reason: Layer7 check "
+                           r"passed", 10, offset)
+        took = time.monotonic() - fixed_at
+        # rise 2: two good checks, `inter` apart.
+        self.assertTrue(self.INTER - 0.05 <= took <= 2 * self.INTER + 1.5,
+                        f"UP {took:.2f}s after the fix")
+        self.assertEqual(harness.cli_marker("127.0.0.1", self.listen), "A")
+
+    def test_error_greeting_marks_down_then_up(self):
+        """mariadbd answers the connection with an error packet instead of
+        a greeting (ERR 1130, host not allowed: no account matches
+        127.0.0.1): DOWN with that error; back UP when an account allows
+        the host.  Defect: an error packet taken for a greeting."""
+        db = self.start_mariadb(host="127.0.0.2", name="A")
+        db.execute("DROP USER 'root'@'127.0.0.1', 'root'@'::1'",
+                   "RENAME USER 'app'@'%' TO 'app'@'10.9.9.9'",
+                   "CREATE USER 'probe'@'10.9.9.9'", "FLUSH PRIVILEGES")
+        probe = socket.create_connection((db.host, db.port), 5)
+        greeting = netprobe.read_greeting(probe, 5)
+        probe.close()
+        self.assertEqual(greeting[:3], b"\xff\x6a\x04", greeting)  # 1130
+        proxy = self.start_all(db)
+        proxy.wait_for_log(
+            r"Server be/db is DOWN, reason: Layer7 wrong status, "
+            r"(info: \"1130: |code: 1130, info: \")"
+            r"Host '127.0.0.1' is not allowed", 10)
+        offset = proxy.log_offset()
+        db.execute("RENAME USER 'probe'@'10.9.9.9' TO 'probe'@'%'",
+                   "RENAME USER 'app'@'10.9.9.9' TO 'app'@'%'")
+        proxy.wait_for_log(r"Server be/db is UP", 10, offset)
+        self.assertEqual(harness.cli_marker("127.0.0.1", self.listen), "A")
+
+
+if __name__ == "__main__":
+    unittest.main()
