@@ -223,6 +223,28 @@ TEST_F(RuntimeTest, WaitingClientsRaiseCapacity) {
   EXPECT_TRUE(waiter->try_take_slot(gate_->view()->max_connections));
 }
 
+TEST_F(RuntimeTest, NeverScalesDownBelowTheConnectionsInUse) {
+  database_.capacity_min = 2;  // starts at 2 ACU, 99 client connections
+  database_.capacity_max = 4;
+  database_.scale_down_delay = config::Duration(0);
+  create();
+  ASSERT_EQ(state(), DatabaseState::running);
+  std::vector<std::unique_ptr<DatabaseGate::Use>> sessions;
+  for (int i = 0; i < 60; ++i) {
+    sessions.push_back(std::make_unique<DatabaseGate::Use>(*gate_));
+    ASSERT_TRUE(sessions.back()->try_take_slot(gate_->view()->max_connections));
+  }
+  database_.capacity_min = 0.5;  // allow going down
+  engine_->load = LoadSample{};  // the engine reports no load at all
+  for (int i = 0; i < 30; ++i) advance(1s);
+  // 60 connections need 1.5 ACU (74 slots): not less.
+  EXPECT_EQ(runtime_->capacity(), 1.5);
+  EXPECT_GE(gate_->view()->max_connections, 60);
+  sessions.clear();
+  for (int i = 0; i < 30; ++i) advance(1s);
+  EXPECT_EQ(runtime_->capacity(), 0.5);
+}
+
 // Stop in every state: shut_down() completes, and compute that may run is
 // stopped exactly once.
 TEST_F(RuntimeTest, StopWhilePaused) {

@@ -23,6 +23,7 @@ class FakeEngine : public Engine {
   bool hold_stop = false;
   std::string start_error;          // the next starts fail with it (empty: they succeed)
   std::optional<ExitStatus> crash;  // reported once by unexpected_exit()
+  std::optional<LoadSample> load;   // what sample() reports (nullopt: cannot tell)
 
   // What the runtime did.
   std::vector<std::string> calls;  // "start 0.5", "stop", "resize 1", "abandon"
@@ -67,9 +68,7 @@ class FakeEngine : public Engine {
     calls.push_back(fmt_capacity("resize", capacity));
     co_return core::Status();
   }
-  asio::awaitable<std::optional<LoadSample>> sample(double, double) override {
-    co_return std::nullopt;
-  }
+  asio::awaitable<std::optional<LoadSample>> sample(double, double) override { co_return load; }
   std::optional<ExitStatus> unexpected_exit() override {
     if (!crash) return std::nullopt;
     auto exit = crash;
