@@ -117,6 +117,18 @@ std::string unreachable_parent(const Identity& identity, const std::filesystem::
   return {};
 }
 
+// Writes a file of borealis's in the data directory, which the engine's
+// account owns: never through a link it may have put there (O_NOFOLLOW),
+// as borealis may be root.
+bool write_private_file(const std::string& path, const std::string& text) {
+  ::unlink(path.c_str());
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return false;
+  bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ::close(fd);
+  return written;
+}
+
 // A process that is mariadbd serving `datadir` (a leftover of a killed borealis).
 bool is_engine_on(pid_t pid, const std::string& datadir) {
   std::string command_line = read_all(fmt::format("/proc/{}/cmdline", pid));
@@ -453,7 +465,7 @@ asio::awaitable<core::Status> MariadbEngine::initialise() {
         std::filesystem::remove_all(entry.path(), error);
   }
   if (std::string marker = path(kInitialisingMarker);
-      !std::ofstream(marker, std::ios::trunc).good())
+      !write_private_file(marker, "initialisation under way\n"))
     co_return core::fail("cannot write " + marker);
   logging::notice(
       logging::Severity::notice,
@@ -469,7 +481,9 @@ asio::awaitable<core::Status> MariadbEngine::initialise() {
     co_return core::fail(
         fmt::format("mariadb-install-db failed ({}): {}", result.error, result.output));
   std::filesystem::create_directories(path(kFilesDirectory), error);
-  if (identity_) (void)!::chown(path(kFilesDirectory).c_str(), identity_->uid, identity_->gid);
+  // lchown: the engine's account owns the directory and could have put a
+  // link there; root must not follow it.
+  if (identity_) (void)!::lchown(path(kFilesDirectory).c_str(), identity_->uid, identity_->gid);
   co_return core::Status();
 }
 
@@ -503,10 +517,10 @@ asio::awaitable<core::Status> MariadbEngine::start(double capacity) {
     co_return status;
   }
   if (control_account_missing())
-    std::ofstream(path(kControlAccountFile), std::ios::trunc) << control_user_ << "\n";
+    (void)write_private_file(path(kControlAccountFile), control_user_ + "\n");
   if (!initialised_) {
     initialised_ = true;
-    std::ofstream(path(kInitialisedMarker), std::ios::trunc) << "accounts created\n";
+    (void)write_private_file(path(kInitialisedMarker), "accounts created\n");
     std::error_code ignored;
     std::filesystem::remove(path(kInitialisingMarker), ignored);
   }
