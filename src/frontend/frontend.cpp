@@ -1,5 +1,7 @@
 #include "frontend/frontend.hpp"
 
+#include <algorithm>
+
 namespace borealis::frontend {
 
 Frontend::Frontend(const config::Proxy& proxy, logging::Logger logger, backend::Backend* backend,
@@ -8,7 +10,11 @@ Frontend::Frontend(const config::Proxy& proxy, logging::Logger logger, backend::
       logger_(std::move(logger)),
       backend_(backend),
       process_(process),
-      maxconn_(proxy.maxconn > 0 ? proxy.maxconn : process.maxconn) {}
+      maxconn_(proxy.maxconn > 0 ? proxy.maxconn : process.maxconn),
+      only_database_servers_(
+          backend && !backend->config().servers.empty() &&
+          std::all_of(backend->config().servers.begin(), backend->config().servers.end(),
+                      [](const config::Server& server) { return !server.database.empty(); })) {}
 
 bool Frontend::has_room() const {
   if (maxconn_ > 0 && active_.load(std::memory_order_relaxed) >= maxconn_) return false;
@@ -20,7 +26,9 @@ bool Frontend::has_room() const {
 // When every server is a serverless database holding its `maxqueue` clients,
 // a new connection could only be held too: it waits in the kernel instead.
 bool Frontend::databases_queue_full() const {
-  if (!backend_) return false;
+  // Decided from the configuration once: no snapshot load per accept for
+  // the usual backend.
+  if (!only_database_servers_) return false;
   auto view = backend_->view();
   if (view->servers.empty()) return false;
   for (const auto& server : view->servers)

@@ -43,6 +43,7 @@ class Frontend {
   ProcessLimits& process_;
   std::atomic<int> active_{0};
   int maxconn_;
+  bool only_database_servers_;  // every server is `database@`: maxqueue applies
 };
 
 }  // namespace borealis::frontend

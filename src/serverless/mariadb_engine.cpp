@@ -61,11 +61,19 @@ std::string random_password() {
   return text;
 }
 
+// Reads a file whole, never through a link: the data directory belongs to
+// the engine's account, which must not make borealis (maybe root) read a
+// host file into a password, an init file or its own log.
 std::string read_all(const std::string& path) {
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return {};
+  std::string text;
+  char chunk[4096];
+  ssize_t n = 0;
+  while ((n = ::read(fd, chunk, sizeof(chunk))) > 0)
+    text.append(chunk, static_cast<std::size_t>(n));
+  ::close(fd);
+  return text;
 }
 
 std::string first_line(std::string text) {

@@ -168,6 +168,28 @@ backend be
         self.assertEqual(db.mariadbd_pids(), [])
 
 
+class PlantedLinkTest(harness.ServerlessTestCase):
+
+    def test_a_link_in_the_data_directory_is_never_followed(self):
+        # The engine's account owns the data directory: a link it puts in
+        # place of borealis's password file must not make borealis (root)
+        # read the target into its accounts or its log.
+        datadir = self.new_datadir()
+        secret = self.tmp.write("host-secret", "host-secret-line\n")
+        password = os.path.join(datadir, "borealis-app.password")
+        os.unlink(password)
+        os.symlink(secret, password)
+        proxy = harness.Proxy(self.tmp, name="linked", expect_exit=1)
+        self.addCleanup(self._stop_proxy, proxy)
+        proxy.start(harness.serverless_config(
+            harness.free_port(), harness.database_section(datadir)))
+        self.assertEqual(proxy.wait(30), 1, proxy.log()[-2000:])
+        self.assertIn("cannot keep passwords", proxy.log())
+        self.assertNotIn("host-secret-line", proxy.log())
+        with open(secret, encoding="utf-8") as f:
+            self.assertEqual(f.read(), "host-secret-line\n")
+
+
 class NoRootEngineConfigTest(harness.ServerlessTestCase):
 
     def test_system_user_root_is_refused(self):
