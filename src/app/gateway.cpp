@@ -126,7 +126,7 @@ std::string Gateway::open_listeners() {
         std::string error;
         auto socket = net::open_listen_socket(bind, kListenBacklog, error);
         if (socket.fd < 0) return fmt::format("Starting frontend {}: {}", frontend->name(), error);
-        sockets_.push_back({frontend.get(), worker, socket});
+        sockets_.push_back({frontend.get(), &bind, worker, socket});
       }
     }
   }
@@ -172,7 +172,7 @@ void Gateway::start_workers() {
         context, open.socket.endpoint.protocol(), open.socket.fd);
     acceptors_.emplace_back(open.worker, acceptor);
     accept_loops_running_.fetch_add(1);
-    asio::co_spawn(context, frontend::accept_loop(*acceptor, *open.frontend),
+    asio::co_spawn(context, frontend::accept_loop(*acceptor, *open.frontend, *open.bind),
                    [this](std::exception_ptr) { accept_loops_running_.fetch_sub(1); });
   }
   workers_->start();

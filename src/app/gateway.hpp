@@ -72,6 +72,7 @@ class Gateway {
   // Per frontend, per bind, per worker: one SO_REUSEPORT socket.
   struct OpenSocket {
     frontend::Frontend* frontend;
+    const config::Bind* bind;  // in the frontend's configuration
     int worker;
     net::ListenSocket socket;
   };

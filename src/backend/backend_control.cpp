@@ -117,6 +117,7 @@ void BackendControl::publish() {
     server.weight = state.config.weight;
     server.backup = state.config.backup;
     server.maxconn = state.config.maxconn;
+    server.send_proxy = state.config.send_proxy;
     server.database = state.database;
     view->servers.push_back(std::move(server));
   }

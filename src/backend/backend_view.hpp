@@ -31,6 +31,7 @@ struct ServerView {
   int weight = 1;
   bool backup = false;
   int maxconn = 0;
+  config::SendProxy send_proxy = config::SendProxy::none;
   serverless::DatabaseGate* database = nullptr;  // address comes from it when set
 };
 

@@ -16,6 +16,7 @@
 #include "core/sleep.hpp"
 #include "mysql/health_check_protocol.hpp"
 #include "mysql/packet_reader.hpp"
+#include "proxy_protocol/proxy_header.hpp"
 
 namespace borealis::backend {
 
@@ -70,14 +71,17 @@ asio::awaitable<void> HealthChecker::check_loop(int server_id) {
     tcp::endpoint target = *server.address;
     if (server.config.check_port) target.port(*server.config.check_port);
     auto started = core::SteadyClock::now();
-    CheckOutcome outcome = co_await run_check(target, server.config.inter);
+    // As HAProxy: checks send the PROXY header the traffic does, unless
+    // they go to another port.
+    auto send_proxy = server.config.check_port ? config::SendProxy::none : server.config.send_proxy;
+    CheckOutcome outcome = co_await run_check(target, server.config.inter, send_proxy);
     outcome.duration_ms = core::elapsed_ms(started, core::SteadyClock::now());
     control_.apply_check(server_id, outcome);
   }
 }
 
-asio::awaitable<CheckOutcome> HealthChecker::run_check(tcp::endpoint target,
-                                                       config::Duration inter) {
+asio::awaitable<CheckOutcome> HealthChecker::run_check(tcp::endpoint target, config::Duration inter,
+                                                       config::SendProxy send_proxy) {
   const config::Timeouts& timeouts = control_.backend().config().timeouts;
   // As HAProxy: with `timeout check`, connecting may take min(connect, inter)
   // and reading `timeout check`; without it, the whole check gets `inter`.
@@ -93,6 +97,13 @@ asio::awaitable<CheckOutcome> HealthChecker::run_check(tcp::endpoint target,
                 timer.async_wait(asio::use_awaitable));
   if (connected.index() == 1) co_return outcome(CheckStatus::l4_timeout);
   if (error) co_return layer4_failure(error);
+  if (send_proxy != config::SendProxy::none) {
+    // The check connection's own addresses, as HAProxy's checks send them.
+    auto header = proxy_protocol::make_header(send_proxy, socket.local_endpoint(error), target);
+    co_await asio::async_write(socket, asio::buffer(header),
+                               asio::redirect_error(asio::use_awaitable, error));
+    if (error) co_return layer4_failure(error);
+  }
 
   const auto& mysql_check = control_.backend().config().mysql_check;
   if (!mysql_check) co_return outcome(CheckStatus::l4_ok);

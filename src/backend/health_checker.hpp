@@ -17,7 +17,8 @@ class HealthChecker {
 
  private:
   asio::awaitable<void> check_loop(int server_id);
-  asio::awaitable<CheckOutcome> run_check(asio::ip::tcp::endpoint target, config::Duration inter);
+  asio::awaitable<CheckOutcome> run_check(asio::ip::tcp::endpoint target, config::Duration inter,
+                                          config::SendProxy send_proxy);
   asio::awaitable<CheckOutcome> mysql_exchange(asio::ip::tcp::socket& socket,
                                                const config::MysqlCheck& check);
 

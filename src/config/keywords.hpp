@@ -30,6 +30,8 @@ std::optional<LogTarget> parse_log_target(const Statement& st, Reporter& report)
 void parse_bind(const Statement& st, Proxy& proxy, Reporter& report);
 void parse_server(const Statement& st, Proxy& proxy, Reporter& report);
 void parse_server_template(const Statement& st, Proxy& proxy, Reporter& report);
+void parse_acl(const Statement& st, Proxy& proxy, Reporter& report);
+void parse_tcp_request(const Statement& st, Proxy& proxy, Reporter& report);
 
 // Section word of a proxy kind: "defaults", "frontend", "backend", "listen".
 std::string_view proxy_kind_name(Proxy::Kind kind);

@@ -1,4 +1,4 @@
-// `bind ADDR:PORT[,ADDR:PORT...] [v4v6] [v6only]`.
+// `bind ADDR:PORT[,ADDR:PORT...] [v4v6] [v6only] [accept-proxy]`.
 #include <fmt/format.h>
 
 #include "config/address.hpp"
@@ -75,6 +75,8 @@ bool parse_bind_options(const Statement& st, std::vector<Bind>& binds, Reporter&
     const std::string& word = st.arg(i);
     if (word == "v4v6" || word == "v6only") {
       for (auto& bind : binds) (word == "v4v6" ? bind.v4v6 : bind.v6only) = true;
+    } else if (word == "accept-proxy") {
+      for (auto& bind : binds) bind.accept_proxy = true;
     } else if (is_unsupported_haproxy_keyword(KeywordScope::bind, word)) {
       report.alert(st.where, fmt::format("'{}' is an HAProxy 'bind' keyword that borealis does "
                                          "not support yet in '{}' section",

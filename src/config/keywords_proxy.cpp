@@ -267,10 +267,20 @@ struct ProxyKeyword {
 };
 
 constexpr ProxyKeyword kProxyKeywords[] = {
-    {"mode", kw_mode},       {"log", kw_log},         {"option", kw_option},
-    {"no", kw_no},           {"timeout", kw_timeout}, {"retries", kw_retries},
-    {"maxconn", kw_maxconn}, {"bind", kw_bind},       {"default_backend", kw_default_backend},
-    {"balance", kw_balance}, {"server", kw_server},   {"server-template", kw_server},
+    {"mode", kw_mode},
+    {"log", kw_log},
+    {"option", kw_option},
+    {"no", kw_no},
+    {"timeout", kw_timeout},
+    {"retries", kw_retries},
+    {"maxconn", kw_maxconn},
+    {"bind", kw_bind},
+    {"default_backend", kw_default_backend},
+    {"balance", kw_balance},
+    {"server", kw_server},
+    {"server-template", kw_server},
+    {"acl", parse_acl},
+    {"tcp-request", parse_tcp_request},
 };
 
 }  // namespace

@@ -118,6 +118,20 @@ bool p_count(const Statement& st, std::size_t& i, Server& server, Reporter& repo
   return ok;
 }
 
+// `send-proxy` / `send-proxy-v2`: a PROXY protocol header starts every
+// connection to the server (the last of the two on a line wins, as in HAProxy).
+bool p_send_proxy(const Statement& st, std::size_t& i, Server& server, Reporter& report) {
+  if (!server.database.empty()) {
+    report.alert(st.where, fmt::format("'{} {}' : '{}' does not apply to a 'database@' server: "
+                                       "the database borealis runs does not read PROXY headers.",
+                                       st.arg(0), st.arg(1), st.arg(i)));
+    return false;
+  }
+  server.send_proxy = st.arg(i) == "send-proxy" ? SendProxy::v1 : SendProxy::v2;
+  ++i;
+  return true;
+}
+
 bool p_port(const Statement& st, std::size_t& i, Server& server, Reporter& report) {
   int port = 0;
   if (!read_int(st, i + 1, "port", 1, 65535, port, report)) return false;
@@ -132,15 +146,25 @@ struct ServerParam {
 };
 
 constexpr ServerParam kServerParams[] = {
-    {"resolvers", p_resolvers}, {"resolve-prefer", p_resolve_prefer},
-    {"init-addr", p_init_addr}, {"check", p_flag},
-    {"no-check", p_flag},       {"backup", p_flag},
-    {"no-backup", p_flag},      {"disabled", p_flag},
-    {"enabled", p_flag},        {"inter", p_delay},
-    {"fastinter", p_delay},     {"downinter", p_delay},
-    {"rise", p_count},          {"fall", p_count},
-    {"weight", p_count},        {"maxconn", p_count},
+    {"resolvers", p_resolvers},
+    {"resolve-prefer", p_resolve_prefer},
+    {"init-addr", p_init_addr},
+    {"check", p_flag},
+    {"no-check", p_flag},
+    {"backup", p_flag},
+    {"no-backup", p_flag},
+    {"disabled", p_flag},
+    {"enabled", p_flag},
+    {"inter", p_delay},
+    {"fastinter", p_delay},
+    {"downinter", p_delay},
+    {"rise", p_count},
+    {"fall", p_count},
+    {"weight", p_count},
+    {"maxconn", p_count},
     {"port", p_port},
+    {"send-proxy", p_send_proxy},
+    {"send-proxy-v2", p_send_proxy},
 };
 
 // Parameters about finding the address, which a `database@` server takes

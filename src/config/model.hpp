@@ -3,8 +3,10 @@
 // says otherwise (docs/configuration.md lists every difference).
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,6 +57,7 @@ struct Bind {
   std::uint16_t port = 0;
   bool v4v6 = false;
   bool v6only = false;
+  bool accept_proxy = false;  // a PROXY protocol header (v1 or v2) comes first
   SourceLocation where;
 };
 
@@ -62,6 +65,49 @@ enum class Mode { tcp };
 enum class Balance { roundrobin, leastconn, first, source };
 enum class AddressFamily { ipv4, ipv6 };
 enum class InitAddr { last, libc, none, ip };
+
+// `send-proxy` / `send-proxy-v2` on a server line.
+enum class SendProxy { none, v1, v2 };
+
+// An address or network of an ACL: `bytes` in network order (IPv4 in the
+// first 4), `length` the prefix length in bits. IPv4-mapped IPv6 patterns
+// are stored as IPv4.
+struct AddressPrefix {
+  bool ipv6 = false;
+  std::array<std::uint8_t, 16> bytes{};
+  int length = 32;
+};
+
+// `acl NAME src PATTERN... [-f FILE]...`: every line with the same name adds
+// patterns to one ACL. Anonymous ACLs (`{ src ... }`) get a name no `acl`
+// line can have ("{anonymous}").
+struct Acl {
+  std::string name;
+  std::vector<AddressPrefix> prefixes;
+  SourceLocation where;  // first line that declared it
+};
+
+// `if|unless TERM...`: terms are ANDed, `||`/`or` separates ORed groups.
+// Terms point at ACLs resolved while parsing, as HAProxy does: an ACL is
+// known by the name it had when the rule was written.
+struct AclTerm {
+  bool negated = false;
+  std::shared_ptr<const Acl> acl;
+};
+struct Condition {
+  bool unless = false;
+  std::vector<std::vector<AclTerm>> any_of;  // OR of ANDs
+};
+
+// `tcp-request connection|session accept|reject [if|unless COND]`.
+struct TcpRequestRule {
+  enum class Phase { connection, session };
+  enum class Action { accept, reject };
+  Phase phase = Phase::connection;
+  Action action = Action::accept;
+  std::optional<Condition> condition;  // none: always applies
+  SourceLocation where;
+};
 
 struct MysqlCheck {
   std::string user;  // empty: connect and read the greeting only
@@ -85,6 +131,7 @@ struct Server {
   std::optional<std::uint16_t> check_port;
   int weight = 1;
   int maxconn = 0;  // 0: unlimited
+  SendProxy send_proxy = SendProxy::none;
   bool backup = false;
   bool disabled = false;
   // server-template: servers PREFIX1..PREFIXN share one name; each takes a
@@ -117,6 +164,14 @@ struct Proxy {
   Balance balance = Balance::roundrobin;
   std::optional<MysqlCheck> mysql_check;
   std::vector<Server> servers;
+  // ACLs by name, visible to this section's own rules only (a section that
+  // inherits from a `defaults` gets its rules, not its ACL names).
+  std::vector<std::shared_ptr<Acl>> acls;
+  // `tcp-request` rules in order: the inherited defaults' rules first.
+  std::vector<TcpRequestRule> tcp_request_rules;
+  // Kinds of sections that took this defaults section's rules (HAProxy lets
+  // frontends or backends inherit rules, not both, and no listen).
+  bool rules_inherited_by_frontend = false, rules_inherited_by_backend = false;
   SourceLocation where;
 
   bool accepts_clients() const { return kind == Kind::frontend || kind == Kind::listen; }

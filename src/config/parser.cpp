@@ -42,7 +42,10 @@ class ConfigReader {
 
   bool check_section_name(const Statement& st, std::string_view name);
   // The defaults a new section starts from: `from NAME`, else the last one.
-  bool base_defaults(const Statement& st, std::size_t from_index, Proxy& out);
+  // `source`, when given, is pointed at that defaults section (or null).
+  bool base_defaults(const Statement& st, std::size_t from_index, Proxy& out,
+                     Proxy** source = nullptr);
+  bool inherit_rules(const Statement& st, Proxy::Kind kind, Proxy* source);
   bool check_unique_proxy(const Statement& st, Proxy::Kind kind, const std::string& name);
   Proxy& current_proxy();
 
@@ -67,7 +70,9 @@ bool ConfigReader::check_section_name(const Statement& st, std::string_view name
   return true;
 }
 
-bool ConfigReader::base_defaults(const Statement& st, std::size_t from_index, Proxy& out) {
+bool ConfigReader::base_defaults(const Statement& st, std::size_t from_index, Proxy& out,
+                                 Proxy** source) {
+  if (source) *source = nullptr;
   out = Proxy{};
   if (st.size() > from_index) {
     if (st.arg(from_index) != "from" || st.arg(from_index + 1).empty()) {
@@ -86,9 +91,35 @@ bool ConfigReader::base_defaults(const Statement& st, std::size_t from_index, Pr
       return false;
     }
     out = *found;
+    if (source) *source = &*found;
   } else if (!defaults_.empty() && st.arg(0) != "defaults") {
     out = defaults_.back();
+    if (source) *source = &defaults_.back();
   }
+  // ACL names stay in the section that declared them; rules keep theirs.
+  out.acls.clear();
+  return true;
+}
+
+// HAProxy lets the rules of a defaults section go to frontends or to
+// backends, not both, and never to a listen (which is both).
+bool ConfigReader::inherit_rules(const Statement& st, Proxy::Kind kind, Proxy* source) {
+  if (!source || source->tcp_request_rules.empty()) return true;
+  if (kind == Proxy::Kind::listen) {
+    report_.alert(st.where,
+                  "a listen section cannot inherit from a defaults section defining "
+                  "TCP/HTTP rules.");
+    return false;
+  }
+  const bool frontend = kind == Proxy::Kind::frontend;
+  if (frontend ? source->rules_inherited_by_backend : source->rules_inherited_by_frontend) {
+    report_.alert(st.where, fmt::format("frontends and backends cannot inherit from the same "
+                                        "defaults section if it defines TCP/HTTP rules "
+                                        "(defaults section at {}:{}).",
+                                        source->where.file, source->where.line));
+    return false;
+  }
+  (frontend ? source->rules_inherited_by_frontend : source->rules_inherited_by_backend) = true;
   return true;
 }
 
@@ -122,6 +153,7 @@ void ConfigReader::open_defaults(const Statement& st) {
   if (!base_defaults(st, named ? 2 : 1, proxy)) return;
   proxy.kind = Proxy::Kind::defaults;
   proxy.name = named ? st.arg(1) : std::string();
+  proxy.rules_inherited_by_frontend = proxy.rules_inherited_by_backend = false;
   proxy.where = st.where;
   defaults_.push_back(std::move(proxy));
   in_defaults_ = true;
@@ -131,13 +163,18 @@ void ConfigReader::open_defaults(const Statement& st) {
 void ConfigReader::open_proxy(const Statement& st, Proxy::Kind kind) {
   if (!check_section_name(st, st.arg(1))) return;
   Proxy proxy;
-  if (!base_defaults(st, 2, proxy)) return;
+  Proxy* source = nullptr;
+  if (!base_defaults(st, 2, proxy, &source)) return;
+  if (!inherit_rules(st, kind, source)) return;
   if (!check_unique_proxy(st, kind, st.arg(1))) return;
   proxy.kind = kind;
   proxy.name = st.arg(1);
   proxy.where = st.where;
   proxy.binds.clear();
   proxy.servers.clear();
+  proxy.rules_inherited_by_frontend = proxy.rules_inherited_by_backend = false;
+  // A backend has no use for connection and session rules.
+  if (kind == Proxy::Kind::backend) proxy.tcp_request_rules.clear();
   config_.proxies.push_back(std::move(proxy));
   in_defaults_ = false;
   section_ = Section::proxy;

@@ -100,10 +100,8 @@ constexpr std::string_view kGlobal[] = {
 };
 
 constexpr std::string_view kProxy[] = {
-    "acl",
     "use_backend",
     "use-server",
-    "tcp-request",
     "tcp-response",
     "http-request",
     "http-response",
@@ -251,8 +249,6 @@ constexpr std::string_view kServer[] = {
     "sni",
     "alpn",
     "npn",
-    "send-proxy",
-    "send-proxy-v2",
     "send-proxy-v2-ssl",
     "send-proxy-v2-ssl-cn",
     "no-send-proxy",
@@ -341,7 +337,6 @@ constexpr std::string_view kBind[] = {
     "ca-file",
     "alpn",
     "npn",
-    "accept-proxy",
     "accept-netscaler-cip",
     "transparent",
     "interface",

@@ -5,7 +5,9 @@
 #include <fmt/format.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 
 namespace borealis::dns {
@@ -13,18 +15,6 @@ namespace borealis::dns {
 namespace {
 
 constexpr int kMaxAddresses = 32;
-
-struct Lookup {
-  DnsClient::Callback done;
-  config::AddressFamily prefer;
-  int pending = 2;
-  DnsAnswer ipv4, ipv6;
-};
-
-struct QueryContext {
-  std::shared_ptr<Lookup> lookup;
-  bool ipv6 = false;
-};
 
 AnswerStatus status_from_ares(int status) {
   switch (status) {
@@ -34,6 +24,7 @@ AnswerStatus status_from_ares(int status) {
     case ARES_ENODATA:
       return AnswerStatus::nx;
     case ARES_ETIMEOUT:
+    case ARES_ECONNREFUSED:  // nothing listens on the nameserver's port: no answer
       return AnswerStatus::timeout;
     case ARES_EREFUSED:
       return AnswerStatus::refused;
@@ -68,10 +59,10 @@ DnsAnswer parse_answer(bool ipv6, unsigned char* buffer, int length) {
 
 // Both families answered: merge them, preferred family first. With no address
 // at all, the more telling failure wins (a timeout says more than NODATA).
-DnsAnswer merge(const Lookup& lookup) {
-  bool v6_first = lookup.prefer == config::AddressFamily::ipv6;
-  const DnsAnswer& first = v6_first ? lookup.ipv6 : lookup.ipv4;
-  const DnsAnswer& second = v6_first ? lookup.ipv4 : lookup.ipv6;
+DnsAnswer merge(const DnsAnswer& ipv4, const DnsAnswer& ipv6, config::AddressFamily prefer) {
+  bool v6_first = prefer == config::AddressFamily::ipv6;
+  const DnsAnswer& first = v6_first ? ipv6 : ipv4;
+  const DnsAnswer& second = v6_first ? ipv4 : ipv6;
   DnsAnswer merged;
   merged.addresses = first.addresses;
   merged.addresses.insert(merged.addresses.end(), second.addresses.begin(), second.addresses.end());
@@ -79,18 +70,8 @@ DnsAnswer merge(const Lookup& lookup) {
     merged.status = AnswerStatus::valid;
     return merged;
   }
-  merged.status = lookup.ipv4.status != AnswerStatus::nx ? lookup.ipv4.status : lookup.ipv6.status;
+  merged.status = ipv4.status != AnswerStatus::nx ? ipv4.status : ipv6.status;
   return merged;
-}
-
-void on_query_answer(void* arg, int status, int /*timeouts*/, unsigned char* buffer, int length) {
-  std::unique_ptr<QueryContext> query(static_cast<QueryContext*>(arg));
-  if (status == ARES_EDESTRUCTION || status == ARES_ECANCELLED) return;
-  DnsAnswer answer = status == ARES_SUCCESS ? parse_answer(query->ipv6, buffer, length)
-                                            : DnsAnswer{status_from_ares(status), {}};
-  Lookup& lookup = *query->lookup;
-  (query->ipv6 ? lookup.ipv6 : lookup.ipv4) = std::move(answer);
-  if (--lookup.pending == 0) lookup.done(merge(lookup));
 }
 
 std::string nameserver_csv(const config::Resolvers& resolvers, ares_channel channel) {
@@ -121,6 +102,23 @@ std::string nameserver_csv(const config::Resolvers& resolvers, ares_channel chan
 
 }  // namespace
 
+// One resolve(): its A and AAAA queries answer into it.
+struct DnsClient::Lookup {
+  Callback done;
+  config::AddressFamily prefer;
+  int pending = 2;
+  DnsAnswer ipv4, ipv6;
+};
+
+// One record type (A or AAAA) of one lookup, across its tries.
+struct DnsClient::Query {
+  std::shared_ptr<Lookup> lookup;
+  bool ipv6 = false;
+  std::string name;
+  int tries_left = 1;
+  std::chrono::steady_clock::time_point sent_at;
+};
+
 struct DnsClient::Watch {
   Watch(asio::io_context& context, ares_socket_t socket_fd)
       : descriptor(context, socket_fd), fd(socket_fd) {}
@@ -131,7 +129,10 @@ struct DnsClient::Watch {
 };
 
 DnsClient::DnsClient(asio::io_context& context, const config::Resolvers& resolvers)
-    : context_(context), timer_(context) {
+    : context_(context),
+      timer_(context),
+      timeout_retry_(resolvers.timeout_retry),
+      resolve_retries_(std::max(1, resolvers.resolve_retries)) {
   static const int library_ready = ares_library_init(ARES_LIB_INIT_ALL);
   if (library_ready != ARES_SUCCESS) throw std::runtime_error("c-ares library init failed");
 
@@ -139,8 +140,11 @@ DnsClient::DnsClient(asio::io_context& context, const config::Resolvers& resolve
   int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS;
   options.sock_state_cb = &DnsClient::on_socket_state;
   options.sock_state_cb_data = this;
+  // One try per c-ares query: c-ares 1.18 doubles the timeout of each
+  // further try, where `timeout retry` means the same spacing for every try.
+  // borealis sends the tries itself (send_try, on_try_failed).
   options.timeout = static_cast<int>(resolvers.timeout_retry.count());
-  options.tries = resolvers.resolve_retries;
+  options.tries = 1;
   // Report REFUSED/SERVFAIL as such instead of silently trying elsewhere.
   options.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_NOSEARCH;
   if (resolvers.accepted_payload_size > 512) {
@@ -171,11 +175,51 @@ void DnsClient::resolve(const std::string& name, config::AddressFamily prefer, C
   auto lookup = std::make_shared<Lookup>();
   lookup->done = std::move(done);
   lookup->prefer = prefer;
-  ares_query(channel_, name.c_str(), ns_c_in, ns_t_a, &on_query_answer,
-             new QueryContext{lookup, false});
-  ares_query(channel_, name.c_str(), ns_c_in, ns_t_aaaa, &on_query_answer,
-             new QueryContext{lookup, true});
+  for (bool ipv6 : {false, true})
+    send_try(std::make_unique<Query>(Query{lookup, ipv6, name, resolve_retries_, {}}));
   arm_timer();
+}
+
+void DnsClient::send_try(std::unique_ptr<Query> query) {
+  query->sent_at = std::chrono::steady_clock::now();
+  --query->tries_left;
+  const std::string& name = query->name;
+  int type = query->ipv6 ? ns_t_aaaa : ns_t_a;
+  ares_query(channel_, name.c_str(), ns_c_in, type, &DnsClient::on_try_answer,
+             new TryContext{this, std::move(query)});
+}
+
+void DnsClient::on_try_answer(void* arg, int status, int /*timeouts*/, unsigned char* buffer,
+                              int length) {
+  std::unique_ptr<TryContext> context(static_cast<TryContext*>(arg));
+  if (status == ARES_EDESTRUCTION || status == ARES_ECANCELLED) return;
+  std::unique_ptr<Query> query = std::move(context->query);
+  bool no_answer = status == ARES_ETIMEOUT || status == ARES_ECONNREFUSED;
+  if (no_answer && query->tries_left > 0) {
+    context->client->retry_later(std::move(query));
+    return;
+  }
+  DnsAnswer answer = status == ARES_SUCCESS ? parse_answer(query->ipv6, buffer, length)
+                                            : DnsAnswer{status_from_ares(status), {}};
+  Lookup& lookup = *query->lookup;
+  (query->ipv6 ? lookup.ipv6 : lookup.ipv4) = std::move(answer);
+  if (--lookup.pending == 0) lookup.done(merge(lookup.ipv4, lookup.ipv6, lookup.prefer));
+}
+
+// The next try goes out `timeout retry` after the previous one was sent: at
+// once after a timeout, later after a refusal that came back early.
+void DnsClient::retry_later(std::unique_ptr<Query> query) {
+  auto due = query->sent_at + timeout_retry_;
+  retries_.emplace(due, std::move(query));
+}
+
+void DnsClient::send_due_retries() {
+  auto now = std::chrono::steady_clock::now();
+  while (!retries_.empty() && retries_.begin()->first <= now) {
+    std::unique_ptr<Query> query = std::move(retries_.begin()->second);
+    retries_.erase(retries_.begin());
+    send_try(std::move(query));
+  }
 }
 
 void DnsClient::on_socket_state(void* self, ares_socket_t fd, int readable, int writable) {
@@ -227,11 +271,18 @@ void DnsClient::arm_write(const std::shared_ptr<Watch>& watch) {
                                });
 }
 
+// One timer serves c-ares's timeouts and the tries waiting to be sent.
 void DnsClient::arm_timer() {
+  send_due_retries();
+  auto now = std::chrono::steady_clock::now();
+  std::optional<std::chrono::steady_clock::time_point> wake;
   timeval limit{};
-  if (!ares_timeout(channel_, nullptr, &limit)) return;
-  timer_.expires_after(std::chrono::seconds(limit.tv_sec) +
-                       std::chrono::microseconds(limit.tv_usec));
+  if (ares_timeout(channel_, nullptr, &limit))
+    wake = now + std::chrono::seconds(limit.tv_sec) + std::chrono::microseconds(limit.tv_usec);
+  if (!retries_.empty() && (!wake || retries_.begin()->first < *wake))
+    wake = retries_.begin()->first;
+  if (!wake) return;
+  timer_.expires_at(*wake);
   timer_.async_wait([this](const asio::error_code& error) {
     if (error) return;
     ares_process_fd(channel_, ARES_SOCKET_BAD, ARES_SOCKET_BAD);

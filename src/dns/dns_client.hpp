@@ -9,6 +9,7 @@
 #include <asio/io_context.hpp>
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/steady_timer.hpp>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -35,6 +36,16 @@ class DnsClient {
 
  private:
   struct Watch;
+  struct Lookup;
+  struct Query;
+  struct TryContext {
+    DnsClient* client;
+    std::unique_ptr<Query> query;
+  };
+  void send_try(std::unique_ptr<Query> query);
+  static void on_try_answer(void* arg, int status, int timeouts, unsigned char* buffer, int length);
+  void retry_later(std::unique_ptr<Query> query);
+  void send_due_retries();
   static void on_socket_state(void* self, ares_socket_t fd, int readable, int writable);
   void update_watch(ares_socket_t fd, bool readable, bool writable);
   void arm_read(const std::shared_ptr<Watch>& watch);
@@ -45,6 +56,10 @@ class DnsClient {
   ares_channel channel_ = nullptr;
   asio::steady_timer timer_;
   std::map<ares_socket_t, std::shared_ptr<Watch>> watches_;
+  std::chrono::milliseconds timeout_retry_;
+  int resolve_retries_;
+  // Tries to send again, by the time they are due (see retry_later).
+  std::multimap<std::chrono::steady_clock::time_point, std::unique_ptr<Query>> retries_;
   std::string description_;
 };
 

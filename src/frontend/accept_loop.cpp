@@ -1,5 +1,7 @@
 #include "frontend/accept_loop.hpp"
 
+#include <fmt/format.h>
+
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/redirect_error.hpp>
@@ -17,9 +19,28 @@ namespace {
 constexpr auto kRoomPoll = std::chrono::milliseconds(10);
 constexpr auto kResourcePause = std::chrono::milliseconds(100);
 
+// `tcp-request connection` rules see the connection's own source: before
+// any byte is read, any slot taken or any backend touched. A refused
+// connection is reset, as HAProxy does, so that a flood of them leaves no
+// TIME_WAIT behind.
+bool refused(asio::ip::tcp::socket& client, const asio::ip::tcp::endpoint& peer,
+             Frontend& frontend) {
+  if (!frontend.rules().has_rules(access::Phase::connection)) return false;
+  const auto verdict = frontend.rules().judge(access::Phase::connection, peer.address());
+  if (verdict.accepted) return false;
+  asio::error_code ignored;
+  client.set_option(asio::socket_base::linger(true, 0), ignored);
+  client.close(ignored);
+  frontend.log_refusal(peer.address(), peer.port(),
+                       fmt::format("connection refused by 'tcp-request connection reject' at {}:{}",
+                                   verdict.rule->file, verdict.rule->line));
+  return true;
+}
+
 }  // namespace
 
-asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, Frontend& frontend) {
+asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, Frontend& frontend,
+                                  const config::Bind& bind) {
   auto executor = co_await asio::this_coro::executor;
   bool short_of_resources = false;
   while (acceptor.is_open()) {
@@ -48,11 +69,12 @@ asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, Frontend& f
       logging::notice(logging::Severity::notice,
                       "frontend " + frontend.name() + ": accepting again");
     short_of_resources = false;
+    if (refused(client, peer, frontend)) continue;
     // Each worker keeps one accept pending, so a connection can arrive when
     // the frontend is already full: it is held here, unserved, until a slot
     // frees, rather than refused.
     while (!frontend.try_reserve()) co_await core::sleep_for(kRoomPoll);
-    asio::co_spawn(executor, run_session(std::move(client), peer, frontend), asio::detached);
+    asio::co_spawn(executor, run_session(std::move(client), peer, frontend, bind), asio::detached);
   }
 }
 

@@ -1,5 +1,6 @@
-// Accepts connections on one worker's listening socket and starts a session
-// for each, pausing while the frontend is at its `maxconn`.
+// Accepts connections on one worker's listening socket, refuses those the
+// frontend's `tcp-request connection` rules reject, and starts a session
+// for each other, pausing while the frontend is at its `maxconn`.
 #pragma once
 
 #include <asio/awaitable.hpp>
@@ -9,6 +10,7 @@
 
 namespace borealis::frontend {
 
-asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, Frontend& frontend);
+asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, Frontend& frontend,
+                                  const config::Bind& bind);
 
 }  // namespace borealis::frontend

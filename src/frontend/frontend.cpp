@@ -1,5 +1,7 @@
 #include "frontend/frontend.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace borealis::frontend {
@@ -7,6 +9,7 @@ namespace borealis::frontend {
 Frontend::Frontend(const config::Proxy& proxy, logging::Logger logger, backend::Backend* backend,
                    ProcessLimits& process)
     : config_(proxy),
+      rules_(proxy.tcp_request_rules),
       logger_(std::move(logger)),
       backend_(backend),
       process_(process),
@@ -49,6 +52,17 @@ bool Frontend::try_reserve() {
     return false;
   }
   return true;
+}
+
+void Frontend::log_refusal(const asio::ip::address& source, std::uint16_t port,
+                           std::string_view what) {
+  auto decision = reject_log_.admit(source);
+  if (!decision.log || !logger_.enabled()) return;
+  std::string more = decision.unlogged == 0 ? std::string()
+                                            : fmt::format(" ({} more from this address not logged)",
+                                                          decision.unlogged);
+  logger_.log(logging::Level::notice,
+              fmt::format("{}:{} {}: {}{}", source.to_string(), port, name(), what, more));
 }
 
 void Frontend::release() {

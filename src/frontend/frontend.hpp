@@ -4,6 +4,8 @@
 
 #include <atomic>
 
+#include "access/access_rules.hpp"
+#include "access/reject_log.hpp"
 #include "backend/backend_view.hpp"
 #include "config/model.hpp"
 #include "logging/logger.hpp"
@@ -26,6 +28,12 @@ class Frontend {
   backend::Backend* backend() const { return backend_; }
   ProcessLimits& process() { return process_; }
   std::atomic<int>& active() { return active_; }
+  // `tcp-request connection|session` rules, and the rate limit of the lines
+  // that report what they refuse.
+  const access::AccessRules& rules() const { return rules_; }
+  access::RejectLog& reject_log() { return reject_log_; }
+  // Logs a refused connection (at most once per source per second).
+  void log_refusal(const asio::ip::address& source, std::uint16_t port, std::string_view what);
 
   // False while this frontend or the process is at its `maxconn`: the accept
   // loop then leaves new connections in the kernel's queue.
@@ -38,6 +46,8 @@ class Frontend {
 
  private:
   config::Proxy config_;
+  access::AccessRules rules_;
+  access::RejectLog reject_log_;
   logging::Logger logger_;
   backend::Backend* backend_;
   ProcessLimits& process_;

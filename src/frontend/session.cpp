@@ -7,11 +7,13 @@
 #include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
 
 #include "backend/balancer.hpp"
 #include "core/sleep.hpp"
 #include "logging/tcplog.hpp"
 #include "net/relay.hpp"
+#include "proxy_protocol/header_reader.hpp"
 
 namespace borealis::frontend {
 
@@ -45,6 +47,7 @@ class CountedSlot {
 };
 
 constexpr auto kQueuePoll = std::chrono::milliseconds(10);
+constexpr auto kProxyHeaderWait = std::chrono::milliseconds(10000);
 constexpr auto kTurnAround = std::chrono::milliseconds(1000);
 
 // Takes one of a server's `maxconn` slots if one is free (0: unlimited).
@@ -67,30 +70,41 @@ struct Connection {
   tcp::socket socket;
   int server_id = -1;
   std::string server_name;
+  config::SendProxy send_proxy = config::SendProxy::none;
   std::optional<CountedSlot> server_slot;  // held from the choice to the end
 };
 
 class Session {
  public:
-  Session(tcp::socket client, const tcp::endpoint& peer, Frontend& frontend)
+  Session(tcp::socket client, const tcp::endpoint& peer, Frontend& frontend,
+          const config::Bind& bind)
       : client_(std::move(client)),
         peer_(peer),
         frontend_(frontend),
+        bind_(bind),
         backend_(frontend.backend()) {}
 
   asio::awaitable<void> run();
 
  private:
+  asio::awaitable<bool> take_proxy_header();
+  bool session_refused();
+  asio::awaitable<bool> send_proxy_header(Connection& connection);
   asio::awaitable<bool> connect_to_server(Connection& connection);
   asio::awaitable<std::optional<tcp::endpoint>> wait_for_database(serverless::DatabaseGate& gate);
   asio::awaitable<asio::error_code> connect_once(tcp::socket& socket, const tcp::endpoint& target);
   const backend::ServerView* choose_server(const backend::BackendView& view, int exclude) const;
+  void end_backend_use(CountedSlot& backend_slot, Connection& connection);
   void log_end();
 
   tcp::socket client_;
   tcp::endpoint peer_;
   Frontend& frontend_;
+  const config::Bind& bind_;
   backend::Backend* backend_;
+  // Where the client connected to: this socket's local end, or what its
+  // PROXY header says (passed on by `send-proxy`).
+  tcp::endpoint destination_;
   logging::SessionRecord record_;
   asio::ip::address client_address_;
   // Held while this session uses or waits for a serverless database: it
@@ -115,17 +129,19 @@ class ReservedSlot {
 asio::awaitable<void> Session::run() {
   ReservedSlot slot(frontend_);
   asio::error_code error;
-  const tcp::endpoint& peer = peer_;
-  client_address_ = peer.address();
-  record_.client_port = peer.port();
+  client_address_ = peer_.address();
+  record_.client_port = peer_.port();
   record_.accepted_at = core::WallClock::now();
   record_.frontend = frontend_.name();
+  destination_ = client_.local_endpoint(error);
+  if (bind_.accept_proxy && !co_await take_proxy_header()) co_return;
+  if (session_refused()) co_return;
   if (!frontend_.config().tcplog && frontend_.logger().enabled()) {
-    auto local = client_.local_endpoint(error);
     frontend_.logger().log(
         logging::Level::info,
-        logging::format_connect_line(client_address_.to_string(), peer.port(),
-                                     local.address().to_string(), local.port(), frontend_.name()));
+        logging::format_connect_line(client_address_.to_string(), record_.client_port,
+                                     destination_.address().to_string(), destination_.port(),
+                                     frontend_.name()));
   }
   if (!backend_) {
     record_.backend = frontend_.name();
@@ -136,8 +152,10 @@ asio::awaitable<void> Session::run() {
   record_.backend = backend_->name();
   CountedSlot backend_slot(backend_->active_sessions());
 
-  Connection connection{tcp::socket(client_.get_executor()), -1, {}, std::nullopt};
-  if (!co_await connect_to_server(connection)) {
+  Connection connection{
+      tcp::socket(client_.get_executor()), -1, {}, config::SendProxy::none, std::nullopt};
+  if (!co_await connect_to_server(connection) || !co_await send_proxy_header(connection)) {
+    end_backend_use(backend_slot, connection);
     log_end();
     co_return;
   }
@@ -154,7 +172,60 @@ asio::awaitable<void> Session::run() {
   record_.termination = {outcome.cause, outcome.cause == TerminationCause::none
                                             ? TerminationStep::none
                                             : TerminationStep::data};
+  end_backend_use(backend_slot, connection);
   log_end();
+}
+
+// Without a whole, valid header within `timeout client` (10 s when unset:
+// a header is never awaited forever) the connection is reset and one line
+// says why, as HAProxy does; nothing reaches a backend.
+asio::awaitable<bool> Session::take_proxy_header() {
+  const auto limit = frontend_.config().timeouts.client.value_or(kProxyHeaderWait);
+  auto outcome = co_await proxy_protocol::read_header(client_, limit);
+  if (!outcome.header) {
+    asio::error_code ignored;
+    client_.set_option(asio::socket_base::linger(true, 0), ignored);
+    client_.close(ignored);
+    frontend_.log_refusal(peer_.address(), peer_.port(),
+                          fmt::format("connection closed: {}", outcome.error));
+    co_return false;
+  }
+  if (outcome.header->names_client) {
+    client_address_ = outcome.header->source.address();
+    record_.client_port = outcome.header->source.port();
+    destination_ = outcome.header->destination;
+  }
+  co_return true;
+}
+
+// `tcp-request session` rules see the client's address (from the PROXY
+// header, if any). A refused session is closed without a log line of its
+// own, as in HAProxy; the refusal line is rate-limited.
+bool Session::session_refused() {
+  const auto& rules = frontend_.rules();
+  if (!rules.has_rules(access::Phase::session)) return false;
+  const auto verdict = rules.judge(access::Phase::session, client_address_);
+  if (verdict.accepted) return false;
+  asio::error_code ignored;
+  client_.close(ignored);
+  frontend_.log_refusal(client_address_, record_.client_port,
+                        fmt::format("session refused by 'tcp-request session reject' at {}:{}",
+                                    verdict.rule->file, verdict.rule->line));
+  return true;
+}
+
+// `send-proxy` / `send-proxy-v2`: the header goes out before any byte of
+// the client's, naming the client and where it connected to.
+asio::awaitable<bool> Session::send_proxy_header(Connection& connection) {
+  if (connection.send_proxy == config::SendProxy::none) co_return true;
+  const auto header = proxy_protocol::make_header(
+      connection.send_proxy, tcp::endpoint(client_address_, record_.client_port), destination_);
+  asio::error_code error;
+  co_await asio::async_write(connection.socket, asio::buffer(header),
+                             asio::redirect_error(asio::use_awaitable, error));
+  if (!error) co_return true;
+  record_.termination = {TerminationCause::server_abort, TerminationStep::connect};
+  co_return false;
 }
 
 const backend::ServerView* Session::choose_server(const backend::BackendView& view,
@@ -288,6 +359,7 @@ asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
       record_.connect_ms = core::elapsed_ms(connect_started, core::SteadyClock::now());
       connection.server_id = server->id;
       connection.server_name = server->name;
+      connection.send_proxy = server->send_proxy;
       co_return true;
     }
     asio::error_code ignored;
@@ -306,6 +378,16 @@ asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
       co_await core::sleep_for(std::min<std::chrono::milliseconds>(
           kTurnAround, be.timeouts.connect.value_or(kTurnAround)));
   }
+}
+
+// As HAProxy, the log line counts the backend's and the server's sessions
+// without this one (%bc, %sc): they are given back before it is written.
+void Session::end_backend_use(CountedSlot& backend_slot, Connection& connection) {
+  backend_slot.release();
+  connection.server_slot.reset();
+  if (connection.server_id >= 0)
+    record_.active_server =
+        backend_->load(connection.server_id).active.load(std::memory_order_relaxed);
 }
 
 void Session::log_end() {
@@ -333,8 +415,9 @@ void Session::log_end() {
 
 }  // namespace
 
-asio::awaitable<void> run_session(tcp::socket client, tcp::endpoint peer, Frontend& frontend) {
-  Session session(std::move(client), peer, frontend);
+asio::awaitable<void> run_session(tcp::socket client, tcp::endpoint peer, Frontend& frontend,
+                                  const config::Bind& bind) {
+  Session session(std::move(client), peer, frontend, bind);
   co_await session.run();
 }
 

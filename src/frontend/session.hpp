@@ -1,5 +1,6 @@
-// One client connection in `mode tcp`: choose a server, connect with
-// retries, relay, and log one line at the end. Runs on the worker that
+// One client connection in `mode tcp`: read its PROXY header (on an
+// `accept-proxy` bind), apply `tcp-request session` rules, choose a server,
+// connect with retries, relay, and log one line at the end. Runs on the worker that
 // accepted it and never leaves it.
 #pragma once
 
@@ -11,6 +12,6 @@
 namespace borealis::frontend {
 
 asio::awaitable<void> run_session(asio::ip::tcp::socket client, asio::ip::tcp::endpoint peer,
-                                  Frontend& frontend);
+                                  Frontend& frontend, const config::Bind& bind);
 
 }  // namespace borealis::frontend

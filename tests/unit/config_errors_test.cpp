@@ -63,22 +63,22 @@ TEST(ConfigErrors, UnknownKeywords) {
 
 TEST(ConfigErrors, UnsupportedKeywords) {
   const std::string fe1 = frontend_with("  option httplog");
-  const std::string fe2 = frontend_with("  acl local src 10.0.0.0/8");
-  const std::string fe3 = frontend_with("  tcp-request connection reject");
-  const std::string be1 = backend_with("  server s2 10.0.0.2:3306 send-proxy");
+  const std::string fe2 = frontend_with("  use_backend be if { src 10.0.0.0/8 }");
+  const std::string fe3 = frontend_with("  tcp-response content accept");
+  const std::string be1 = backend_with("  server s2 10.0.0.2:3306 ssl");
   const std::string be2 = backend_with("  hash-type consistent");
   for (const Case& c : std::initializer_list<Case>{
            {fe1.c_str(),
             "parsing [e.cfg:4] : 'option httplog' is an HAProxy keyword that "
             "borealis does not support yet in 'frontend' section"},
            {fe2.c_str(),
-            "parsing [e.cfg:4] : 'acl' is an HAProxy keyword that borealis does "
+            "parsing [e.cfg:4] : 'use_backend' is an HAProxy keyword that borealis does "
             "not support yet in 'frontend' section"},
            {fe3.c_str(),
-            "parsing [e.cfg:4] : 'tcp-request' is an HAProxy keyword that borealis "
+            "parsing [e.cfg:4] : 'tcp-response' is an HAProxy keyword that borealis "
             "does not support yet in 'frontend' section"},
            {be1.c_str(),
-            "parsing [e.cfg:3] : 'send-proxy' is an HAProxy 'server' keyword that "
+            "parsing [e.cfg:3] : 'ssl' is an HAProxy 'server' keyword that "
             "borealis does not support yet in 'backend' section"},
            {be2.c_str(),
             "parsing [e.cfg:3] : 'hash-type' is an HAProxy keyword that borealis "

@@ -1,0 +1,65 @@
+#include "access/access_rules.hpp"
+
+#include <algorithm>
+
+namespace borealis::access {
+
+AccessRules::AccessRules(const std::vector<config::TcpRequestRule>& rules) {
+  for (const auto& rule : rules) {
+    Rule compiled{rule.phase,
+                  rule.action == config::TcpRequestRule::Action::accept,
+                  rule.condition.has_value(),
+                  false,
+                  {},
+                  rule.where};
+    if (rule.condition) {
+      compiled.unless = rule.condition->unless;
+      for (const auto& group : rule.condition->any_of) {
+        std::vector<Term> terms;
+        for (const auto& term : group) terms.push_back({term.negated, compile(term.acl)});
+        compiled.any_of.push_back(std::move(terms));
+      }
+    }
+    rules_.push_back(std::move(compiled));
+  }
+}
+
+const AddressSet* AccessRules::compile(const std::shared_ptr<const config::Acl>& acl) {
+  auto& set = sets_[acl.get()];
+  if (!set) set = std::make_unique<AddressSet>(acl->prefixes);
+  return set.get();
+}
+
+bool AccessRules::has_rules(Phase phase) const {
+  return std::any_of(rules_.begin(), rules_.end(),
+                     [phase](const Rule& rule) { return rule.phase == phase; });
+}
+
+bool AccessRules::holds(const Rule& rule, const asio::ip::address& source) {
+  if (!rule.has_condition) return true;
+  bool any = false;
+  for (const auto& group : rule.any_of) {
+    bool all = true;
+    for (const auto& term : group) {
+      if (term.set->contains(source) == term.negated) {
+        all = false;
+        break;
+      }
+    }
+    if (all) {
+      any = true;
+      break;
+    }
+  }
+  return rule.unless ? !any : any;
+}
+
+Verdict AccessRules::judge(Phase phase, const asio::ip::address& source) const {
+  for (const auto& rule : rules_) {
+    if (rule.phase != phase || !holds(rule, source)) continue;
+    return Verdict{rule.accept, &rule.where};
+  }
+  return Verdict{};
+}
+
+}  // namespace borealis::access
