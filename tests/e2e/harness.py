@@ -7,12 +7,18 @@ client, PyMySQL) -- on free loopback ports, inside a temporary directory that
 is removed at the end.  Every process is stopped by its PID (SIGTERM, then
 SIGKILL after a timeout), also when a test fails.
 
-Nothing here talks to a non-loopback address:
-  * mariadbd runs with --skip-name-resolve and binds a 127.x address;
-  * dnsmasq runs with --no-resolv and --local=/test/, so it never forwards;
+Nothing here talks to a non-loopback address.  Every test process has a
+/24 of its own inside 127.0.0.0/8 (host(n); LOCAL = host(1) for the proxy's
+frontends, dnsmasq and helpers, host(2), host(3), ... for servers), and
+whatever a test binds or connects to is in it, so test files running in
+parallel never meet on an address:
+  * mariadbd runs with --skip-name-resolve and binds host(n);
+  * dnsmasq listens on LOCAL, runs with --no-resolv and --local=/test/, so
+    it never forwards;
   * the proxy runs in a private mount namespace (`unshare --mount`) where
-    /etc/hosts maps the test names and /etc/resolv.conf points at 127.0.0.1.
-    HAProxy resolves server names through libc once at start-up
+    /etc/hosts maps the test names and /etc/resolv.conf points at 127.0.0.1
+    (libc's own lookups, never a test's address).  HAProxy resolves server
+    names through libc once at start-up
     (`init-addr last,libc` is its default); without this, that start-up
     lookup would go to the machine's real name server.
 
@@ -73,6 +79,25 @@ def wait_until(predicate, timeout, interval=0.1, message="condition"):
         time.sleep(interval)
 
 
+# Every test process has its own /24 of 127.0.0.0/8 (all of it is loopback
+# on Linux), picked at random at import: test files running in parallel
+# bind different addresses, so their listeners cannot collide whatever ports
+# they draw.  host(1) is the process's "127.0.0.1"; servers of a test take
+# host(2), host(3), ...
+_BLOCK = random.Random((os.getpid() << 20) ^ time.monotonic_ns()).randrange(
+    1, 254 * 254)
+
+
+def host(n=1):
+    """Address n (1..254) of this test process's loopback /24."""
+    if not 1 <= n <= 254:
+        raise ValueError(f"host number out of range: {n}")
+    return f"127.{1 + _BLOCK // 254}.{1 + _BLOCK % 254}.{n}"
+
+
+LOCAL = host(1)
+
+
 def _family(host):
     return socket.AF_INET6 if ":" in host else socket.AF_INET
 
@@ -119,7 +144,7 @@ def _next_candidate_port():
     return port
 
 
-def free_port(hosts=("127.0.0.1",), udp=False):
+def free_port(hosts=(LOCAL,), udp=False):
     """Return a port that is currently free on every address in `hosts`
     (TCP, and UDP too when `udp` is true: DNS servers need both) and that
     this process has not handed out before."""
@@ -146,6 +171,20 @@ def _port_is_free(host, port, udp):
         finally:
             s.close()
     return True
+
+
+def source_address(dest=LOCAL):
+    """The local address the kernel gives a connection to `dest` when the
+    client binds none (nothing is sent).  On Linux every destination in
+    127.0.0.0/8 gets the loopback route's preferred source, 127.0.0.1: this
+    is the client address the proxy logs and mariadbd sees for clients (and
+    for the proxy itself) that connect to host(n)."""
+    s = socket.socket(_family(dest), socket.SOCK_DGRAM)
+    try:
+        s.connect((dest, 9))
+        return s.getsockname()[0]
+    finally:
+        s.close()
 
 
 def port_accepts(host, port, timeout=1.0):
@@ -305,7 +344,7 @@ def template_datadir():
 class Mariadb:
     """A mariadbd on a loopback address with user app@'%' (password)."""
 
-    def __init__(self, tmp, host="127.0.0.1", port=None, name="db",
+    def __init__(self, tmp, host=LOCAL, port=None, name="db",
                  marker=None, extra_args=(), max_connections=300):
         self.tmp = tmp
         self.host = host
@@ -448,7 +487,7 @@ class Dnsmasq:
     CNAMEs are command-line options, so changing them needs restart().
     """
 
-    def __init__(self, tmp, host="127.0.0.1", port=None, name="dns"):
+    def __init__(self, tmp, host=LOCAL, port=None, name="dns"):
         self.tmp = tmp
         self.host = host
         self.port = port or free_port((host,), udp=True)
@@ -910,12 +949,12 @@ def database_section(datadir=None, name="app", engine="mariadb",
 
 
 def serverless_config(listen, database_text, name="app"):
-    """global/defaults + `database_text` + a frontend on 127.0.0.1:listen
+    """global/defaults + `database_text` + a frontend on LOCAL:listen
     whose backend's only server is database@name."""
     return base_config(timeout_client="60s", timeout_server="60s") + \
         database_text + f"""\
 frontend fe
-    bind 127.0.0.1:{listen}
+    bind {LOCAL}:{listen}
     default_backend be
 
 backend be
@@ -1007,7 +1046,7 @@ def serverless_template_datadir():
             proxy.start(serverless_config(listen, database_section(datadir)))
             wait_serverless_listening(proxy, listen)
             try:
-                conn = connect("127.0.0.1", listen,
+                conn = connect(LOCAL, listen,
                                password=database_password(datadir),
                                timeout=90)
                 conn.close()
@@ -1029,22 +1068,23 @@ def serverless_template_datadir():
 
 
 def wait_serverless_listening(proxy, listen, timeout=20):
-    """Wait until the proxy listens on 127.0.0.1:listen without connecting
-    to it (a connection would count as a client and resume the database)."""
+    """Wait until the proxy listens on LOCAL:listen without connecting to
+    it (a connection would count as a client and resume the database)."""
     def ready():
         if not proxy.running():
             raise AssertionError(
                 f"proxy exited with {proxy.process.proc.returncode}: "
                 + proxy.log()[-3000:])
-        return tcp_listening("127.0.0.1", listen)
-    wait_until(ready, timeout, 0.05, f"proxy listening on 127.0.0.1:{listen}")
+        return tcp_listening(LOCAL, listen)
+    wait_until(ready, timeout, 0.05, f"proxy listening on {LOCAL}:{listen}")
 
 
 class Serverless:
-    """A borealis running one `database` section behind 127.0.0.1:listen."""
+    """A borealis running one `database` section behind LOCAL:listen."""
 
     def __init__(self, proxy, listen, datadir, name="app"):
         self.proxy = proxy
+        self.host = LOCAL
         self.listen = listen
         self.datadir = datadir
         self.name = name
@@ -1056,7 +1096,7 @@ class Serverless:
         """A PyMySQL session as `app` through borealis (waits for a resume:
         the connect timeout only covers the TCP connect, the handshake read
         is bounded by `timeout`)."""
-        kw = dict(host="127.0.0.1", port=self.listen, user=APP_USER,
+        kw = dict(host=self.host, port=self.listen, user=APP_USER,
                   password=self.password(), connect_timeout=timeout,
                   read_timeout=timeout, write_timeout=timeout,
                   autocommit=True)

@@ -87,8 +87,10 @@ def _attach_filter(sock, prog):
 
 class SynCapture:
     """Counts the TCP SYNs (connection attempts, retransmissions included)
-    that reach 127.x.x.x:`port` on the loopback interface, each with the
-    kernel's receive time (CLOCK_REALTIME, seconds as a float).
+    that reach `host`:`port` on the loopback interface (any 127.x.x.x when
+    `host` is None: then SYNs of other test processes to the same port
+    count too), each with the kernel's receive time (CLOCK_REALTIME,
+    seconds as a float).
 
     Needs root (AF_PACKET).  Start it before the traffic, stop() it after.
     """
@@ -195,7 +197,7 @@ class SynBlackhole:
     port, on 127.0.0.0/8 only.
     """
 
-    def __init__(self, host="127.0.0.1", port=None):
+    def __init__(self, host=harness.LOCAL, port=None):
         self.host = host
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -203,7 +205,7 @@ class SynBlackhole:
         self.port = self.listener.getsockname()[1]
         self.listener.listen(0)
         self.filler = socket.create_connection((host, self.port), timeout=2)
-        harness.wait_until(lambda: listen_queue(self.port, host) >= 1, 5,
+        harness.wait_until(lambda: listen_queue(self.port, host) >= 1, 10,
                            0.01, "the black hole's accept queue to fill")
         # Prove it: another connect gets no SYN-ACK.
         probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -229,7 +231,7 @@ def _hex_address(host, port):
                           port)
 
 
-def listen_queue(port, host="127.0.0.1"):
+def listen_queue(port, host=harness.LOCAL):
     """Connections completed by the kernel and not yet accepted, summed over
     every LISTEN socket on host:port (borealis has one per worker, with
     SO_REUSEPORT).  For a listening socket /proc/net/tcp's rx_queue is the
@@ -340,10 +342,14 @@ def parse_tcplog(line):
     return fields
 
 
-def tcplog_for_port(proxy, client_port, timeout=10, start=0):
-    """Wait for the tcplog line of the client connection whose local port
-    is `client_port`; return its fields."""
-    pattern = rf"127\.0\.0\.1:{client_port} \[[^\n]*"
+def tcplog_for_port(proxy, client_port, timeout=10, start=0,
+                    client_host=None):
+    """Wait for the tcplog line of the client connection whose local
+    address is `client_host`:`client_port`; return its fields.  The client
+    address defaults to the one the kernel gives a client of LOCAL that
+    binds none (harness.source_address())."""
+    client_host = client_host or harness.source_address()
+    pattern = rf"{re.escape(client_host)}:{client_port} \[[^\n]*"
     match = proxy.wait_for_log(pattern, timeout, start)
     fields = parse_tcplog(match.group(0))
     if fields is None:
@@ -438,7 +444,8 @@ RCODES = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN",
 
 
 class DnsRelay:
-    """A UDP nameserver on 127.0.0.1:port that the test steers.
+    """A UDP nameserver on host:port (LOCAL by default) that the test
+    steers.
 
     Modes: "forward" (to `upstream`, normally dnsmasq, and the answer back
     unchanged), "drop" (never answer: a dead nameserver), or an rcode name
@@ -448,7 +455,7 @@ class DnsRelay:
     time.monotonic() when the relay saw it.
     """
 
-    def __init__(self, upstream=None, host="127.0.0.1"):
+    def __init__(self, upstream=None, host=harness.LOCAL):
         self.upstream = upstream
         self.host = host
         self.port = harness.free_port((host,), udp=True)

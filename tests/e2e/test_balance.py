@@ -9,16 +9,18 @@ class BalanceTest(harness.E2ETestCase):
 
     def setUp(self):
         super().setUp()
-        port = harness.free_port(("127.0.0.2", "127.0.0.3"))
-        self.db_a = self.start_mariadb(host="127.0.0.2", port=port, name="A")
-        self.db_b = self.start_mariadb(host="127.0.0.3", port=port, name="B")
+        port = harness.free_port((harness.host(2), harness.host(3)))
+        self.db_a = self.start_mariadb(host=harness.host(2), port=port,
+                                       name="A")
+        self.db_b = self.start_mariadb(host=harness.host(3), port=port,
+                                       name="B")
         self.listen = harness.free_port()
 
     def config(self, backend_lines):
         body = "".join(f"    {line}\n" for line in backend_lines)
         return harness.base_config() + f"""\
 frontend fe
-    bind 127.0.0.1:{self.listen}
+    bind {harness.LOCAL}:{self.listen}
     default_backend be
 
 backend be
@@ -30,12 +32,12 @@ backend be
             "balance roundrobin",
             f"server a {a.host}:{a.port}",
             f"server b {b.host}:{b.port}",
-        ]), wait=("127.0.0.1", self.listen))
+        ]), wait=(harness.LOCAL, self.listen))
         # Sequential connections share the load.  Exact alternation is not
         # asserted from the first turn: the readiness probe may or may not
         # have taken a turn, and HAProxy's weighted round-robin tree may
         # serve the same server twice at start.  No server gets 3 in a row.
-        seen = [harness.marker("127.0.0.1", self.listen) for _ in range(10)]
+        seen = [harness.marker(harness.LOCAL, self.listen) for _ in range(10)]
         self.assertGreaterEqual(seen.count("A"), 4, seen)
         self.assertGreaterEqual(seen.count("B"), 4, seen)
         for i in range(len(seen) - 2):
@@ -48,24 +50,24 @@ backend be
             "balance roundrobin",
             f"server a {a.host}:{a.port} check inter 300ms fall 2 rise 2",
             f"server b {b.host}:{b.port} check inter 300ms backup",
-        ]), wait=("127.0.0.1", self.listen))
-        seen = [harness.marker("127.0.0.1", self.listen) for _ in range(4)]
+        ]), wait=(harness.LOCAL, self.listen))
+        seen = [harness.marker(harness.LOCAL, self.listen) for _ in range(4)]
         self.assertEqual(seen, ["A"] * 4)
 
         offset = proxy.log_offset()
         a.stop()
         proxy.wait_for_log(r"be/a is DOWN", 15, offset)  # HAProxy wording
         harness.wait_until(
-            lambda: harness.cli_marker("127.0.0.1", self.listen) == "B",
+            lambda: harness.cli_marker(harness.LOCAL, self.listen) == "B",
             15, 0.2, "the backup server to take over")
 
         offset = proxy.log_offset()
         a.start()
         proxy.wait_for_log(r"be/a is UP", 15, offset)  # HAProxy wording
         harness.wait_until(
-            lambda: harness.cli_marker("127.0.0.1", self.listen) == "A",
+            lambda: harness.cli_marker(harness.LOCAL, self.listen) == "A",
             15, 0.2, "the primary server to be used again")
-        seen = [harness.marker("127.0.0.1", self.listen) for _ in range(3)]
+        seen = [harness.marker(harness.LOCAL, self.listen) for _ in range(3)]
         self.assertEqual(seen, ["A"] * 3)
 
 

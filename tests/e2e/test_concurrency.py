@@ -12,19 +12,19 @@ QUERIES = 20
 class ConcurrencyTest(harness.E2ETestCase):
 
     def test_200_concurrent_clients(self):
-        db = self.start_mariadb(host="127.0.0.2", name="A",
+        db = self.start_mariadb(host=harness.host(2), name="A",
                                 max_connections=400)
         listen = harness.free_port()
         config = harness.base_config(global_lines=["maxconn 2000"]) + f"""\
 frontend fe
-    bind 127.0.0.1:{listen}
+    bind {harness.LOCAL}:{listen}
     maxconn 1000
     default_backend be
 
 backend be
     server db {db.host}:{db.port} maxconn 1000
 """
-        self.start_proxy(config, wait=("127.0.0.1", listen))
+        self.start_proxy(config, wait=(harness.LOCAL, listen))
 
         start = threading.Barrier(CLIENTS, timeout=120)
         errors = []
@@ -33,7 +33,7 @@ backend be
 
         def client(n):
             try:
-                conn = harness.connect("127.0.0.1", listen, timeout=60)
+                conn = harness.connect(harness.LOCAL, listen, timeout=60)
                 try:
                     start.wait()  # all connected at the same time
                     with conn.cursor() as cur:

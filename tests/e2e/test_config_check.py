@@ -5,13 +5,14 @@ import unittest
 import harness
 import test_post_scenario
 
-VALID = harness.base_config() + """\
+# A .format template ({port}); the addresses are this process's.
+VALID = harness.base_config() + f"""\
 frontend fe
-    bind 127.0.0.1:{port}
+    bind {harness.LOCAL}:{{port}}
     default_backend be
 
 backend be
-    server db 127.0.0.2:3306 check
+    server db {harness.host(2)}:3306 check
 """
 
 
@@ -22,7 +23,8 @@ class ConfigCheckTest(harness.E2ETestCase):
         # -c may resolve server names through libc (HAProxy does): the
         # proxy's private /etc/hosts answers for the post's name locally.
         self.proxy = harness.Proxy(
-            self.tmp, etc_hosts={test_post_scenario.POST_NAME: "127.0.0.2"})
+            self.tmp,
+            etc_hosts={test_post_scenario.POST_NAME: harness.host(2)})
 
     def test_posts_config_unchanged_is_valid(self):
         text = test_post_scenario.post_config_text()
@@ -72,7 +74,7 @@ class ConfigCheckTest(harness.E2ETestCase):
         port = harness.free_port()
         rc, out, _ = self.proxy.check_config(VALID.format(port=port))
         self.assertEqual(rc, 0, out)
-        self.assertFalse(harness.port_accepts("127.0.0.1", port))
+        self.assertFalse(harness.port_accepts(harness.LOCAL, port))
 
 
 if __name__ == "__main__":

@@ -10,8 +10,15 @@ SYNs that reach a server's port), what the client sees on a raw socket
 A server that never answers is a listening socket whose accept queue is
 full (netprobe.SynBlackhole): the kernel drops the SYNs, as a firewall
 would.  A server that refuses is a loopback port nothing listens on (RST).
+
+Timing rules are checked both ways: not before the configured time (tight,
+the point of each test), and not long after it: the upper bounds allow
+LATE seconds of lateness for a loaded machine (2 cores running other test
+files and sanitizer builds), but stay below what the defect each test
+names would take.
 """
 
+import re
 import socket
 import time
 import unittest
@@ -19,9 +26,13 @@ import unittest
 import harness
 import netprobe
 
+# Lateness allowed on top of a configured time before "not long after"
+# fails: a loaded 2-core machine, sanitizer builds.
+LATE = 2.5
+
 
 def silent_port():
-    """A loopback port where nothing listens: a connect gets RST."""
+    """A port on LOCAL where nothing listens: a connect gets RST."""
     return harness.free_port()
 
 
@@ -38,7 +49,7 @@ class ConnectPathTest(harness.E2ETestCase):
             global_lines=global_lines, defaults_lines=defaults_lines,
             timeout_connect=timeout_connect) + f"""\
 frontend fe
-    bind 127.0.0.1:{self.listen}
+    bind {harness.LOCAL}:{self.listen}
     default_backend be
 
 backend be
@@ -48,21 +59,24 @@ backend be
         # connects to the servers and would be counted on their side.
         harness.wait_until(
             lambda: proxy.running() and harness.tcp_listening(
-                "127.0.0.1", self.listen), 20, 0.05, "proxy listening")
+                harness.LOCAL, self.listen), 20, 0.05, "proxy listening")
         return proxy
 
-    def capture(self, port, host=None):
+    def capture(self, port, host=harness.LOCAL):
+        # Only this process's address: another test file running at the
+        # same time may use the same port number on its own addresses.
         cap = netprobe.SynCapture(port, host)
         self.addCleanup(cap.stop)
         return cap
 
-    def blackhole(self, host="127.0.0.1"):
+    def blackhole(self, host=harness.LOCAL):
         hole = netprobe.SynBlackhole(host)
         self.addCleanup(hole.close)
         return hole
 
     def client(self):
-        sock = socket.create_connection(("127.0.0.1", self.listen), timeout=5)
+        sock = socket.create_connection((harness.LOCAL, self.listen),
+                                        timeout=5)
         self.addCleanup(sock.close)
         return sock, sock.getsockname()[1]
 
@@ -77,18 +91,20 @@ backend be
         the kernel's SYN retries, ~2 min), is cut early, or is logged as a
         refusal (SC) or without the `-1` connect time."""
         hole = self.blackhole()
-        cap = self.capture(hole.port)
+        cap = self.capture(hole.port, hole.host)
         proxy = self.proxy_with([f"server dead {hole.host}:{hole.port}",
                                  "retries 0"], timeout_connect="800ms")
         sock, port = self.client()
-        took = netprobe.wait_closed(sock, 10)
-        # Not before `timeout connect`, not long after.
-        self.assert_between(took, 0.75, 0.8 + 1.0, "client closed after")
+        took = netprobe.wait_closed(sock, 15)
+        # Not before `timeout connect`, not long after (the kernel's SYN
+        # retries would take about 2 minutes).
+        self.assert_between(took, 0.75, 0.8 + LATE, "client closed after")
         log = netprobe.tcplog_for_port(proxy, port)
         self.assertEqual((log["srv"], log["ts"], log["tc"], log["bytes"],
                           log["rc"]), ("dead", "sC", -1, 0, 0), log["line"])
-        self.assert_between(log["tt"], 780, 1800, "Tt (ms)")
-        self.assertIn(log["tw"], (0, 1), log["line"])
+        self.assert_between(log["tt"], 780, 800 + LATE * 1000, "Tt (ms)")
+        # Not queued: Tw is about 0 (a few ms on a busy machine), not -1.
+        self.assert_between(log["tw"], 0, 100, "Tw (ms)")
         # One attempt reached the server's port (one SYN, no retry).
         attempts = cap.settled_attempts()
         self.assertEqual(len(attempts), 1, attempts)
@@ -100,22 +116,25 @@ backend be
         count off by one, attempts that overlap or pause, Tt that ignores
         the retries."""
         hole = self.blackhole()
-        cap = self.capture(hole.port)
+        cap = self.capture(hole.port, hole.host)
         proxy = self.proxy_with([f"server dead {hole.host}:{hole.port}",
                                  "retries 2"], timeout_connect="600ms")
         sock, port = self.client()
-        took = netprobe.wait_closed(sock, 15)
-        self.assert_between(took, 3 * 0.6 - 0.05, 3 * 0.6 + 1.5,
+        took = netprobe.wait_closed(sock, 20)
+        self.assert_between(took, 3 * 0.6 - 0.05, 3 * 0.6 + LATE,
                             "client closed after")
         attempts = cap.settled_attempts()
         self.assertEqual(len(attempts), 3, attempts)
         starts = [a[0] for a in attempts]
+        # The upper bound is the point, not slack: a turn-around pause
+        # after a timeout (min(1s, timeout connect) = 0.6 s) would make
+        # the gap 1.2 s.
         for gap in (b - a for a, b in zip(starts, starts[1:])):
             self.assert_between(gap, 0.58, 0.6 + 0.6, "gap between attempts")
         log = netprobe.tcplog_for_port(proxy, port)
         self.assertEqual((log["srv"], log["ts"], log["tc"], log["rc"]),
                          ("dead", "sC", -1, 2), log["line"])
-        self.assert_between(log["tt"], 1780, 3300, "Tt (ms)")
+        self.assert_between(log["tt"], 1780, 1800 + LATE * 1000, "Tt (ms)")
 
     def test_retries_after_refusal_pause_turn_around(self):
         """A refused connect is retried `retries` times after a turn-around
@@ -124,22 +143,24 @@ backend be
         pause that ignores `timeout connect`."""
         port = silent_port()
         cap = self.capture(port)
-        proxy = self.proxy_with([f"server gone 127.0.0.1:{port}",
+        proxy = self.proxy_with([f"server gone {harness.LOCAL}:{port}",
                                  "retries 3"], timeout_connect="400ms")
         sock, client_port = self.client()
-        took = netprobe.wait_closed(sock, 15)
-        self.assert_between(took, 3 * 0.4 - 0.05, 3 * 0.4 + 1.5,
+        took = netprobe.wait_closed(sock, 20)
+        self.assert_between(took, 3 * 0.4 - 0.05, 3 * 0.4 + LATE,
                             "client closed after")
         attempts = cap.settled_attempts()
         self.assertEqual(len(attempts), 4, attempts)
         starts = [a[0] for a in attempts]
+        # Kept tight: a 1 s pause that ignores `timeout connect` is the
+        # defect this bound is for.
         for gap in (b - a for a, b in zip(starts, starts[1:])):
             self.assert_between(gap, 0.38, 0.4 + 0.6, "turn-around pause")
         log = netprobe.tcplog_for_port(proxy, client_port)
         self.assertEqual((log["srv"], log["ts"], log["tc"], log["rc"],
                           log["bytes"]), ("gone", "SC", -1, 3, 0),
                          log["line"])
-        self.assert_between(log["tt"], 1180, 2800, "Tt (ms)")
+        self.assert_between(log["tt"], 1180, 1200 + LATE * 1000, "Tt (ms)")
 
     # -- option redispatch -----------------------------------------------
 
@@ -154,15 +175,15 @@ backend be
         HAProxy 2.6's code redispatches already at the first failure when
         the balance is not a hash and several servers are up, so the
         reference fails the attempt counts here."""
-        db = self.start_mariadb(host="127.0.0.2", name="B")
+        db = self.start_mariadb(host=harness.host(2), name="B")
         port = silent_port()
         cap_bad = self.capture(port)
         cap_good = self.capture(db.port, db.host)
         proxy = self.proxy_with([
             "balance first", "retries 2", "option redispatch",
-            f"server bad 127.0.0.1:{port}",
+            f"server bad {harness.LOCAL}:{port}",
             f"server good {db.host}:{db.port}"], timeout_connect="300ms")
-        conn = harness.connect("127.0.0.1", self.listen)
+        conn = harness.connect(harness.LOCAL, self.listen)
         client_port = conn._sock.getsockname()[1]
         self.assertEqual(harness.session_marker(conn), "B")
         conn.close()
@@ -170,9 +191,9 @@ backend be
         self.assertEqual(len(bad), 2, bad)
         self.assertEqual(len(good), 1, good)
         # The good server is tried after the two refusals, each followed by
-        # the turn-around pause (300 ms here).
+        # the turn-around pause (300 ms here; 1 s pauses would give 2 s).
         self.assert_between(good[0][0] - bad[0][0], 2 * 0.3 - 0.02,
-                            2 * 0.3 + 0.6,
+                            2 * 0.3 + 1.2,
                             "first attempt to redispatched attempt")
         log = netprobe.tcplog_for_port(proxy, client_port)
         self.assertEqual((log["srv"], log["ts"], log["rc"]),
@@ -180,21 +201,21 @@ backend be
         # As HAProxy: a redispatched session's Tw runs until the server it
         # ends on is assigned (here after the failed attempts), Tc is that
         # server's connect alone.
-        self.assert_between(log["tw"], 580, 1300, "Tw (ms)")
-        self.assert_between(log["tc"], 0, 200, "Tc (ms)")
+        self.assert_between(log["tw"], 580, 600 + 1200, "Tw (ms)")
+        self.assert_between(log["tc"], 0, 500, "Tc (ms)")
         # HAProxy marks a redispatched session with '+' before the retries
         # ("1/1/0/0/+2"), which log parsers use to count redispatches.
         self.assertTrue(log["redispatched"],
                         f"retries field lacks HAProxy's '+': {log['line']}")
 
     def test_without_redispatch_every_retry_stays(self):
-        db = self.start_mariadb(host="127.0.0.2", name="B")
+        db = self.start_mariadb(host=harness.host(2), name="B")
         port = silent_port()
         cap_bad = self.capture(port)
         cap_good = self.capture(db.port, db.host)
         proxy = self.proxy_with([
             "balance first", "retries 2",
-            f"server bad 127.0.0.1:{port}",
+            f"server bad {harness.LOCAL}:{port}",
             f"server good {db.host}:{db.port}"], timeout_connect="300ms")
         sock, client_port = self.client()
         netprobe.wait_closed(sock, 10)
@@ -212,10 +233,10 @@ backend be
         no connection to the server) and is served right after the first
         ends; its tcplog Tw is the time it waited.  Defect: the limit not
         applied, a queued client never woken, or woken late."""
-        db = self.start_mariadb(host="127.0.0.2", name="A")
+        db = self.start_mariadb(host=harness.host(2), name="A")
         proxy = self.proxy_with([f"server db {db.host}:{db.port} maxconn 1",
                                  "timeout queue 10s"])
-        first = harness.connect("127.0.0.1", self.listen)
+        first = harness.connect(harness.LOCAL, self.listen)
         self.assertEqual(harness.session_marker(first), "A")
         self.assertEqual(netprobe.established_to(db.port, db.host), 1)
 
@@ -229,31 +250,34 @@ backend be
         greeting = netprobe.read_greeting(sock, 5)
         served_after = time.monotonic() - closed_at
         self.assertTrue(netprobe.is_handshake(greeting), greeting)
-        self.assertLess(served_after, 1.0, "queued client woken late")
+        # Woken by the freed slot, not at `timeout queue` (10 s).
+        self.assertLess(served_after, LATE, "queued client woken late")
         sock.close()
         log = netprobe.tcplog_for_port(proxy, port)
         waited_ms = (closed_at - queued_at) * 1000
         self.assertEqual((log["srv"], log["ts"]), ("db", "--"), log["line"])
-        self.assert_between(log["tw"], waited_ms - 50, waited_ms + 600,
-                            "Tw (ms)")
+        # Tw starts at borealis's accept, which a busy machine may delay a
+        # little after the client's connect returned.
+        self.assert_between(log["tw"], waited_ms - 300,
+                            waited_ms + LATE * 1000, "Tw (ms)")
 
     def test_server_maxconn_simultaneous_clients(self):
         """Four clients at once against `maxconn 1`: the server never sees
         more than one connection from the proxy.  Defect: the slot counted
         only once connected, so clients that pick the server during each
         other's connect all get through."""
-        db = self.start_mariadb(host="127.0.0.2", name="A")
+        db = self.start_mariadb(host=harness.host(2), name="A")
         self.proxy_with([f"server db {db.host}:{db.port} maxconn 1",
                          "timeout queue 10s"], global_lines=["nbthread 1"])
         socks = []
         for _ in range(4):
             s = socket.socket()
             s.setblocking(False)
-            s.connect_ex(("127.0.0.1", self.listen))
+            s.connect_ex((harness.LOCAL, self.listen))
             socks.append(s)
             self.addCleanup(s.close)
-        time.sleep(0.05)
-        greeted = 0
+        # Watch the server side for 1.5 s (deliberately a window: what is
+        # checked is something that must not happen).
         deadline = time.monotonic() + 1.5
         peak = 0
         while time.monotonic() < deadline:
@@ -261,9 +285,21 @@ backend be
             time.sleep(0.01)
         for s in socks:
             s.setblocking(True)
-            if netprobe.read_greeting(s, 0.05) is not None:
-                greeted += 1
-        self.assertEqual((greeted, peak), (1, 1),
+        # One client is served, however slow the machine (well within
+        # `timeout queue 10s`), and one only.
+        greeted = []
+
+        def poll():
+            for s in socks:
+                if s not in greeted and \
+                        netprobe.read_greeting(s, 0.01) is not None:
+                    greeted.append(s)
+            return greeted
+
+        harness.wait_until(poll, 5, 0.05, "a client served")
+        poll()
+        peak = max(peak, netprobe.established_to(db.port, db.host))
+        self.assertEqual((len(greeted), peak), (1, 1),
                          "clients served at once past server maxconn 1")
 
     def test_timeout_queue_expires_with_sQ(self):
@@ -271,22 +307,23 @@ backend be
         closed at that time, with nothing sent, logged `sQ` with Tw the time
         it queued and Tc -1.  Defect: no queue timeout (the client waits
         forever), the wrong timeout (`timeout connect`), or a wrong state."""
-        db = self.start_mariadb(host="127.0.0.2", name="A")
+        db = self.start_mariadb(host=harness.host(2), name="A")
         proxy = self.proxy_with([f"server db {db.host}:{db.port} maxconn 1",
                                  "timeout queue 1500ms"],
                                 timeout_connect="5s")
-        first = harness.connect("127.0.0.1", self.listen)
+        first = harness.connect(harness.LOCAL, self.listen)
         self.addCleanup(harness.close_quietly, first)
         self.assertEqual(harness.session_marker(first), "A")
         sock, port = self.client()
         took = netprobe.wait_closed(sock, 10)
-        self.assert_between(took, 1.45, 1.5 + 1.0, "closed after")
+        # Upper bounds stay below `timeout connect` (5 s), the wrong timer.
+        self.assert_between(took, 1.45, 1.5 + LATE, "closed after")
         log = netprobe.tcplog_for_port(proxy, port)
         self.assertEqual((log["ts"], log["tc"], log["bytes"]),
                          ("sQ", -1, 0), log["line"])
-        self.assert_between(log["tt"], 1480, 2600, "Tt (ms)")
+        self.assert_between(log["tt"], 1480, 1500 + LATE * 1000, "Tt (ms)")
         # HAProxy: Tw is the time spent in the queue.
-        self.assert_between(log["tw"], 1480, 2600, "Tw (ms)")
+        self.assert_between(log["tw"], 1480, 1500 + LATE * 1000, "Tw (ms)")
         # The first session is untouched.
         self.assertEqual(harness.session_marker(first), "A")
 
@@ -299,17 +336,18 @@ backend be
         logged against a server."""
         port = silent_port()
         proxy = self.proxy_with([
-            f"server gone 127.0.0.1:{port} check inter 200ms fall 1"])
+            f"server gone {harness.LOCAL}:{port} check inter 200ms fall 1"])
         proxy.wait_for_log(r"Server be/gone is DOWN", 10)
         sock, client_port = self.client()
         took = netprobe.wait_closed(sock, 5)
-        self.assertLess(took, 0.5, "client with no usable server not "
+        # "At once": well below `timeout connect` (3 s), the defect's time.
+        self.assertLess(took, 1.5, "client with no usable server not "
                         "closed at once")
         log = netprobe.tcplog_for_port(proxy, client_port)
         self.assertEqual((log["srv"], log["ts"], log["tw"], log["tc"],
                           log["bytes"]), ("<NOSRV>", "SC", -1, -1, 0),
                          log["line"])
-        self.assertLess(log["tt"], 500, log["line"])
+        self.assertLess(log["tt"], 1500, log["line"])
 
     def test_nosrv_when_the_only_server_is_disabled(self):
         """A `disabled` server (maintenance from the start, no checks): no
@@ -317,12 +355,14 @@ backend be
         logged `<NOSRV>`.  Defect: a disabled server still used."""
         port = silent_port()
         cap = self.capture(port)
-        proxy = self.proxy_with([f"server off 127.0.0.1:{port} disabled"])
+        proxy = self.proxy_with(
+            [f"server off {harness.LOCAL}:{port} disabled"])
         sock, client_port = self.client()
-        self.assertLess(netprobe.wait_closed(sock, 5), 0.5)
+        self.assertLess(netprobe.wait_closed(sock, 5), 1.5)
         log = netprobe.tcplog_for_port(proxy, client_port)
         self.assertEqual((log["srv"], log["ts"]), ("<NOSRV>", "SC"),
                          log["line"])
+        # Deliberately let time pass: no attempt may reach the port later.
         time.sleep(0.1)
         self.assertEqual(cap.settled_attempts(), [])
 
@@ -336,7 +376,7 @@ class MysqlCheckFailuresTest(harness.E2ETestCase):
         self.listen = harness.free_port()
         config = harness.base_config() + f"""\
 frontend fe
-    bind 127.0.0.1:{self.listen}
+    bind {harness.LOCAL}:{self.listen}
     default_backend be
 
 backend be
@@ -346,7 +386,7 @@ backend be
 """
         proxy = self.start_proxy(config)
         harness.wait_until(
-            lambda: harness.tcp_listening("127.0.0.1", self.listen), 20,
+            lambda: harness.tcp_listening(harness.LOCAL, self.listen), 20,
             0.05, "proxy listening")
         return proxy
 
@@ -357,14 +397,14 @@ backend be
         exists again it comes back UP after `rise` good checks.  Defect: a
         check that only reads the greeting (never DOWN), DOWN before `fall`
         failures, UP before `rise` successes."""
-        db = self.start_mariadb(host="127.0.0.2", name="A")
+        db = self.start_mariadb(host=harness.host(2), name="A")
         db.execute("CREATE USER 'probe'@'%'")
         proxy = self.start_all(db)
         # Healthy: checks log in (each one a connection) and clients pass.
         connections = db.foreign_connections()
         harness.wait_until(lambda: db.foreign_connections() >= connections + 3,
                            10, 0.05, "three good checks")
-        self.assertEqual(harness.cli_marker("127.0.0.1", self.listen), "A")
+        self.assertEqual(harness.cli_marker(harness.LOCAL, self.listen), "A")
 
         denied_before = db.status("Access_denied_errors")
         offset = proxy.log_offset()
@@ -379,9 +419,9 @@ backend be
         denied = db.status("Access_denied_errors") - denied_before
         self.assertGreaterEqual(denied, 2, "DOWN before `fall 2` failures: "
                                 + match.group(0))
-        self.assertTrue(self.INTER - 0.05 <= took <= 2 * self.INTER + 1.5,
+        self.assertTrue(self.INTER - 0.05 <= took <= 2 * self.INTER + LATE,
                         f"DOWN {took:.2f}s after the user was dropped")
-        sock = socket.create_connection(("127.0.0.1", self.listen), 5)
+        sock = socket.create_connection((harness.LOCAL, self.listen), 5)
         self.addCleanup(sock.close)
         netprobe.wait_closed(sock, 2)
         port = sock.getsockname()[1]
@@ -395,17 +435,22 @@ backend be
                            r"passed", 10, offset)
         took = time.monotonic() - fixed_at
         # rise 2: two good checks, `inter` apart.
-        self.assertTrue(self.INTER - 0.05 <= took <= 2 * self.INTER + 1.5,
+        self.assertTrue(self.INTER - 0.05 <= took <= 2 * self.INTER + LATE,
                         f"UP {took:.2f}s after the fix")
-        self.assertEqual(harness.cli_marker("127.0.0.1", self.listen), "A")
+        self.assertEqual(harness.cli_marker(harness.LOCAL, self.listen), "A")
 
     def test_error_greeting_marks_down_then_up(self):
         """mariadbd answers the connection with an error packet instead of
-        a greeting (ERR 1130, host not allowed: no account matches
-        127.0.0.1): DOWN with that error; back UP when an account allows
-        the host.  Defect: an error packet taken for a greeting."""
-        db = self.start_mariadb(host="127.0.0.2", name="A")
-        db.execute("DROP USER 'root'@'127.0.0.1', 'root'@'::1'",
+        a greeting (ERR 1130, host not allowed: no account matches the
+        address the proxy connects from): DOWN with that error; back UP
+        when an account allows the host.  Defect: an error packet taken for
+        a greeting."""
+        db = self.start_mariadb(host=harness.host(2), name="A")
+        # The proxy (and this test) connect to db.host from the address
+        # the kernel picks, not from one they bind: mariadb-install-db's
+        # root account for that address must go.
+        source = harness.source_address(db.host)
+        db.execute(f"DROP USER 'root'@'{source}', 'root'@'::1'",
                    "RENAME USER 'app'@'%' TO 'app'@'10.9.9.9'",
                    "CREATE USER 'probe'@'10.9.9.9'", "FLUSH PRIVILEGES")
         probe = socket.create_connection((db.host, db.port), 5)
@@ -416,12 +461,12 @@ backend be
         proxy.wait_for_log(
             r"Server be/db is DOWN, reason: Layer7 wrong status, "
             r"(info: \"1130: |code: 1130, info: \")"
-            r"Host '127.0.0.1' is not allowed", 10)
+            rf"Host '{re.escape(source)}' is not allowed", 10)
         offset = proxy.log_offset()
         db.execute("RENAME USER 'probe'@'10.9.9.9' TO 'probe'@'%'",
                    "RENAME USER 'app'@'10.9.9.9' TO 'app'@'%'")
         proxy.wait_for_log(r"Server be/db is UP", 10, offset)
-        self.assertEqual(harness.cli_marker("127.0.0.1", self.listen), "A")
+        self.assertEqual(harness.cli_marker(harness.LOCAL, self.listen), "A")
 
 
 if __name__ == "__main__":

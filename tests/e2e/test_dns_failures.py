@@ -27,16 +27,17 @@ INTERVAL = 0.5      # timeout resolve
 RETRY = 0.3         # timeout retry
 RETRIES = 3         # resolve_retries
 LONG = 60           # the holds that must not apply
+LATE = 2.5          # lateness allowed for a loaded machine (seconds)
 
 
 class DnsFailuresTest(harness.E2ETestCase):
 
     def setUp(self):
         super().setUp()
-        self.db = self.start_mariadb(host="127.0.0.2", name="A")
+        self.db = self.start_mariadb(host=harness.host(2), name="A")
         self.dns = self.start_dnsmasq(hosts={TEST_NAME: self.db.host,
                                              EXAMPLE_NAME: self.db.host})
-        self.relay = netprobe.DnsRelay(("127.0.0.1", self.dns.port))
+        self.relay = netprobe.DnsRelay((self.dns.host, self.dns.port))
         self.addCleanup(self.relay.stop)
         self.listen = harness.free_port()
 
@@ -47,14 +48,14 @@ class DnsFailuresTest(harness.E2ETestCase):
                         for k, v in h.items())
         config = harness.base_config() + f"""\
 resolvers dns
-    nameserver ns1 127.0.0.1:{self.relay.port}
+    nameserver ns1 {self.relay.host}:{self.relay.port}
     hold valid 1s
 {lines}    resolve_retries {RETRIES}
     timeout resolve {int(INTERVAL * 1000)}ms
     timeout retry {int(RETRY * 1000)}ms
 
 frontend fe
-    bind 127.0.0.1:{self.listen}
+    bind {harness.LOCAL}:{self.listen}
     default_backend be
 
 backend be
@@ -65,12 +66,12 @@ backend be
         self.proxy_log = netprobe.LogWatcher(self.proxy.log_path)
         self.addCleanup(self.proxy_log.stop)
         harness.wait_until(
-            lambda: harness.marker("127.0.0.1", self.listen, timeout=2)
+            lambda: harness.marker(harness.LOCAL, self.listen, timeout=2)
             == "A", 20, 0.1, "the server to be resolved and reachable")
         # Valid answers keep flowing through the relay.
         since = time.monotonic()
         harness.wait_until(
-            lambda: len(self.valid_answers(since)) >= 2, 5, 0.02,
+            lambda: len(self.valid_answers(since)) >= 2, 10, 0.02,
             "two valid answers through the relay")
 
     def valid_answers(self, since=0.0):
@@ -83,15 +84,21 @@ backend be
         return valid[-1]
 
     def resolutions(self, since):
-        """Queries since `since` grouped by (type, id): one group per query
-        that c-ares (or HAProxy) sent and retried, in order of first try."""
-        groups = {}
-        for q in self.relay.queries_for(self.name, since=since):
-            groups.setdefault((q["qtype"], q["id"]), []).append(q["t"])
-        return sorted(groups.values(), key=lambda times: times[0])
+        """A queries since `since`, one group per resolution, in order: a
+        resolution's tries follow each other `timeout retry` apart, the
+        next resolution comes `timeout resolve` after the last try.  (Not
+        grouped by query id: a retry may go out under a new id.)"""
+        split = RETRY + INTERVAL / 2
+        groups = []
+        for q in self.relay.queries_for(self.name, qtype="A", since=since):
+            if groups and q["t"] - groups[-1][-1] < split:
+                groups[-1].append(q["t"])
+            else:
+                groups.append([q["t"]])
+        return groups
 
     def still_served(self):
-        self.assertEqual(harness.marker("127.0.0.1", self.listen, timeout=5),
+        self.assertEqual(harness.marker(harness.LOCAL, self.listen, timeout=5),
                          "A", "server not usable during the hold")
         self.assertEqual(
             self.proxy_log.matching("going DOWN for maintenance"), [])
@@ -103,8 +110,10 @@ backend be
         return down_at, line
 
     def assert_held(self, held, hold, resolution_time, what):
+        # Not before the hold; not long after it (the other holds, LONG,
+        # stay far out of reach).
         low = hold - 0.15
-        high = hold + resolution_time + INTERVAL + 1.0
+        high = hold + resolution_time + INTERVAL + LATE
         print(f"\n  {what}: maintenance {held:.2f}s after the last valid "
               f"answer (hold {hold}s)")
         self.assertTrue(low <= held <= high,
@@ -113,9 +122,10 @@ backend be
                         f"{high:.2f}]")
 
     def assert_unusable_then_back(self, restore):
-        sock = socket.create_connection(("127.0.0.1", self.listen), 5)
+        sock = socket.create_connection((harness.LOCAL, self.listen), 5)
         self.addCleanup(sock.close)
-        self.assertLess(netprobe.wait_closed(sock, 5), 0.5)
+        # Closed at once: well before `timeout connect` (3 s).
+        self.assertLess(netprobe.wait_closed(sock, 5), 1.5)
         log = netprobe.tcplog_for_port(self.proxy, sock.getsockname()[1])
         self.assertEqual((log["srv"], log["ts"]), ("<NOSRV>", "SC"),
                          log["line"])
@@ -125,8 +135,8 @@ backend be
             rf"Server be/db \('{self.name}'\) is UP/READY \(resolves again\)",
             15, back)
         self.assertLess(up_at - back,
-                        INTERVAL + RETRIES * RETRY + INTERVAL + 2.0)
-        self.assertEqual(harness.marker("127.0.0.1", self.listen), "A")
+                        INTERVAL + RETRIES * RETRY + INTERVAL + LATE)
+        self.assertEqual(harness.marker(harness.LOCAL, self.listen), "A")
 
     # -- no answer -------------------------------------------------------
 
@@ -153,11 +163,6 @@ backend be
         self.assert_unusable_then_back(
             lambda: self.relay.set_mode("forward"))
 
-    # Known bug, kept visible: c-ares 1.18 doubles its timeout after each
-    # try with a single nameserver (0.3, 0.6, 1.2 s instead of 0.3 s each).
-    # borealis needs its own retry timing (src/dns/dns_client.cpp); when it
-    # has it, this test passes and `expectedFailure` must go.
-    @unittest.expectedFailure
     def test_timeout_queries_spaced_by_timeout_retry(self):
         """A resolution that gets no answer sends `resolve_retries` queries
         spaced by `timeout retry` (HAProxy's definition, and borealis's
@@ -172,8 +177,9 @@ backend be
         self.assertEqual(len(first), RETRIES,
                          f"tries of one query: {first}")
         gaps = [round(b - a, 3) for a, b in zip(first, first[1:])]
+        # Upper bound below 2 * RETRY, the doubled timeout of the defect.
         for gap in gaps:
-            self.assertTrue(RETRY - 0.05 <= gap <= RETRY + 0.15,
+            self.assertTrue(RETRY - 0.05 <= gap <= RETRY + 0.25,
                             f"tries {gaps} s apart, `timeout retry` is "
                             f"{RETRY}s")
         # The next resolution: after the last try's `timeout retry` and
@@ -182,7 +188,7 @@ backend be
         self.assertTrue(later)
         pause = later[0] - first[-1]
         self.assertTrue(RETRY + INTERVAL - 0.05 <= pause
-                        <= RETRY + INTERVAL + 0.5,
+                        <= RETRY + INTERVAL + 1.0,
                         f"next resolution {pause:.2f}s after the last try")
 
     def test_timeout_hold_when_nothing_listens(self):
@@ -193,6 +199,7 @@ backend be
         self.start(TEST_NAME, {"timeout": hold})
         switched = self.relay.set_mode("closed")
         last_valid = self.last_valid_before(switched + 0.001)
+        # A deliberate wait: look 1.5 s into the 3 s hold.
         time.sleep(max(0.0, last_valid + 1.5 - time.monotonic()))
         self.still_served()
         down_at, _ = self.wait_maintenance("DNS timeout status", switched)
@@ -214,14 +221,14 @@ backend be
         self.dns.set_hosts({TEST_NAME: self.db.host})
         harness.wait_until(
             lambda: self.relay.answers_for(EXAMPLE_NAME, "A", switched,
-                                           "REFUSED"), 5, 0.01,
+                                           "REFUSED"), 10, 0.01,
             "dnsmasq to answer REFUSED")
         first = self.relay.answers_for(EXAMPLE_NAME, "A", switched,
                                        "REFUSED")[0]["t"]
         last_valid = self.last_valid_before(first)
         harness.wait_until(
             lambda: len(self.relay.answers_for(EXAMPLE_NAME, "A", switched,
-                                               "REFUSED")) >= 2, 5, 0.01,
+                                               "REFUSED")) >= 2, 10, 0.01,
             "a second REFUSED answer")
         self.assertLess(time.monotonic(), last_valid + hold - 0.7,
                         "machine too slow to look inside the hold")
@@ -242,7 +249,7 @@ backend be
         last_valid = self.last_valid_before(switched + 0.001)
         harness.wait_until(
             lambda: len(self.relay.answers_for(TEST_NAME, "A", switched,
-                                               "SERVFAIL")) >= 2, 5, 0.01,
+                                               "SERVFAIL")) >= 2, 10, 0.01,
             "two SERVFAIL answers")
         self.assertLess(time.monotonic(), last_valid + hold - 0.7,
                         "machine too slow to look inside the hold")
@@ -268,23 +275,24 @@ class ServerTemplateTest(harness.E2ETestCase):
         keep their address; when it returns a slot serves it again.
         Defect: two slots on one address, a slot without address used,
         addresses reshuffled between slots on a change."""
-        port = harness.free_port(("127.0.0.2", "127.0.0.3", "127.0.0.4"))
+        port = harness.free_port((harness.host(2), harness.host(3),
+                                  harness.host(4)))
         dbs = {m: self.start_mariadb(host=h, port=port, name=m)
-               for m, h in (("A", "127.0.0.2"), ("B", "127.0.0.3"),
-                            ("C", "127.0.0.4"))}
+               for m, h in (("A", harness.host(2)), ("B", harness.host(3)),
+                            ("C", harness.host(4)))}
         name = "pool.cluster.test"
         all_hosts = [db.host for db in dbs.values()]
         dns = self.start_dnsmasq(hosts={name: all_hosts})
         listen = harness.free_port()
         config = harness.base_config() + f"""\
 resolvers dns
-    nameserver ns1 127.0.0.1:{dns.port}
+    nameserver ns1 {dns.host}:{dns.port}
     hold valid 1s
     timeout resolve {int(INTERVAL * 1000)}ms
     timeout retry 300ms
 
 frontend fe
-    bind 127.0.0.1:{listen}
+    bind {harness.LOCAL}:{listen}
     default_backend be
 
 backend be
@@ -298,7 +306,7 @@ backend be
             connections (each session's slot read from its tcplog line)."""
             seen = {}
             for _ in range(count):
-                conn = harness.connect("127.0.0.1", listen)
+                conn = harness.connect(harness.LOCAL, listen)
                 client_port = conn._sock.getsockname()[1]
                 marker = harness.session_marker(conn)
                 conn.close()
@@ -323,6 +331,7 @@ backend be
         dns.set_hosts({name: [dbs["A"].host, dbs["C"].host]})
         proxy.wait_for_log(
             rf"be/{slots['B']} is going DOWN for maintenance", 10, offset)
+        # Deliberately let two polls pass: the other slots must not move.
         time.sleep(2 * INTERVAL)
         changes = proxy.log()[offset:]
         self.assertNotRegex(changes, r"changed its IP",

@@ -8,7 +8,7 @@ import harness
 class Ipv6BindTest(harness.E2ETestCase):
 
     def test_client_over_ipv6_loopback(self):
-        db = self.start_mariadb(host="127.0.0.2", name="A")
+        db = self.start_mariadb(host=harness.host(2), name="A")
         port1 = harness.free_port(("::1",))
         port2 = harness.free_port(("::1",))
         config = harness.base_config() + f"""\
@@ -31,7 +31,9 @@ backend be
         self.assertEqual(out.strip(), "A")
         self.assertEqual(harness.marker("::1", port2), "A")
         # Not reachable over IPv4: the listener is IPv6 loopback only.
-        self.assertFalse(harness.port_accepts("127.0.0.1", port1))
+        # (Asked on this process's own IPv4 address: nothing else of ours
+        # listens there on that port.)
+        self.assertFalse(harness.port_accepts(harness.LOCAL, port1))
         # The proxy's tcplog names the IPv6 client address (HAProxy's tcplog
         # format starts with "client_ip:client_port [").
         proxy.wait_for_log(r"(?m)^::1:\d+ \[", 10)

@@ -44,8 +44,9 @@ def counted_session(port, **kwargs):
     sock = CountingSocket(socket.AF_INET, socket.SOCK_STREAM)
     started = time.monotonic()
     sock.settimeout(30)
-    sock.connect(("127.0.0.1", port))
-    conn = pymysql.connect(host="127.0.0.1", port=port, user=harness.APP_USER,
+    sock.connect((harness.LOCAL, port))
+    conn = pymysql.connect(host=harness.LOCAL, port=port,
+                           user=harness.APP_USER,
                            password=harness.APP_PASSWORD, autocommit=True,
                            defer_connect=True, read_timeout=30,
                            write_timeout=30, **kwargs)
@@ -72,11 +73,11 @@ def quit_and_drain(sock):
 class LogValuesTest(harness.E2ETestCase):
 
     def start_all(self, timeout_server="30s"):
-        self.db = self.start_mariadb(host="127.0.0.2", name="A")
+        self.db = self.start_mariadb(host=harness.host(2), name="A")
         self.listen = harness.free_port()
         config = harness.base_config(timeout_server=timeout_server) + f"""\
 frontend fe
-    bind 127.0.0.1:{self.listen}
+    bind {harness.LOCAL}:{self.listen}
     default_backend be
 
 backend be
@@ -85,7 +86,7 @@ backend be
         self.proxy = self.start_proxy(config)
         harness.wait_until(
             lambda: self.proxy.running() and harness.tcp_listening(
-                "127.0.0.1", self.listen), 20, 0.05, "proxy listening")
+                harness.LOCAL, self.listen), 20, 0.05, "proxy listening")
 
     def test_bytes_and_timers_of_a_5mb_session(self):
         """5 MB result, a 1 MB query the other way, 1.2 s idle in between:
@@ -102,7 +103,7 @@ backend be
             value = cur.fetchone()[0]
             self.assertEqual(len(value), 5_000_000)
             self.assertEqual(value.count("x"), 5_000_000)
-            time.sleep(1.2)
+            time.sleep(1.2)  # deliberate idle time, seen in Tt
             big = "y" * 1_000_000
             cur.execute("SELECT LENGTH(%s)", (big,))
             self.assertEqual(cur.fetchone()[0], 1_000_000)
@@ -117,13 +118,18 @@ backend be
         self.assertGreater(sock.received, 5_000_000)
         self.assertEqual((log["srv"], log["ts"], log["rc"]),
                          ("db", "--", 0), log["line"])
-        self.assertIn(log["tw"], (0, 1), log["line"])
-        self.assertTrue(0 <= log["tc"] <= 100, log["line"])
+        # Not queued (Tw about 0, not -1), a loopback connect: a few ms,
+        # with room for a loaded machine.
+        self.assertTrue(0 <= log["tw"] <= 100, log["line"])
+        self.assertTrue(0 <= log["tc"] <= 500, log["line"])
         # Tt: from accept to the end; the client's span encloses it.
         self.assertTrue(1200 <= log["tt"] <= session_ms + 20,
                         f"Tt {log['tt']} ms, client session "
                         f"{session_ms:.0f} ms: {log['line']}")
-        self.assertGreaterEqual(log["tt"], session_ms - 150,
+        # ... and is not much shorter: the client's connect before the
+        # accept and its close after borealis's are quick, but a loaded
+        # machine may stretch them.
+        self.assertGreaterEqual(log["tt"], session_ms - 1000,
                                 f"Tt {log['tt']} ms, client session "
                                 f"{session_ms:.0f} ms: {log['line']}")
 
@@ -160,7 +166,9 @@ backend be
                 cur.execute("SELECT SLEEP(3)")
             cut = time.monotonic() - sent
         self.assertEqual(caught.exception.args[0], 2013, caught.exception)
-        self.assertTrue(0.95 <= cut <= 1.0 + 1.0,
+        # Not before `timeout server`; not long after (the query alone
+        # takes 3 s).
+        self.assertTrue(0.95 <= cut <= 1.0 + 1.5,
                         f"server-silent session ended {cut:.2f}s after the "
                         "query, timeout server is 1s")
         log = netprobe.tcplog_for_port(self.proxy, client_port)

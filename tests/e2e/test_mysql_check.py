@@ -16,14 +16,14 @@ CHECKS = 1000
 class MysqlCheckTest(harness.E2ETestCase):
 
     def start_all(self, check_option):
-        db = self.start_mariadb(host="127.0.0.2", name="A",
+        db = self.start_mariadb(host=harness.host(2), name="A",
                                 extra_args=["--max-connect-errors=10"])
         # HAProxy's documented requirement: a user without password.
         db.execute("CREATE USER 'haproxy_check'@'%'")
         listen = harness.free_port()
         config = harness.base_config() + f"""\
 frontend fe
-    bind 127.0.0.1:{listen}
+    bind {harness.LOCAL}:{listen}
     default_backend be
 
 backend be
@@ -57,8 +57,8 @@ backend be
         self.assertTrue(proxy.running())
         # A normal client still gets in, directly and through the proxy.
         self.assertEqual(harness.cli_marker(db.host, db.port), "A")
-        harness.wait_port("127.0.0.1", listen)
-        self.assertEqual(harness.cli_marker("127.0.0.1", listen), "A")
+        harness.wait_port(harness.LOCAL, listen)
+        self.assertEqual(harness.cli_marker(harness.LOCAL, listen), "A")
         # HAProxy's wording when the check fails would be "is DOWN".
         self.assertNotRegex(proxy.log(), r"be/db is DOWN")
 
@@ -72,8 +72,8 @@ backend be
             lambda: db.foreign_connections() >= connections + 50,
             60, 0.5, "50 health checks")
         self.assertEqual(harness.cli_marker(db.host, db.port), "A")
-        harness.wait_port("127.0.0.1", listen)
-        self.assertEqual(harness.cli_marker("127.0.0.1", listen), "A")
+        harness.wait_port(harness.LOCAL, listen)
+        self.assertEqual(harness.cli_marker(harness.LOCAL, listen), "A")
         self.assertNotRegex(proxy.log(), r"be/db is DOWN")
 
 

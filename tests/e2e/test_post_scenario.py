@@ -33,7 +33,8 @@ def post_config_text():
 
 
 def adapt_post_config(text, dns_port, listen_port, server_port,
-                      name=DB_NAME):
+                      name=DB_NAME, dns_host=harness.LOCAL,
+                      listen_host=harness.LOCAL):
     """Replace only addresses, the DNS name and ports in the post's config."""
     def sub_once(pattern, repl, s):
         out, n = re.subn(pattern, repl, s)
@@ -42,9 +43,11 @@ def adapt_post_config(text, dns_port, listen_port, server_port,
         return out
 
     text = sub_once(r"nameserver public-0 10\.10\.0\.2:53",
-                    f"nameserver public-0 127.0.0.1:{dns_port}", text)
-    # The post binds *:3306; tests only ever listen on loopback.
-    text = sub_once(r"bind \*:3306", f"bind 127.0.0.1:{listen_port}", text)
+                    f"nameserver public-0 {dns_host}:{dns_port}", text)
+    # The post binds *:3306; tests only ever listen on their own loopback
+    # address.
+    text = sub_once(r"bind \*:3306", f"bind {listen_host}:{listen_port}",
+                    text)
     text = sub_once(re.escape(POST_NAME) + r":3306",
                     f"{name}:{server_port}", text)
     # /dev/log does not exist on test machines: ADD a stderr log target to
@@ -68,23 +71,24 @@ class PostScenarioTest(harness.E2ETestCase):
                          len(adapted.splitlines()))
 
     def test_name_moves_established_session_survives(self):
-        port = harness.free_port(("127.0.0.2", "127.0.0.3"))
-        db_a = self.start_mariadb(host="127.0.0.2", port=port, name="A")
-        db_b = self.start_mariadb(host="127.0.0.3", port=port, name="B")
+        port = harness.free_port((harness.host(2), harness.host(3)))
+        db_a = self.start_mariadb(host=harness.host(2), port=port, name="A")
+        db_b = self.start_mariadb(host=harness.host(3), port=port, name="B")
         dns = self.start_dnsmasq(hosts={DB_NAME: db_a.host})
         listen = harness.free_port()
-        config = adapt_post_config(post_config_text(), dns.port, listen, port)
-        proxy = self.start_proxy(config, wait=("127.0.0.1", listen),
+        config = adapt_post_config(post_config_text(), dns.port, listen, port,
+                                   dns_host=dns.host)
+        proxy = self.start_proxy(config, wait=(harness.LOCAL, listen),
                                  etc_hosts={DB_NAME: db_a.host})
 
         # The command-line client reaches A through the proxy.
-        rc, out, err = harness.mariadb_cli("127.0.0.1", listen,
+        rc, out, err = harness.mariadb_cli(harness.LOCAL, listen,
                                            "SELECT name FROM marker.m")
         self.assertEqual(rc, 0, err)
         self.assertEqual(out.strip(), "A")
 
         # An established session, kept open across the move.
-        session = harness.connect("127.0.0.1", listen)
+        session = harness.connect(harness.LOCAL, listen)
         self.addCleanup(harness.close_quietly, session)
         self.assertEqual(harness.session_marker(session), "A")
 
@@ -95,7 +99,7 @@ class PostScenarioTest(harness.E2ETestCase):
         # New connections reach B within a bounded time (resolution every
         # `hold valid 3s`, queries time out after the default 1s).
         harness.wait_until(
-            lambda: harness.cli_marker("127.0.0.1", listen) == "B",
+            lambda: harness.cli_marker(harness.LOCAL, listen) == "B",
             30, 0.3, "new connections to reach B")
 
         # The established session still works, still on A.
@@ -106,7 +110,8 @@ class PostScenarioTest(harness.E2ETestCase):
 
         # HAProxy-compatible wording (borealis prints the same fragment).
         proxy.wait_for_log(
-            r"changed its IP from 127\.0\.0\.2 to 127\.0\.0\.3", 10, offset)
+            rf"changed its IP from {re.escape(db_a.host)} to "
+            rf"{re.escape(db_b.host)}", 10, offset)
 
         # And B really served a client through the proxy.
         self.assertGreaterEqual(db_b.foreign_connections(), 1)

@@ -25,31 +25,31 @@ def process_ids(pid):
 class PrivilegesTest(harness.E2ETestCase):
 
     def test_user_group_and_pidfile(self):
-        db = self.start_mariadb(host="127.0.0.2", name="A")
+        db = self.start_mariadb(host=harness.host(2), name="A")
         listen = harness.free_port()
         pidfile = self.tmp.join("proxy.pid")
         config = harness.base_config(global_lines=(
             "user nobody", "group nogroup", f"pidfile {pidfile}")) + f"""\
 frontend fe
-    bind 127.0.0.1:{listen}
+    bind {harness.LOCAL}:{listen}
     default_backend be
 
 backend be
     server db {db.host}:{db.port}
 """
-        proxy = self.start_proxy(config, wait=("127.0.0.1", listen))
-        self.assertEqual(harness.marker("127.0.0.1", listen), "A")
+        proxy = self.start_proxy(config, wait=(harness.LOCAL, listen))
+        self.assertEqual(harness.marker(harness.LOCAL, listen), "A")
         self.assertEqual(process_ids(proxy.pid), (65534, 65534))
         with open(pidfile) as f:
             self.assertEqual(int(f.read().strip()), proxy.pid)
 
     def _maxconn_proxy(self, global_lines, frontend_lines):
-        db = self.start_mariadb(host="127.0.0.2", name="A")
+        db = self.start_mariadb(host=harness.host(2), name="A")
         listen = harness.free_port()
         g = "".join(f"    {line}\n" for line in frontend_lines)
         config = harness.base_config(global_lines=global_lines) + f"""\
 frontend fe
-    bind 127.0.0.1:{listen}
+    bind {harness.LOCAL}:{listen}
 {g}    default_backend be
 
 backend be
@@ -59,18 +59,18 @@ backend be
         # No probe connection: it would be a session of its own.
         harness.wait_until(
             lambda: proxy.running() and harness.tcp_listening(
-                "127.0.0.1", listen), 20, 0.05, "proxy listening")
+                harness.LOCAL, listen), 20, 0.05, "proxy listening")
         return db, proxy, listen
 
     def _greeted_client(self, listen):
-        sock = socket.create_connection(("127.0.0.1", listen), timeout=5)
+        sock = socket.create_connection((harness.LOCAL, listen), timeout=5)
         self.addCleanup(sock.close)
         self.assertTrue(netprobe.is_handshake(netprobe.read_greeting(sock, 5)),
                         "a client under maxconn got no MySQL greeting")
         return sock
 
     def _waiting_client(self, listen):
-        sock = socket.create_connection(("127.0.0.1", listen), timeout=5)
+        sock = socket.create_connection((harness.LOCAL, listen), timeout=5)
         self.addCleanup(sock.close)
         return sock
 
@@ -88,11 +88,13 @@ backend be
         server_side = db.foreign_connections()
 
         third = self._waiting_client(listen)
-        harness.wait_until(lambda: netprobe.listen_queue(listen) == 1, 5,
-                           0.02, "the third connection in the accept queue")
+        harness.wait_until(
+            lambda: netprobe.listen_queue(listen, harness.LOCAL) == 1, 10,
+            0.02, "the third connection in the accept queue")
+        # Deliberately 1.5 s: what is checked must not happen.
         self.assertIsNone(netprobe.read_greeting(third, 1.5),
                           "third client served past maxconn 2")
-        self.assertEqual(netprobe.listen_queue(listen), 1)
+        self.assertEqual(netprobe.listen_queue(listen, harness.LOCAL), 1)
         self.assertEqual(db.foreign_connections(), server_side,
                          "borealis connected to the server for a client "
                          "over maxconn")
@@ -103,8 +105,9 @@ backend be
         waited = time.monotonic() - closed_at
         self.assertTrue(netprobe.is_handshake(greeting),
                         "third client not served after a slot freed")
-        self.assertLess(waited, 1.0, "third client served late")
-        self.assertEqual(netprobe.listen_queue(listen), 0)
+        # Served when the slot frees (generous for a loaded machine).
+        self.assertLess(waited, 2.5, "third client served late")
+        self.assertEqual(netprobe.listen_queue(listen, harness.LOCAL), 0)
         self.assertTrue(proxy.running())
 
     def test_global_maxconn_serves_one_client_per_freed_slot(self):
@@ -127,7 +130,7 @@ backend be
             served = harness.wait_until(
                 lambda: [s for s in waiting
                          if netprobe.read_greeting(s, 0.02) is not None],
-                5, 0.01, f"a waiting client served (round {round_number})")
+                10, 0.01, f"a waiting client served (round {round_number})")
             self.assertEqual(len(served), 1)
             sessions.append(served[0])
             waiting.remove(served[0])

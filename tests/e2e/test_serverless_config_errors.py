@@ -107,7 +107,7 @@ class ServerlessConfigErrorsTest(harness.ServerlessTestCase):
                 datadir=None, engine="exec", extra=[
                     "start-command 'true'", "stop-command 'true'",
                     "scale-command 'echo \"$BOREALIS_ACU\"'",
-                    "address 127.0.0.1:3307"])),
+                    f"address {harness.LOCAL}:3307"])),
             ("auto-pause with min > 0 is only a warning", 0,
              r"'auto-pause' has no effect: capacity minimum is above 0\.",
              self._config(capacity="1 2", auto_pause="3s")),
@@ -127,14 +127,15 @@ class ServerlessConfigErrorsTest(harness.ServerlessTestCase):
             ("exec without start-command", 1,
              r"engine 'exec' requires 'start-command'",
              self._config(datadir=None, engine="exec", extra=[
-                 "stop-command 'true'", "address 127.0.0.1:3307"])),
+                 "stop-command 'true'", f"address {harness.LOCAL}:3307"])),
             ("exec keyword with engine mariadb", 1,
              r"'start-command' is only valid with 'engine exec'",
              self._config(extra=["start-command 'true'"])),
             ("server naming no database", 1,
              r"no database named 'app'",
-             harness.base_config() + "frontend fe\n    bind 127.0.0.1:"
-             f"{harness.free_port()}\n    default_backend be\n"
+             harness.base_config() + "frontend fe\n"
+             f"    bind {harness.LOCAL}:{harness.free_port()}\n"
+             "    default_backend be\n"
              "backend be\n    server app database@app\n"),
         ]
         for label, expected_rc, message, text in cases:

@@ -93,7 +93,7 @@ class ServerlessCrashTest(harness.ServerlessTestCase):
             time.sleep(delay)
             t0 = time.monotonic()
             try:
-                conn = harness.connect("127.0.0.1", self.db.listen,
+                conn = harness.connect(harness.LOCAL, self.db.listen,
                                        password=password,
                                        timeout=TIMEOUT_RESUME + 20)
                 try:
@@ -160,7 +160,7 @@ class ServerlessCrashHeldClientsTest(harness.ServerlessTestCase):
         def held_client(index):
             t0 = time.monotonic()
             try:
-                conn = harness.connect("127.0.0.1", db.listen,
+                conn = harness.connect(harness.LOCAL, db.listen,
                                        password=password,
                                        timeout=TIMEOUT_RESUME + 20)
                 try:
@@ -178,6 +178,7 @@ class ServerlessCrashHeldClientsTest(harness.ServerlessTestCase):
                                     daemon=True) for i in range(3)]
         for t in threads:
             t.start()
+        # Deliberately let time pass: none of them may be served.
         time.sleep(1.0)
         self.assertEqual(outcomes, {}, "clients over the 9 slots were not "
                          "held while the database ran")

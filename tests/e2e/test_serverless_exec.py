@@ -73,7 +73,7 @@ db=$BOREALIS_DATABASE" >> CALLS
             return []
 
     def _connect(self, db, timeout=40):
-        return harness.connect("127.0.0.1", db.listen, timeout=timeout)
+        return harness.connect(harness.LOCAL, db.listen, timeout=timeout)
 
     def test_start_stop_scale_commands(self):
         start, stop, scale = self._scripts()
@@ -145,7 +145,7 @@ exit 3
             None, name="ext", engine="exec", capacity="0 2",
             auto_pause="3s", timeout_resume="10s",
             extra=[f"start-command '{fail}'", "stop-command 'true'",
-                   f"address 127.0.0.1:{harness.free_port()}",
+                   f"address {harness.LOCAL}:{harness.free_port()}",
                    "timeout command 5s"]), None, name="ext")
         offset = db.log_offset()
         started = time.monotonic()
@@ -175,7 +175,7 @@ exit 3
             extra=[f"start-command '{start}'", f"stop-command '{stop}'",
                    f"address {address}", "timeout command 30s"]),
             None, name="ext")
-        self.assertEqual(harness.marker("127.0.0.1", db.listen, timeout=40),
+        self.assertEqual(harness.marker(harness.LOCAL, db.listen, timeout=40),
                          "exec-db")
         # The database dies behind borealis's back (no stop-command).
         offset = db.log_offset()
@@ -184,7 +184,7 @@ exit 3
                         r"stopped answering", start=offset, timeout=30)
         db.wait_for_log(r"database ext: started in \d+ ms",
                         start=offset, timeout=60)
-        self.assertEqual(harness.marker("127.0.0.1", db.listen, timeout=40),
+        self.assertEqual(harness.marker(harness.LOCAL, db.listen, timeout=40),
                          "exec-db")
         self.assertEqual(sum(c.startswith("start ") for c in self._calls()),
                          2, self._calls())
@@ -202,7 +202,7 @@ sleep 300
             None, name="ext", engine="exec", capacity="0 2",
             auto_pause="3s", timeout_resume="10s",
             extra=[f"start-command '{hang}'", "stop-command 'true'",
-                   f"address 127.0.0.1:{harness.free_port()}",
+                   f"address {harness.LOCAL}:{harness.free_port()}",
                    "timeout command 1s"]), None, name="ext")
         offset = db.log_offset()
         with self.assertRaises(pymysql.err.OperationalError) as lost:

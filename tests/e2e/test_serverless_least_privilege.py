@@ -26,13 +26,20 @@ def process_uid(pid):
     raise AssertionError(f"no Uid line for pid {pid}")
 
 
-def engine_port(pid):
+def engine_address(pid):
+    """(address, port) of the engine's listener, as borealis told mariadbd
+    (--bind-address, --port): borealis picks both itself."""
     with open(f"/proc/{pid}/cmdline", "rb") as f:
         argv = f.read().decode().split("\0")
+    found = {}
     for arg in argv:
-        if arg.startswith("--port="):
-            return int(arg.split("=", 1)[1])
-    raise AssertionError(f"mariadbd {pid} has no --port: {argv}")
+        for option in ("--bind-address=", "--port="):
+            if arg.startswith(option):
+                found[option] = arg[len(option):]
+    if len(found) != 2:
+        raise AssertionError(f"mariadbd {pid} lacks --bind-address or "
+                             f"--port: {argv}")
+    return found["--bind-address="], int(found["--port="])
 
 
 class LeastPrivilegeTest(harness.ServerlessTestCase):
@@ -88,7 +95,7 @@ class LeastPrivilegeTest(harness.ServerlessTestCase):
         # No client can log in as borealis's account through the gateway:
         # unix_socket authenticates only on the control socket.
         with self.assertRaises(pymysql.err.OperationalError) as denied:
-            harness.connect("127.0.0.1", self.db.listen, user="root",
+            harness.connect(harness.LOCAL, self.db.listen, user="root",
                             password="", timeout=20)
         self.assertIn(denied.exception.args[0], (1045, 1698))
         harness.close_quietly(conn)
@@ -119,7 +126,7 @@ class LeastPrivilegeTest(harness.ServerlessTestCase):
 
     def test_nobody_can_take_the_engine_port_while_paused(self):
         self.assertEqual(self.db.query("SELECT 1"), ((1,),))
-        port = engine_port(self.db.mariadbd_pids()[0])
+        address, port = engine_address(self.db.mariadbd_pids()[0])
         offset = self.db.log_offset()
         self.db.wait_paused(start=offset)
         self.db.wait_no_mariadbd()
@@ -130,7 +137,7 @@ class LeastPrivilegeTest(harness.ServerlessTestCase):
         squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         with self.assertRaises(OSError):
-            squatter.bind(("127.0.0.1", port))
+            squatter.bind((address, port))
         # And clients still reach the real database.
         self.assertEqual(self.db.query("SELECT @@port"), ((port,),))
 
@@ -145,7 +152,7 @@ class DroppedPrivilegesTest(harness.ServerlessTestCase):
             timeout_client="60s", timeout_server="60s") + \
             harness.database_section(datadir, auto_pause="2s") + f"""\
 frontend fe
-    bind 127.0.0.1:{listen}
+    bind {harness.LOCAL}:{listen}
     default_backend be
 
 backend be

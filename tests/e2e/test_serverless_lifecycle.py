@@ -81,7 +81,8 @@ class LifecycleTest(harness.ServerlessTestCase):
 
     def _held_client(self, db):
         """A raw TCP client held by borealis; returns the socket."""
-        client = socket.create_connection(("127.0.0.1", db.listen), timeout=5)
+        client = socket.create_connection((harness.LOCAL, db.listen),
+                                          timeout=5)
         self.addCleanup(client.close)
         return client
 
@@ -196,6 +197,7 @@ class LifecycleTest(harness.ServerlessTestCase):
             datadir, timeout_resume="3s",
             extra=[f"mariadbd {self._slow_wrapper(8)}"]), datadir)
         db.wait_for_log(r"database app: paused until the first connection")
+        connecting = time.monotonic()
         client = self._held_client(db)
         engines = harness.wait_until(lambda: processes_on(datadir), 10, 0.05,
                                      "the engine to be starting")
@@ -206,9 +208,14 @@ class LifecycleTest(harness.ServerlessTestCase):
         for pid in engines:
             self.assertEqual(socket_inodes_of(pid) & clients, set(),
                              f"engine {pid} holds a client socket")
-        # At `timeout resume` borealis gives up: the client sees a FIN.
+        # At `timeout resume` borealis gives up: the client sees a FIN,
+        # not before (the resume started after `connecting`).
         client.settimeout(20)
         self.assertEqual(client.recv(100), b"")
+        held = time.monotonic() - connecting
+        self.assertGreaterEqual(held, 3.0 - 0.1,
+                                f"held client closed after {held:.2f}s, "
+                                "timeout resume is 3s")
         # Logged as HAProxy would: no server connection, timed out ('sC').
         db.wait_for_log(r"fe be/app \d+/-1/\d+ 0 sC ")
 
@@ -219,7 +226,8 @@ class LifecycleTest(harness.ServerlessTestCase):
         self.assertEqual(db.query("SELECT 1"), ((1,),))
         pids = db.mariadbd_pids()
         offset = db.log_offset()
-        # A short connection every 1.5 s for 12 s: never 4 s idle.
+        # A short connection every 1.5 s for 12 s: never 4 s idle (a
+        # deliberate pace).
         for _ in range(8):
             time.sleep(1.5)
             self.assertEqual(db.query("SELECT 1"), ((1,),))

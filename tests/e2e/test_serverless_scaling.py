@@ -60,7 +60,7 @@ class ServerlessScalingTest(harness.ServerlessTestCase):
 
         def client(i):
             try:
-                conn = harness.connect("127.0.0.1", db.listen,
+                conn = harness.connect(harness.LOCAL, db.listen,
                                        password=password, timeout=120)
             except Exception as exc:  # noqa: BLE001
                 errors.append((i, "connect", repr(exc)))

@@ -10,11 +10,11 @@ class SignalsTest(harness.E2ETestCase):
 
     def setUp(self):
         super().setUp()
-        self.db = self.start_mariadb(host="127.0.0.2", name="A")
+        self.db = self.start_mariadb(host=harness.host(2), name="A")
         self.listen = harness.free_port()
         self.config = harness.base_config() + f"""\
 frontend fe
-    bind 127.0.0.1:{self.listen}
+    bind {harness.LOCAL}:{self.listen}
     default_backend be
 
 backend be
@@ -22,9 +22,10 @@ backend be
 """
 
     def test_sigterm_exits_promptly(self):
-        proxy = self.start_proxy(self.config, wait=("127.0.0.1", self.listen))
+        proxy = self.start_proxy(self.config,
+                                 wait=(harness.LOCAL, self.listen))
         # An open session must not delay a SIGTERM stop.
-        session = harness.connect("127.0.0.1", self.listen)
+        session = harness.connect(harness.LOCAL, self.listen)
         self.addCleanup(harness.close_quietly, session)
         self.assertEqual(harness.session_marker(session), "A")
         proxy.signal(signal.SIGTERM)
@@ -35,18 +36,19 @@ backend be
         # signal (status -15 here): HAProxy-specific, accepted only for it.
         expected = {-signal.SIGTERM} if harness.is_haproxy() else {0}
         self.assertIn(rc, expected)
-        self.assertFalse(harness.port_accepts("127.0.0.1", self.listen))
+        self.assertFalse(harness.port_accepts(harness.LOCAL, self.listen))
 
     def test_sigusr1_soft_stop(self):
-        proxy = self.start_proxy(self.config, wait=("127.0.0.1", self.listen))
-        session = harness.connect("127.0.0.1", self.listen)
+        proxy = self.start_proxy(self.config,
+                                 wait=(harness.LOCAL, self.listen))
+        session = harness.connect(harness.LOCAL, self.listen)
         self.addCleanup(harness.close_quietly, session)
         self.assertEqual(harness.session_marker(session), "A")
 
         proxy.signal(signal.SIGUSR1)
         # The listener stops accepting new connections ...
         harness.wait_until(
-            lambda: not harness.port_accepts("127.0.0.1", self.listen),
+            lambda: not harness.port_accepts(harness.LOCAL, self.listen),
             10, 0.1, "the listener to stop accepting after SIGUSR1")
         # ... while the established session keeps working and the process
         # keeps running for it.
@@ -56,7 +58,7 @@ backend be
                 self.assertEqual(cur.fetchone()[0], i * 2)
         self.assertTrue(proxy.running(),
                         "proxy exited while a session was still open")
-        rc, _, _ = harness.mariadb_cli("127.0.0.1", self.listen, "SELECT 1")
+        rc, _, _ = harness.mariadb_cli(harness.LOCAL, self.listen, "SELECT 1")
         self.assertNotEqual(rc, 0)
 
         # Once the session ends, the process exits (status 0).

@@ -11,21 +11,24 @@ class TimeoutsTest(harness.E2ETestCase):
 
     def setUp(self):
         super().setUp()
-        self.db = self.start_mariadb(host="127.0.0.2", name="A")
+        self.db = self.start_mariadb(host=harness.host(2), name="A")
         self.listen = harness.free_port()
         config = harness.base_config(timeout_client="1s",
                                      timeout_server="30s") + f"""\
 frontend fe
-    bind 127.0.0.1:{self.listen}
+    bind {harness.LOCAL}:{self.listen}
     default_backend be
 
 backend be
     server db {self.db.host}:{self.db.port}
 """
-        self.proxy = self.start_proxy(config, wait=("127.0.0.1", self.listen))
+        self.proxy = self.start_proxy(config,
+                                      wait=(harness.LOCAL, self.listen))
 
     def test_silent_client_is_closed(self):
-        sock = socket.create_connection(("127.0.0.1", self.listen), timeout=10)
+        connecting = time.monotonic()
+        sock = socket.create_connection((harness.LOCAL, self.listen),
+                                        timeout=10)
         self.addCleanup(sock.close)
         # Read the server greeting (MySQL packet header + protocol 10).
         greeting = b""
@@ -49,6 +52,12 @@ backend be
             except ConnectionResetError:
                 closed = True
         self.assertTrue(closed, "silent client not closed within 20 s")
+        # ... and not before `timeout client` (1 s of silence since the
+        # connection, which borealis accepted after `connecting`).
+        silent_for = time.monotonic() - connecting
+        self.assertGreaterEqual(silent_for, 0.95,
+                                f"closed after {silent_for:.2f}s of silence, "
+                                "timeout client is 1s")
         # HAProxy tcplog termination state "cD": client-side timeout
         # during the data phase (HAProxy-specific tcplog format).
         self.proxy.wait_for_log(r" cD ", 10)
@@ -56,7 +65,7 @@ backend be
     def test_active_client_is_not_closed(self):
         # Queries every 0.3 s for ~3 s: longer than `timeout client 1s` in
         # total, but never idle for 1 s, so the session must survive.
-        conn = harness.connect("127.0.0.1", self.listen)
+        conn = harness.connect(harness.LOCAL, self.listen)
         self.addCleanup(harness.close_quietly, conn)
         end = time.monotonic() + 3
         n = 0
@@ -65,7 +74,7 @@ backend be
                 cur.execute("SELECT %s + 1", (n,))
                 self.assertEqual(cur.fetchone()[0], n + 1)
             n += 1
-            time.sleep(0.3)
+            time.sleep(0.3)  # deliberate pacing: active, never 1 s idle
         self.assertGreater(n, 5)
 
 
