@@ -1,7 +1,5 @@
 #include "access/access_rules.hpp"
 
-#include <algorithm>
-
 namespace borealis::access {
 
 AccessRules::AccessRules(const std::vector<config::TcpRequestRule>& rules) {
@@ -20,6 +18,7 @@ AccessRules::AccessRules(const std::vector<config::TcpRequestRule>& rules) {
         compiled.any_of.push_back(std::move(terms));
       }
     }
+    (rule.phase == Phase::connection ? has_connection_rules_ : has_session_rules_) = true;
     rules_.push_back(std::move(compiled));
   }
 }
@@ -28,11 +27,6 @@ const AddressSet* AccessRules::compile(const std::shared_ptr<const config::Acl>&
   auto& set = sets_[acl.get()];
   if (!set) set = std::make_unique<AddressSet>(acl->prefixes);
   return set.get();
-}
-
-bool AccessRules::has_rules(Phase phase) const {
-  return std::any_of(rules_.begin(), rules_.end(),
-                     [phase](const Rule& rule) { return rule.phase == phase; });
 }
 
 bool AccessRules::holds(const Rule& rule, const asio::ip::address& source) {

@@ -26,7 +26,10 @@ class AccessRules {
  public:
   explicit AccessRules(const std::vector<config::TcpRequestRule>& rules);
 
-  bool has_rules(Phase phase) const;
+  // Known at construction: the accept path asks on every connection.
+  bool has_rules(Phase phase) const {
+    return phase == Phase::connection ? has_connection_rules_ : has_session_rules_;
+  }
   // `source` is the connection's address for Phase::connection, the
   // client's (from a PROXY header, if any) for Phase::session.
   Verdict judge(Phase phase, const asio::ip::address& source) const;
@@ -50,6 +53,7 @@ class AccessRules {
   // One compiled set per ACL, shared by every rule that names it.
   std::map<const config::Acl*, std::unique_ptr<AddressSet>> sets_;
   std::vector<Rule> rules_;
+  bool has_connection_rules_ = false, has_session_rules_ = false;
 };
 
 }  // namespace borealis::access
