@@ -15,14 +15,31 @@ namespace borealis::mysql {
 
 // Capability flags (the ones borealis reads or sends).
 namespace capability {
+// Bit 0: CLIENT_LONG_PASSWORD to MySQL; MariaDB calls it CLIENT_MYSQL and a
+// MariaDB peer clears it to say the 4 filler bytes carry its extensions.
 constexpr std::uint32_t kLongPassword = 0x00000001;
+constexpr std::uint32_t kFoundRows = 0x00000002;
+constexpr std::uint32_t kLongFlag = 0x00000004;
 constexpr std::uint32_t kConnectWithDb = 0x00000008;
+constexpr std::uint32_t kNoSchema = 0x00000010;
+constexpr std::uint32_t kCompress = 0x00000020;
+constexpr std::uint32_t kOdbc = 0x00000040;
+constexpr std::uint32_t kLocalFiles = 0x00000080;
+constexpr std::uint32_t kIgnoreSpace = 0x00000100;
 constexpr std::uint32_t kProtocol41 = 0x00000200;
+constexpr std::uint32_t kInteractive = 0x00000400;
+constexpr std::uint32_t kSsl = 0x00000800;
+constexpr std::uint32_t kIgnoreSigpipe = 0x00001000;
 constexpr std::uint32_t kTransactions = 0x00002000;
 constexpr std::uint32_t kSecureConnection = 0x00008000;
+constexpr std::uint32_t kMultiStatements = 0x00010000;
 constexpr std::uint32_t kMultiResults = 0x00020000;
+constexpr std::uint32_t kPsMultiResults = 0x00040000;
 constexpr std::uint32_t kPluginAuth = 0x00080000;
+constexpr std::uint32_t kConnectAttrs = 0x00100000;
 constexpr std::uint32_t kPluginAuthLenencData = 0x00200000;
+constexpr std::uint32_t kCanHandleExpiredPasswords = 0x00400000;
+constexpr std::uint32_t kSessionTrack = 0x00800000;
 constexpr std::uint32_t kDeprecateEof = 0x01000000;
 }  // namespace capability
 
