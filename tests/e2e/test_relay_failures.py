@@ -697,5 +697,52 @@ backend be
         self.assert_log(self.tcplog(port), "--", down)
 
 
+
+class LargeMysqlPacketsTest(harness.E2ETestCase):
+    """MySQL packets of 16 MiB and more (split by the protocol into
+    0xffffff-byte pieces) through the relay, both ways, to a real
+    mariadbd: what goes in comes back byte for byte, and `%B` counts it."""
+
+    def test_blob_over_16_mib_both_ways(self):
+        db = self.start_mariadb(host=harness.host(2), name="A",
+                                extra_args=["--max-allowed-packet=64M"])
+        db.execute("CREATE DATABASE big",
+                   "CREATE TABLE big.t (id INT PRIMARY KEY, b LONGBLOB)",
+                   f"GRANT ALL ON big.* TO '{harness.APP_USER}'@'%'")
+        listen = harness.free_port((harness.LOCAL,))
+        proxy = self.start_proxy(harness.base_config() + f"""\
+frontend fe
+    bind {harness.LOCAL}:{listen}
+    default_backend be
+
+backend be
+    server db {db.host}:{db.port}
+""")
+        harness.wait_until(lambda: proxy.running() and harness.tcp_listening(
+            harness.LOCAL, listen), 20, 0.05, "proxy listening")
+        size = 20 * 1024 * 1024 + 7  # more than one 16 MiB packet
+        blob = random.Random(16).randbytes(size)
+        conn = harness.connect(harness.LOCAL, listen, timeout=60,
+                               database="big", max_allowed_packet=64 << 20,
+                               bind_address=harness.LOCAL)
+        port = conn._sock.getsockname()[1]
+        try:
+            with conn.cursor() as cur:
+                cur.execute("INSERT INTO t VALUES (1, %s)", (blob,))
+                cur.execute("SELECT b, LENGTH(b), SHA2(b, 256) FROM t WHERE id = 1")
+                back, length, digest = cur.fetchone()
+        finally:
+            conn.close()
+        self.assertEqual(length, size)
+        self.assertEqual(digest, hashlib.sha256(blob).hexdigest())
+        self.assertEqual(hashlib.sha256(back).digest(),
+                         hashlib.sha256(blob).digest())
+        line = harness.wait_until(
+            lambda: [l for l in harness.tcplog_lines(proxy.log(), "fe")
+                     if l["port"] == port], 15, 0.05, "the tcplog line")[0]
+        self.assertEqual(line["state"], "--", line)
+        self.assertGreater(line["bytes"], size, line)
+
+
 if __name__ == "__main__":
     unittest.main()
