@@ -54,6 +54,11 @@ class Backend {
 
   ServerLoad& load(int server_id) { return *loads_[static_cast<std::size_t>(server_id)]; }
   std::atomic<unsigned long long>& round_robin_counter() { return round_robin_; }
+
+  // `mode mysql`: the server version borealis greets clients with, the one
+  // a server of this backend announced last (a MariaDB-like default before).
+  std::shared_ptr<const std::string> server_version() const { return server_version_.load(); }
+  void remember_server_version(const std::string& version);
   std::atomic<int>& active_sessions() { return active_; }
 
  private:
@@ -63,6 +68,7 @@ class Backend {
   std::vector<std::unique_ptr<ServerLoad>> loads_;
   std::atomic<unsigned long long> round_robin_{0};
   std::atomic<int> active_{0};
+  core::Snapshot<std::string> server_version_;
 };
 
 }  // namespace borealis::backend

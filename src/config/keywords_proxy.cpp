@@ -56,13 +56,12 @@ void kw_mode(const Statement& st, Proxy& proxy, Reporter& report) {
   const std::string& mode = st.arg(1);
   if (mode == "tcp") {
     proxy.mode = Mode::tcp;
+  } else if (mode == "mysql") {
+    proxy.mode = Mode::mysql;
   } else if (mode == "http" || mode == "health" || mode == "log" || mode == "spop") {
     report_unsupported(st, fmt::format("mode {}", mode), report);
-  } else if (mode == "mysql") {
-    report.alert(st.where,
-                 fmt::format("'mode mysql' is not supported yet in '{}' section", st.section));
   } else if (mode.empty()) {
-    report.alert(st.where, "'mode' expects one of 'tcp', 'http' (not supported yet).");
+    report.alert(st.where, "'mode' expects one of 'tcp', 'mysql', 'http' (not supported yet).");
   } else {
     report.alert(st.where, fmt::format("unknown proxy mode '{}'.", mode));
   }

@@ -61,7 +61,8 @@ struct Bind {
   SourceLocation where;
 };
 
-enum class Mode { tcp };
+// `mode mysql` is borealis's: a MySQL-speaking front end (docs/configuration.md).
+enum class Mode { tcp, mysql };
 enum class Balance { roundrobin, leastconn, first, source };
 enum class AddressFamily { ipv4, ipv6 };
 enum class InitAddr { last, libc, none, ip };

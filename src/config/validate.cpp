@@ -23,6 +23,20 @@ void check_default_backend(const Config& config, const Proxy& proxy, Reporter& r
                                   proxy_kind_name(proxy.kind), proxy.name, proxy.default_backend));
 }
 
+std::string_view mode_name(Mode mode) { return mode == Mode::mysql ? "mysql" : "tcp"; }
+
+// The frontend's mode decides how a connection is served; a backend in
+// another mode would be a configuration that means two things.
+void check_modes(const Config& config, const Proxy& proxy, Reporter& report) {
+  if (proxy.kind != Proxy::Kind::frontend || proxy.default_backend.empty()) return;
+  const Proxy* backend = config.find_backend(proxy.default_backend);
+  if (!backend || backend->mode == proxy.mode) return;
+  report.alert(proxy.where, fmt::format("frontend '{}' (mode {}) cannot use backend '{}' (mode "
+                                        "{}): both must have the same mode.",
+                                        proxy.name, mode_name(proxy.mode), backend->name,
+                                        mode_name(backend->mode)));
+}
+
 void check_servers(const Config& config, const Proxy& proxy, Reporter& report) {
   if (!proxy.has_servers()) return;
   if (proxy.servers.empty() &&
@@ -56,6 +70,7 @@ void validate(const Config& config, Reporter& report) {
   for (const auto& proxy : config.proxies) {
     check_binds(proxy, report);
     check_default_backend(config, proxy, report);
+    check_modes(config, proxy, report);
     check_servers(config, proxy, report);
   }
   for (const auto& resolvers : config.resolvers) check_resolvers(resolvers, report);

@@ -11,6 +11,7 @@
 
 #include "backend/balancer.hpp"
 #include "core/sleep.hpp"
+#include "frontend/mysql_handshake.hpp"
 #include "logging/tcplog.hpp"
 #include "net/relay.hpp"
 #include "proxy_protocol/header_reader.hpp"
@@ -45,6 +46,25 @@ class CountedSlot {
  private:
   std::atomic<int>* counter_;
 };
+
+// Runs `operation` for at most `limit`; nullopt when the time ran out (the
+// operation is then cancelled).
+template <typename T>
+asio::awaitable<std::optional<T>> within(asio::awaitable<T> operation,
+                                         std::chrono::milliseconds limit) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, limit);
+  auto result = co_await (std::move(operation) || timer.async_wait(asio::use_awaitable));
+  if (result.index() == 1) co_return std::nullopt;
+  co_return std::get<0>(result);
+}
+
+// `mode mysql` greeting ids: from 2^31 up, above the thread ids a server
+// gives out, so that a client's `KILL <greeting id>` (the mariadb client's
+// Ctrl-C) finds no thread instead of another session's.
+std::uint32_t next_mysql_connection_id() {
+  static std::atomic<std::uint32_t> next{0x80000000u};
+  return next.fetch_add(1, std::memory_order_relaxed) | 0x80000000u;
+}
 
 constexpr auto kQueuePoll = std::chrono::milliseconds(10);
 constexpr auto kProxyHeaderWait = std::chrono::milliseconds(10000);
@@ -89,6 +109,12 @@ class Session {
  private:
   asio::awaitable<bool> take_proxy_header();
   bool session_refused();
+  bool mysql_mode() const { return frontend_.config().mode == config::Mode::mysql; }
+  std::chrono::milliseconds handshake_limit() const;
+  void wake_paused_databases() const;
+  asio::awaitable<bool> mysql_greet();
+  asio::awaitable<bool> mysql_log_in(Connection& connection);
+  asio::awaitable<void> mysql_refuse_after_failure();
   asio::awaitable<bool> send_proxy_header(Connection& connection);
   asio::awaitable<bool> connect_to_server(Connection& connection);
   asio::awaitable<std::optional<tcp::endpoint>> wait_for_database(serverless::DatabaseGate& gate);
@@ -110,6 +136,8 @@ class Session {
   // Held while this session uses or waits for a serverless database: it
   // keeps the database awake, and holds one of its connection slots.
   std::optional<serverless::DatabaseGate::Use> database_use_;
+  // `mode mysql`: borealis's side of the client's handshake.
+  std::optional<MysqlHandshake> mysql_;
   const char* failure_reason_ = nullptr;
   core::SteadyTime started_ = core::SteadyClock::now();
 };
@@ -135,7 +163,19 @@ asio::awaitable<void> Session::run() {
   record_.frontend = frontend_.name();
   destination_ = client_.local_endpoint(error);
   if (bind_.accept_proxy && !co_await take_proxy_header()) co_return;
-  if (session_refused()) co_return;
+  if (session_refused()) {
+    if (mysql_mode()) {
+      // Where MariaDB says it for a host it does not admit, instead of a greeting.
+      MysqlHandshake refusal(client_, std::string(), 0);
+      const std::string message =
+          fmt::format("Host '{}' is not allowed to connect to this MariaDB server",
+                      client_address_.to_string());
+      co_await refusal.refuse(1130, "HY000", message);
+    }
+    asio::error_code ignored;
+    client_.close(ignored);
+    co_return;
+  }
   if (!frontend_.config().tcplog && frontend_.logger().enabled()) {
     frontend_.logger().log(
         logging::Level::info,
@@ -146,15 +186,27 @@ asio::awaitable<void> Session::run() {
   if (!backend_) {
     record_.backend = frontend_.name();
     record_.termination = {TerminationCause::proxy, TerminationStep::request};
+    if (mysql_mode()) co_await mysql_refuse_after_failure();
     log_end();
     co_return;
   }
   record_.backend = backend_->name();
   CountedSlot backend_slot(backend_->active_sessions());
+  if (mysql_mode() && !co_await mysql_greet()) {
+    backend_slot.release();
+    log_end();
+    co_return;
+  }
 
   Connection connection{
       tcp::socket(client_.get_executor()), -1, {}, config::SendProxy::none, std::nullopt};
   if (!co_await connect_to_server(connection) || !co_await send_proxy_header(connection)) {
+    if (mysql_mode()) co_await mysql_refuse_after_failure();
+    end_backend_use(backend_slot, connection);
+    log_end();
+    co_return;
+  }
+  if (mysql_mode() && !co_await mysql_log_in(connection)) {
     end_backend_use(backend_slot, connection);
     log_end();
     co_return;
@@ -168,7 +220,7 @@ asio::awaitable<void> Session::run() {
   net::RelayTimeouts timeouts{fe.client, be.server, fe.client_fin, be.server_fin};
   if (be.tunnel) timeouts.client = timeouts.server = be.tunnel;
   net::RelayOutcome outcome = co_await net::relay(client_, connection.socket, timeouts);
-  record_.bytes_to_client = outcome.bytes_to_client;
+  record_.bytes_to_client = outcome.bytes_to_client + (mysql_ ? mysql_->bytes_to_client() : 0);
   record_.termination = {outcome.cause, outcome.cause == TerminationCause::none
                                             ? TerminationStep::none
                                             : TerminationStep::data};
@@ -206,8 +258,6 @@ bool Session::session_refused() {
   if (!rules.has_rules(access::Phase::session)) return false;
   const auto verdict = rules.judge(access::Phase::session, client_address_);
   if (verdict.accepted) return false;
-  asio::error_code ignored;
-  client_.close(ignored);
   frontend_.log_refusal(client_address_, record_.client_port,
                         fmt::format("session refused by 'tcp-request session reject' at {}:{}",
                                     verdict.rule->file, verdict.rule->line));
@@ -226,6 +276,89 @@ asio::awaitable<bool> Session::send_proxy_header(Connection& connection) {
   if (!error) co_return true;
   record_.termination = {TerminationCause::server_abort, TerminationStep::connect};
   co_return false;
+}
+
+// The handshake may take `timeout client` (10 s when unset): a client that
+// says nothing is not held forever.
+std::chrono::milliseconds Session::handshake_limit() const {
+  return frontend_.config().timeouts.client.value_or(kProxyHeaderWait);
+}
+
+// A client that speaks MySQL to a paused database: its wake-up starts now,
+// so that greeting and authentication run while the database starts.
+void Session::wake_paused_databases() const {
+  auto view = backend_->view();
+  for (const auto& server : view->servers) {
+    if (!server.database) continue;
+    auto state = server.database->view()->state;
+    if (state != serverless::DatabaseState::running &&
+        state != serverless::DatabaseState::starting &&
+        state != serverless::DatabaseState::resuming)
+      server.database->request_resume();
+  }
+}
+
+asio::awaitable<bool> Session::mysql_greet() {
+  mysql_.emplace(client_, *backend_->server_version(), next_mysql_connection_id());
+  wake_paused_databases();
+  auto greeted = co_await within(mysql_->greet(), handshake_limit());
+  record_.mysql_user = mysql_->client().user;
+  if (greeted && *greeted) co_return true;
+  if (!greeted) {
+    co_await mysql_->refuse(1159, "08S01", "Got timeout reading communication packets");
+    record_.termination = {TerminationCause::client_timeout, TerminationStep::request};
+  } else {
+    record_.termination = {TerminationCause::client_abort, TerminationStep::request};
+  }
+  failure_reason_ = "the MySQL handshake did not complete";
+  record_.bytes_to_client += mysql_->bytes_to_client();
+  co_return false;
+}
+
+// The client authenticates to the server it was given; a refusal by the
+// server (wrong password, ...) has reached the client already.
+asio::awaitable<bool> Session::mysql_log_in(Connection& connection) {
+  auto login = co_await within(mysql_->log_in(connection.socket), handshake_limit());
+  if (!mysql_->server_version_seen().empty())
+    backend_->remember_server_version(mysql_->server_version_seen());
+  if (login == MysqlHandshake::Login::ok) co_return true;
+  if (login == MysqlHandshake::Login::refused) {
+    // The server's own ERR (access denied, ...) went to the client: the
+    // session ended as the server decided.
+    record_.termination = {};
+  } else {
+    const bool timed_out = !login;
+    record_.termination = {
+        timed_out ? TerminationCause::server_timeout : TerminationCause::server_abort,
+        TerminationStep::connect};
+    failure_reason_ = "the MySQL login with the server failed";
+    const std::string message = fmt::format(
+        "Aborted connection to db: '{}' user: '{}' (borealis: login with server '{}' "
+        "failed: {})",
+        mysql_->client().database, mysql_->client().user, connection.server_name,
+        timed_out ? "timed out" : mysql_->failure());
+    co_await mysql_->refuse(1152, "08S01", message);
+  }
+  record_.bytes_to_client += mysql_->bytes_to_client();
+  co_return false;
+}
+
+// Why a MySQL client gets no session, as an ERR packet it can report: the
+// termination state decides the code (docs/configuration.md has the table).
+asio::awaitable<void> Session::mysql_refuse_after_failure() {
+  if (!mysql_) mysql_.emplace(client_, std::string(), 0);
+  const auto& t = record_.termination;
+  const std::string reason =
+      failure_reason_ ? std::string(failure_reason_) : std::string(logging::describe(t));
+  if (t.step == TerminationStep::queue) {
+    co_await mysql_->refuse(1040, "08004", "Too many connections");
+  } else {
+    const std::string message =
+        fmt::format("Aborted connection to db: '{}' user: '{}' (borealis: {} in backend '{}')",
+                    mysql_->client().database, mysql_->client().user, reason, record_.backend);
+    co_await mysql_->refuse(1152, "08S01", message);
+  }
+  record_.bytes_to_client += mysql_->bytes_to_client();
 }
 
 const backend::ServerView* Session::choose_server(const backend::BackendView& view,

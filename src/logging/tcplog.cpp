@@ -24,12 +24,14 @@ std::string accept_date(core::WallTime at) {
 }  // namespace
 
 std::string format_tcplog(const SessionRecord& r) {
-  return fmt::format("{}:{} [{}] {} {}/{} {}/{}/{} {} {}{} {}/{}/{}/{}/{}{} 0/0", r.client_address,
-                     r.client_port, accept_date(r.accepted_at), r.frontend, r.backend, r.server,
-                     r.queue_ms, r.connect_ms, r.total_ms, r.bytes_to_client,
-                     letter(r.termination.cause), letter(r.termination.step), r.active_process,
-                     r.active_frontend, r.active_backend, r.active_server,
-                     r.redispatched ? "+" : "", r.retries);
+  std::string line = fmt::format(
+      "{}:{} [{}] {} {}/{} {}/{}/{} {} {}{} {}/{}/{}/{}/{}{} 0/0", r.client_address, r.client_port,
+      accept_date(r.accepted_at), r.frontend, r.backend, r.server, r.queue_ms, r.connect_ms,
+      r.total_ms, r.bytes_to_client, letter(r.termination.cause), letter(r.termination.step),
+      r.active_process, r.active_frontend, r.active_backend, r.active_server,
+      r.redispatched ? "+" : "", r.retries);
+  if (!r.mysql_user.empty()) line += fmt::format(" {{{}}}", r.mysql_user);
+  return line;
 }
 
 std::string format_connect_line(const std::string& client, unsigned client_port,

@@ -24,6 +24,8 @@ struct SessionRecord {
   int active_process = 0, active_frontend = 0, active_backend = 0, active_server = 0;
   int retries = 0;
   bool redispatched = false;  // HAProxy's '+' before the retries count
+  // `mode mysql`: the MySQL user, appended as " {user}" (empty: nothing).
+  std::string mysql_user;
 };
 
 std::string format_tcplog(const SessionRecord& record);

@@ -12,7 +12,7 @@ using Step = TerminationStep;
 // Every state borealis reaches, as HAProxy's manual lists the common pairs.
 // Where a cause has several rows, the first is the one used for a pair the
 // table does not list.
-constexpr std::array<TerminationRow, 9> kTable{{
+constexpr std::array<TerminationRow, 11> kTable{{
     {{Cause::none, Step::none}, {'-', '-'}, "closed"},
     {{Cause::proxy, Step::request}, {'P', 'R'}, "frontend has no backend"},
     {{Cause::client_timeout, Step::data}, {'c', 'D'}, "client idle timeout"},
@@ -24,6 +24,9 @@ constexpr std::array<TerminationRow, 9> kTable{{
     {{Cause::server_abort, Step::connect},
      {'S', 'C'},
      "no server available or server refused the connection"},
+    // `mode mysql`: before a server is chosen, the client's handshake.
+    {{Cause::client_timeout, Step::request}, {'c', 'R'}, "client timed out during the handshake"},
+    {{Cause::client_abort, Step::request}, {'C', 'R'}, "client left or broke the handshake"},
 }};
 
 // The first row for a cause or a step; nullptr if it has none.

@@ -157,7 +157,8 @@ std::string encode_auth_switch(std::string_view plugin, std::span<const std::uin
   payload.append(plugin);
   payload.push_back('\0');
   payload.append(reinterpret_cast<const char*>(data.data()), data.size());
-  if (plugin == kNativePasswordPlugin) payload.push_back('\0');
+  // MySQL and MariaDB end a scramble-based switch with a NUL.
+  if (plugin == kNativePasswordPlugin || plugin == "caching_sha2_password") payload.push_back('\0');
   return payload;
 }
 

@@ -485,9 +485,19 @@ TEST(ConfigDatabase, ServerDatabaseErrors) {
   }
 }
 
-TEST(ConfigDatabase, ModeMysqlStaysNotSupported) {
+TEST(ConfigDatabase, ModeMysqlOnBothSidesOnly) {
+  // A mode mysql backend behind a mode tcp frontend means two things.
   expect_one(with_backend("  server srv database@app\n  mode mysql"),
-             "parsing [d.cfg:9] : 'mode mysql' is not supported yet in 'backend' section");
+             "parsing [d.cfg:4] : frontend 'fe' (mode tcp) cannot use backend 'be' (mode mysql): "
+             "both must have the same mode.");
+  const auto result = parse_text(mariadb_with("  capacity 0 4") +
+                                     "defaults\n  mode mysql\nfrontend fe\n  bind :3306\n"
+                                     "  default_backend be\nbackend be\n  server srv "
+                                     "database@app\n",
+                                 "d.cfg");
+  EXPECT_TRUE(result.ok()) << all_text(result);
+  EXPECT_EQ(result.config.proxies[0].mode, Mode::mysql);
+  EXPECT_EQ(result.config.proxies[1].mode, Mode::mysql);
 }
 
 TEST(ConfigDatabase, SectionEndsAtTheNextSection) {

@@ -101,9 +101,7 @@ TEST(ConfigErrors, UnsupportedKeywords) {
             "parsing [e.cfg:2] : 'mode http' is an HAProxy keyword "
             "that borealis does not support yet in 'defaults' "
             "section"},
-           {"defaults\n  mode mysql\n",
-            "parsing [e.cfg:2] : 'mode mysql' is not supported yet "
-            "in 'defaults' section"},
+           {"defaults\n  mode pgsql\n", "parsing [e.cfg:2] : unknown proxy mode 'pgsql'."},
            {"defaults\n  timeout http-request 5s\n",
             "parsing [e.cfg:2] : 'timeout http-request' is an HAProxy keyword that borealis "
             "does not support yet in 'defaults' section"},

@@ -39,6 +39,24 @@ TEST(Tcplog, UnconnectedSessionShowsNoServer) {
   EXPECT_NE(line.find(" b/<NOSRV> -1/-1/0 0 SC "), std::string::npos) << line;
 }
 
+TEST(Tcplog, MysqlModeAppendsTheUserAndHandshakeStates) {
+  logging::SessionRecord record;
+  record.client_address = "192.0.2.1";
+  record.frontend = "f";
+  record.backend = "b";
+  record.mysql_user = "app";
+  EXPECT_TRUE(logging::format_tcplog(record).ends_with(" 0/0 {app}"))
+      << logging::format_tcplog(record);
+  record.termination = {logging::TerminationCause::client_timeout,
+                        logging::TerminationStep::request};
+  EXPECT_NE(logging::format_tcplog(record).find(" cR "), std::string::npos);
+  record.termination = {logging::TerminationCause::client_abort,
+                        logging::TerminationStep::request};
+  EXPECT_NE(logging::format_tcplog(record).find(" CR "), std::string::npos);
+  record.mysql_user.clear();
+  EXPECT_TRUE(logging::format_tcplog(record).ends_with(" 0/0"));
+}
+
 TEST(LogLine, Rfc3164HeaderCarriesPriority) {
   config::LogTarget target;
   target.facility = 16;  // local0

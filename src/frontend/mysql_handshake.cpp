@@ -1,0 +1,204 @@
+#include "frontend/mysql_handshake.hpp"
+
+#include <fmt/format.h>
+
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include "mysql/packet.hpp"
+#include "mysql/scramble.hpp"
+
+namespace borealis::frontend {
+namespace {
+
+namespace capability = mysql::capability;
+
+// Handshake packets are small; anything larger before authentication is
+// refused (ER_NET_PACKET_TOO_LARGE) rather than buffered.
+constexpr std::uint32_t kMaxHandshakePacket = 64 * 1024;
+// Round trips an authentication plugin may take (caching_sha2_password's
+// full authentication with a public key request takes three).
+constexpr int kMaxAuthRoundTrips = 8;
+
+constexpr std::uint32_t kNeverPassed = capability::kSsl | capability::kCompress;
+
+}  // namespace
+
+std::uint32_t mysql_offered_capabilities() {
+  return capability::kLongPassword | capability::kFoundRows | capability::kLongFlag |
+         capability::kConnectWithDb | capability::kNoSchema | capability::kOdbc |
+         capability::kLocalFiles | capability::kIgnoreSpace | capability::kProtocol41 |
+         capability::kInteractive | capability::kIgnoreSigpipe | capability::kTransactions |
+         capability::kSecureConnection | capability::kMultiStatements | capability::kMultiResults |
+         capability::kPsMultiResults | capability::kPluginAuth | capability::kConnectAttrs |
+         capability::kPluginAuthLenencData | capability::kCanHandleExpiredPasswords |
+         capability::kSessionTrack | capability::kDeprecateEof;
+}
+
+MysqlHandshake::MysqlHandshake(asio::ip::tcp::socket& client, std::string server_version,
+                               std::uint32_t connection_id)
+    : client_(client), server_version_(std::move(server_version)), connection_id_(connection_id) {}
+
+bool MysqlHandshake::fail(std::string why) {
+  failure_ = std::move(why);
+  return false;
+}
+
+asio::awaitable<bool> MysqlHandshake::send_to_client(std::string_view payload) {
+  const std::string packet = mysql::frame_packet(client_sequence_++, payload);
+  asio::error_code error;
+  co_await asio::async_write(client_, asio::buffer(packet),
+                             asio::redirect_error(asio::use_awaitable, error));
+  if (error) co_return fail("client: " + error.message());
+  bytes_to_client_ += packet.size();
+  co_return true;
+}
+
+asio::awaitable<bool> MysqlHandshake::send_to_server(asio::ip::tcp::socket& server,
+                                                     std::string_view payload) {
+  const std::string packet = mysql::frame_packet(server_sequence_++, payload);
+  asio::error_code error;
+  co_await asio::async_write(server, asio::buffer(packet),
+                             asio::redirect_error(asio::use_awaitable, error));
+  if (error) co_return fail("server: " + error.message());
+  co_return true;
+}
+
+asio::awaitable<std::optional<mysql::Packet>> MysqlHandshake::read_from_client() {
+  auto read =
+      co_await mysql::read_packet(client_, mysql::PacketLimits{kMaxHandshakePacket, std::nullopt});
+  if (!read) {
+    const auto& failure = read.error();
+    if (failure.kind == mysql::PacketError::oversized)
+      co_await refuse(1153, "08S01", "Got a packet bigger than 'max_allowed_packet' bytes");
+    fail(fmt::format("client: {}", mysql::to_string(failure.kind)));
+    co_return std::nullopt;
+  }
+  // A client answers with the next sequence number; anything else is not
+  // a client speaking the protocol.
+  if (read->sequence != client_sequence_) {
+    fail("client: packet out of sequence");
+    co_return std::nullopt;
+  }
+  ++client_sequence_;
+  co_return std::move(read.value());
+}
+
+asio::awaitable<std::optional<mysql::Packet>> MysqlHandshake::read_from_server(
+    asio::ip::tcp::socket& server) {
+  auto read = co_await mysql::read_packet(
+      server, mysql::PacketLimits{kMaxHandshakePacket, server_sequence_});
+  if (!read) {
+    fail(fmt::format("server: {}", mysql::to_string(read.error().kind)));
+    co_return std::nullopt;
+  }
+  ++server_sequence_;
+  co_return std::move(read.value());
+}
+
+asio::awaitable<bool> MysqlHandshake::greet() {
+  scramble_ = mysql::make_scramble();
+  mysql::ServerGreeting greeting;
+  greeting.server_version = server_version_;
+  greeting.connection_id = connection_id_;
+  greeting.scramble = scramble_;
+  greeting.capabilities = mysql_offered_capabilities();
+  if (!co_await send_to_client(mysql::encode_server_greeting(greeting))) co_return false;
+  auto answer = co_await read_from_client();
+  if (!answer) co_return false;
+  auto decoded = mysql::decode_client_handshake(answer->payload, mysql_offered_capabilities());
+  if (!decoded) {
+    fail("client: " + decoded.error().message);
+    co_await refuse(1043, "08S01", "Bad handshake");
+    co_return false;
+  }
+  if (decoded->ssl_request) {
+    // Not offered: a client that insists anyway gets an answer, not a reset.
+    fail("client: TLS requested, not offered");
+    co_await refuse(1043, "08S01", "Bad handshake (TLS is not offered on this bind)");
+    co_return false;
+  }
+  hello_ = std::move(decoded.value());
+  co_return true;
+}
+
+// The server's answer to borealis's HandshakeResponse, for the client's
+// account: its capabilities, the client's, all borealis passes on.
+std::string MysqlHandshake::response_for(const mysql::Greeting& greeting,
+                                         const std::string& auth) const {
+  mysql::HandshakeResponse response;
+  response.capabilities =
+      (hello_.capabilities & greeting.capabilities & mysql_offered_capabilities() & ~kNeverPassed) |
+      capability::kProtocol41 | capability::kSecureConnection | capability::kPluginAuth;
+  response.capabilities &= ~capability::kConnectAttrs;  // not forwarded (yet)
+  response.max_packet_size = hello_.max_packet_size;
+  response.character_set = hello_.character_set;
+  response.user = hello_.user;
+  response.auth_response = auth;
+  response.database = hello_.database;
+  response.auth_plugin_name = greeting.auth_plugin_name;
+  return mysql::encode_handshake_response(response);
+}
+
+asio::awaitable<MysqlHandshake::Login> MysqlHandshake::log_in(asio::ip::tcp::socket& server) {
+  server_sequence_ = 0;
+  auto greeting_packet = co_await read_from_server(server);
+  if (!greeting_packet) co_return Login::failed;
+  const auto& first = greeting_packet->payload;
+  if (mysql::is_err_packet(first)) {
+    // "Too many connections", "Host ... is blocked": the client gets it.
+    auto err = mysql::decode_err(first);
+    const std::uint16_t code = err ? err->code : std::uint16_t{1105};
+    const std::string state = err && err->sql_state.size() == 5 ? err->sql_state : "HY000";
+    const std::string message = err ? err->message : "the server refused the connection";
+    co_await refuse(code, state, message);
+    co_return Login::refused;
+  }
+  auto greeting = mysql::decode_greeting(first);
+  if (!greeting) {
+    fail("server: " + greeting.error().message);
+    co_return Login::failed;
+  }
+  server_version_seen_ = greeting->server_version;
+  // The client redoes its authentication for the server's scramble and
+  // default plugin.
+  const std::string& scramble = greeting->scramble;
+  if (!co_await send_to_client(mysql::encode_auth_switch(
+          greeting->auth_plugin_name,
+          std::span(reinterpret_cast<const std::uint8_t*>(scramble.data()), scramble.size()))))
+    co_return Login::failed;
+  auto auth = co_await read_from_client();
+  if (!auth) co_return Login::failed;
+  const std::string auth_data(auth->payload.begin(), auth->payload.end());
+  if (auth_data.size() > 255) {
+    fail("client: authentication data longer than 255 bytes");
+    co_return Login::failed;
+  }
+  if (!co_await send_to_server(server, response_for(*greeting, auth_data))) co_return Login::failed;
+  // Relay the plugin's exchange until the server decides.
+  for (int round = 0; round < kMaxAuthRoundTrips; ++round) {
+    auto reply = co_await read_from_server(server);
+    if (!reply) co_return Login::failed;
+    const std::string payload(reply->payload.begin(), reply->payload.end());
+    if (!co_await send_to_client(payload)) co_return Login::failed;
+    if (mysql::is_ok_packet(reply->payload)) co_return Login::ok;
+    if (mysql::is_err_packet(reply->payload)) co_return Login::refused;
+    auto more = co_await read_from_client();
+    if (!more) co_return Login::failed;
+    if (!co_await send_to_server(server, std::string(more->payload.begin(), more->payload.end())))
+      co_return Login::failed;
+  }
+  fail("authentication took more than 8 round trips");
+  co_return Login::failed;
+}
+
+asio::awaitable<void> MysqlHandshake::refuse(std::uint16_t code, std::string_view sql_state,
+                                             std::string_view message) {
+  // Before the client has answered the greeting, MariaDB sends no SQLSTATE.
+  const bool protocol41 = client_sequence_ > 1;
+  const std::string payload = mysql::encode_err(code, sql_state, message, protocol41);
+  co_await send_to_client(payload);
+}
+
+}  // namespace borealis::frontend

@@ -1,0 +1,78 @@
+// The MySQL handshake of a `mode mysql` session, borealis's side of it:
+// borealis greets the client at once with its own scramble, reads its
+// answer, and, once a server is connected, has the client authenticate to
+// that server through an auth switch to the server's scramble and plugin
+// (so every authentication plugin works, borealis never sees a password),
+// relaying the exchange until the server's OK or ERR. Refusals are ERR
+// packets with a server-range code and SQLSTATE, never a bare reset.
+#pragma once
+
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "mysql/packet_reader.hpp"
+#include "mysql/server_handshake.hpp"
+
+namespace borealis::frontend {
+
+// The capabilities borealis offers a client: what a relay that does not
+// rewrite commands or results can pass through. No compression, no TLS yet,
+// no MariaDB extensions (bit 0 set: "a MySQL-compatible server").
+std::uint32_t mysql_offered_capabilities();
+
+class MysqlHandshake {
+ public:
+  enum class Login { ok, refused, failed };
+
+  MysqlHandshake(asio::ip::tcp::socket& client, std::string server_version,
+                 std::uint32_t connection_id);
+
+  // Sends the greeting and reads the client's answer. False when the client
+  // left, sent garbage or too much (answered with an ERR where it still
+  // listens); failure() says why.
+  asio::awaitable<bool> greet();
+
+  // Authenticates the client to `server`, a fresh connection. `ok`: the
+  // server's OK reached the client and the session may be relayed;
+  // `refused`: the server's ERR was passed on (wrong password, ...);
+  // `failed`: a broken exchange, see failure().
+  asio::awaitable<Login> log_in(asio::ip::tcp::socket& server);
+
+  // Sends an ERR packet as the next packet to the client (best effort):
+  // a server-range `code`, its SQLSTATE, the message. (Arguments are views
+  // of named values: g++ 12 mishandles class-type temporaries in co_await
+  // operands.)
+  asio::awaitable<void> refuse(std::uint16_t code, std::string_view sql_state,
+                               std::string_view message);
+
+  const mysql::ClientHandshake& client() const { return hello_; }
+  const std::string& failure() const { return failure_; }
+  // What the server announced in its greeting (for the next greetings).
+  const std::string& server_version_seen() const { return server_version_seen_; }
+  std::uint64_t bytes_to_client() const { return bytes_to_client_; }
+
+ private:
+  asio::awaitable<bool> send_to_client(std::string_view payload);
+  asio::awaitable<bool> send_to_server(asio::ip::tcp::socket& server, std::string_view payload);
+  asio::awaitable<std::optional<mysql::Packet>> read_from_client();
+  asio::awaitable<std::optional<mysql::Packet>> read_from_server(asio::ip::tcp::socket& server);
+  std::string response_for(const mysql::Greeting& greeting, const std::string& auth) const;
+  bool fail(std::string why);
+
+  asio::ip::tcp::socket& client_;
+  std::string server_version_;
+  std::uint32_t connection_id_;
+  mysql::Scramble scramble_{};
+  mysql::ClientHandshake hello_;
+  std::uint8_t client_sequence_ = 0;  // the next packet's, both ways
+  std::uint8_t server_sequence_ = 0;
+  std::string failure_;
+  std::string server_version_seen_;
+  std::uint64_t bytes_to_client_ = 0;
+};
+
+}  // namespace borealis::frontend

@@ -1,0 +1,253 @@
+"""`mode mysql`: borealis greets MySQL clients itself, has them
+authenticate to the server through an auth switch (any plugin, borealis
+never sees a password), relays the session, and answers every refusal with
+an ERR packet a client library reports (docs/configuration.md, "Errors").
+
+Real programs: mariadbd, the `mariadb` command-line client, PyMySQL.
+borealis only (HAProxy has no `mode mysql`).
+"""
+
+import socket
+import struct
+import time
+import unittest
+
+import pymysql
+
+import harness
+import netprobe
+
+
+def err_of(exc):
+    """(code, message) of a PyMySQL error."""
+    return exc.args[0], exc.args[1]
+
+
+class MysqlModeTest(harness.E2ETestCase):
+
+    def setUp(self):
+        super().setUp()
+        if harness.is_haproxy():
+            self.skipTest("mode mysql is borealis's")
+
+    def start(self, server_lines=None, frontend_lines=(), backend_lines=(),
+              timeout_client="30s"):
+        self.db = getattr(self, "db", None) or self.start_mariadb(
+            host=harness.host(2), name="A",
+            extra_args=["--max-allowed-packet=64M"])
+        self.listen = harness.free_port()
+        servers = server_lines or [f"server db {self.db.host}:{self.db.port}"]
+        config = harness.base_config(timeout_client=timeout_client) + \
+            "frontend fe\n    mode mysql\n" + \
+            f"    bind {harness.LOCAL}:{self.listen}\n" + \
+            "".join(f"    {line}\n" for line in frontend_lines) + \
+            "    default_backend be\n\nbackend be\n    mode mysql\n" + \
+            "".join(f"    {line}\n" for line in list(backend_lines) + servers)
+        self.proxy = self.start_proxy(config)
+        harness.wait_until(lambda: self.proxy.running() and harness.tcp_listening(
+            harness.LOCAL, self.listen), 20, 0.05, "proxy listening")
+
+    def connect(self, **kwargs):
+        kwargs.setdefault("timeout", 15)
+        return harness.connect(harness.LOCAL, self.listen, **kwargs)
+
+    def test_queries_multi_statements_and_a_large_blob(self):
+        """Queries, a multi-statement, COM_INIT_DB, a 20 MiB blob both
+        ways; the greeting's id is borealis's (2^31 and up) while
+        CONNECTION_ID() is the server's; the log line names the user."""
+        self.start()
+        self.db.execute("CREATE DATABASE shop",
+                        f"GRANT ALL ON shop.* TO '{harness.APP_USER}'@'%'")
+        conn = self.connect(database="shop", max_allowed_packet=64 << 20,
+                            client_flag=pymysql.constants.CLIENT.MULTI_STATEMENTS)
+        try:
+            self.assertGreaterEqual(conn.thread_id(), 2 ** 31)
+            with conn.cursor() as cur:
+                cur.execute("SELECT CONNECTION_ID(), DATABASE(), USER()")
+                thread, database, user = cur.fetchone()
+                self.assertLess(thread, 2 ** 31)
+                self.assertEqual(database, "shop")
+                self.assertTrue(user.startswith(harness.APP_USER + "@"))
+                cur.execute("CREATE TABLE t (id INT PRIMARY KEY, b LONGBLOB);"
+                            "INSERT INTO t VALUES (1, 'a'); SELECT 7")
+                while cur.nextset():
+                    pass
+                blob = bytes(range(256)) * (20 * 4096 + 1)
+                cur.execute("INSERT INTO t VALUES (2, %s)", (blob,))
+                cur.execute("SELECT b FROM t WHERE id = 2")
+                self.assertEqual(cur.fetchone()[0], blob)
+            conn.select_db("mysql")
+            with conn.cursor() as cur:
+                cur.execute("SELECT DATABASE()")
+                self.assertEqual(cur.fetchone()[0], "mysql")
+        finally:
+            conn.close()
+        line = harness.wait_until(
+            lambda: [l for l in harness.tcplog_lines(self.proxy.log(), "fe")],
+            10, 0.05, "a log line")[0]
+        self.assertEqual(line["state"], "--", line)
+        self.assertGreater(line["bytes"], len(blob))
+        self.assertIn(f"{{{harness.APP_USER}}}", self.proxy.log())
+
+    def test_mariadb_command_line_client(self):
+        code, out, err = harness.mariadb_cli(
+            harness.LOCAL, self.start_and_port(),
+            "SELECT 40 + 2; SELECT @@version_comment IS NOT NULL")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(out.split(), ["42", "1"])
+
+    def start_and_port(self):
+        self.start()
+        return self.listen
+
+    def test_wrong_password_and_unknown_user_get_1045(self):
+        """The server's own refusal reaches the client unchanged."""
+        self.start()
+        for user, password in ((harness.APP_USER, "wrong"), ("nobody", "x")):
+            with self.assertRaises(pymysql.err.OperationalError) as caught:
+                self.connect(user=user, password=password)
+            code, message = err_of(caught.exception)
+            self.assertEqual(code, 1045, message)
+            self.assertIn(f"Access denied for user '{user}'", message)
+
+    def test_other_authentication_plugin_passes_through(self):
+        """An ed25519 account (MariaDB's plugin, not the greeting's): the
+        server switches the client to it through borealis."""
+        self.start()
+        self.db.execute("INSTALL SONAME 'auth_ed25519'",
+                        "CREATE USER ed@'%' IDENTIFIED VIA ed25519 USING "
+                        "PASSWORD('Ed-Secret-1')")
+        code, out, err = harness.mariadb_cli(harness.LOCAL, self.listen,
+                                             "SELECT CURRENT_USER()",
+                                             user="ed", password="Ed-Secret-1")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(out.strip(), "ed@%")
+        code, _, err = harness.mariadb_cli(harness.LOCAL, self.listen,
+                                           "SELECT 1", user="ed",
+                                           password="wrong")
+        self.assertNotEqual(code, 0)
+        self.assertIn("1045", err)
+
+    def test_no_usable_server_gets_an_error_packet(self):
+        """Every server down: ERR 1152 (SQLSTATE 08S01) naming the reason,
+        not a reset ("Lost connection ... reading initial communication
+        packet" in `mode tcp`)."""
+        dead = harness.free_port((harness.host(3),))
+        self.start(server_lines=[f"server db {harness.host(3)}:{dead}"],
+                   backend_lines=["retries 0", "timeout connect 1s"])
+        with self.assertRaises(pymysql.err.OperationalError) as caught:
+            self.connect()
+        code, message = err_of(caught.exception)
+        self.assertEqual(code, 1152, message)
+        self.assertIn("borealis", message)
+
+    def test_queue_timeout_gets_too_many_connections(self):
+        """Server `maxconn 1` and `timeout queue`: the second client gets
+        1040 "Too many connections" once the queue time is over."""
+        self.db = self.start_mariadb(host=harness.host(2), name="A")
+        self.start(server_lines=[f"server db {self.db.host}:{self.db.port} "
+                                 "maxconn 1"],
+                   backend_lines=["timeout queue 1s"])
+        first = self.connect()
+        try:
+            with self.assertRaises(pymysql.err.OperationalError) as caught:
+                self.connect()
+            code, message = err_of(caught.exception)
+            self.assertEqual((code, message), (1040, "Too many connections"))
+        finally:
+            first.close()
+
+    def test_session_refusal_gets_1130(self):
+        self.start(frontend_lines=[
+            f"tcp-request session reject if {{ src {harness.host(4)} }}"])
+        with self.assertRaises(pymysql.err.OperationalError) as caught:
+            self.connect(bind_address=harness.host(4))
+        code, message = err_of(caught.exception)
+        self.assertEqual(code, 1130, message)
+        self.assertIn(harness.host(4), message)
+
+    def test_garbage_and_silence_before_authentication(self):
+        """A client that answers the greeting with garbage gets 1043 "Bad
+        handshake"; one that says nothing gets 1159 after `timeout client`
+        (not before); one that announces a 16 MiB handshake gets 1153.
+        Nothing reaches the server, other sessions carry on."""
+        self.start(timeout_client="1s")
+        before = self.db.foreign_connections()
+        sock = socket.create_connection((harness.LOCAL, self.listen), 5)
+        greeting = netprobe.read_packet(sock, 5)[1]
+        self.assertEqual(greeting[0:1], b"\x0a")
+        sock.sendall(b"\x05\x00\x00\x01hello")
+        reply = netprobe.read_packet(sock, 5)[1]
+        self.assertEqual(reply[0:1], b"\xff")
+        self.assertEqual(struct.unpack("<H", reply[1:3])[0], 1043)
+        sock.close()
+
+        sock = socket.create_connection((harness.LOCAL, self.listen), 5)
+        netprobe.read_packet(sock, 5)[1]
+        started = time.monotonic()
+        reply = netprobe.read_packet(sock, 10)[1]
+        waited = time.monotonic() - started
+        self.assertEqual(struct.unpack("<H", reply[1:3])[0], 1159)
+        self.assertGreaterEqual(waited, 0.9)
+        self.assertLess(waited, 5.0)
+        sock.close()
+
+        sock = socket.create_connection((harness.LOCAL, self.listen), 5)
+        netprobe.read_packet(sock, 5)[1]
+        sock.sendall(b"\xff\xff\xff\x01" + b"x" * 1000)
+        reply = netprobe.read_packet(sock, 5)[1]
+        self.assertEqual(struct.unpack("<H", reply[1:3])[0], 1153)
+        sock.close()
+
+        self.assertEqual(self.db.foreign_connections(), before,
+                         "a broken handshake reached the server")
+        conn = self.connect()
+        conn.close()
+
+
+class MysqlModeServerlessTest(harness.ServerlessTestCase):
+
+    def test_paused_database_wakes_while_the_client_handshakes(self):
+        """A paused `database@`: the greeting comes at once (before the
+        engine has started), the login and first query succeed once it
+        runs."""
+        if harness.is_haproxy():
+            self.skipTest("serverless databases are borealis's")
+        datadir = self.new_datadir()
+        listen = harness.free_port()
+        config = harness.base_config(timeout_client="60s", timeout_server="60s") + \
+            harness.database_section(datadir=datadir, auto_pause="2s") + f"""\
+frontend fe
+    mode mysql
+    bind {harness.LOCAL}:{listen}
+    default_backend be
+
+backend be
+    mode mysql
+    server app database@app
+"""
+        proxy = self.start_proxy(config)
+        harness.wait_serverless_listening(proxy, listen)
+        db = harness.Serverless(proxy, listen, datadir)
+        db.wait_for_log(r"database app: paused until the first connection")
+        sock = socket.create_connection((harness.LOCAL, listen), 5)
+        started = time.monotonic()
+        greeting = netprobe.read_packet(sock, 5)[1]
+        greeted_in = time.monotonic() - started
+        sock.close()
+        self.assertEqual(greeting[0:1], b"\x0a")
+        self.assertIn(b"borealis", greeting)  # no server version seen yet
+        # The greeting did not wait for the engine, whose start it began.
+        db.wait_for_log(r"database app: resum")
+        print(f"\n  greeting after {greeted_in * 1000:.1f} ms")
+        conn = db.connect(timeout=60)
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT 1")
+                self.assertEqual(cur.fetchone()[0], 1)
+        finally:
+            conn.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
