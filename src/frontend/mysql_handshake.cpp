@@ -131,13 +131,13 @@ std::string MysqlHandshake::response_for(const mysql::Greeting& greeting,
   response.capabilities =
       (hello_.capabilities & greeting.capabilities & mysql_offered_capabilities() & ~kNeverPassed) |
       capability::kProtocol41 | capability::kSecureConnection | capability::kPluginAuth;
-  response.capabilities &= ~capability::kConnectAttrs;  // not forwarded (yet)
   response.max_packet_size = hello_.max_packet_size;
   response.character_set = hello_.character_set;
   response.user = hello_.user;
   response.auth_response = auth;
   response.database = hello_.database;
   response.auth_plugin_name = greeting.auth_plugin_name;
+  response.attributes = hello_.attributes;
   return mysql::encode_handshake_response(response);
 }
 

@@ -229,6 +229,14 @@ std::string encode_handshake_response(const HandshakeResponse& response) {
     payload.append(response.auth_plugin_name);
     payload.push_back('\0');
   }
+  if (capabilities & capability::kConnectAttrs) {
+    std::string attributes;
+    for (const auto& [key, value] : response.attributes) {
+      append_lenenc_string(attributes, key);
+      append_lenenc_string(attributes, value);
+    }
+    append_lenenc_string(payload, attributes);
+  }
   return payload;
 }
 

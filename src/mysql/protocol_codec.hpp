@@ -8,6 +8,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "mysql/decoded.hpp"
 
@@ -146,6 +148,8 @@ struct HandshakeResponse {
   std::string auth_response;  // at most 255 bytes
   std::string database;       // sent, with CONNECT_WITH_DB, when not empty
   std::string auth_plugin_name{kNativePasswordPlugin};
+  // Sent, with CLIENT_CONNECT_ATTRS, when the capabilities ask for them.
+  std::vector<std::pair<std::string, std::string>> attributes;
 };
 std::string encode_handshake_response(const HandshakeResponse& response);
 

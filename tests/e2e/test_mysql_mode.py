@@ -89,6 +89,24 @@ class MysqlModeTest(harness.E2ETestCase):
         self.assertGreater(line["bytes"], len(blob))
         self.assertIn(f"{{{harness.APP_USER}}}", self.proxy.log())
 
+    def test_connection_attributes_reach_the_server(self):
+        """The client's connection attributes (PyMySQL's program_name) are
+        passed on: the server's performance_schema shows them."""
+        self.db = self.start_mariadb(
+            host=harness.host(2), name="A",
+            extra_args=["--performance-schema=ON"])
+        self.start()
+        conn = self.connect(program_name="billing-batch")
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT ATTR_VALUE FROM "
+                            "performance_schema.session_connect_attrs WHERE "
+                            "PROCESSLIST_ID = CONNECTION_ID() AND "
+                            "ATTR_NAME = 'program_name'")
+                self.assertEqual(cur.fetchone(), ("billing-batch",))
+        finally:
+            conn.close()
+
     def test_mariadb_command_line_client(self):
         code, out, err = harness.mariadb_cli(
             harness.LOCAL, self.start_and_port(),

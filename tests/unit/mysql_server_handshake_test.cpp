@@ -77,6 +77,15 @@ TEST(ClientHandshake, ResponseFromBorealisOwnClientEncoder) {
   EXPECT_TRUE(decoded->capabilities & capability::kConnectWithDb);
 }
 
+TEST(ClientHandshake, AttributesBorealisPassesOnDecodeAsSent) {
+  HandshakeResponse response;
+  response.capabilities |= capability::kConnectAttrs;
+  response.attributes = {{"_client_name", "libmariadb"}, {"program_name", "billing"}, {"", ""}};
+  auto decoded = decode_client_handshake(bytes(encode_handshake_response(response)), kOffered);
+  ASSERT_TRUE(decoded) << decoded.error().message;
+  EXPECT_EQ(decoded->attributes, response.attributes);
+}
+
 TEST(ClientHandshake, MariadbClientWithLenencAuthAndAttributes) {
   std::string attributes;
   append_lenenc_string(attributes, "_client_name");
