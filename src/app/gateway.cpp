@@ -122,11 +122,22 @@ std::string Gateway::open_listeners() {
   int workers = worker_count(config_.global);
   for (auto& frontend : frontends_) {
     for (const auto& bind : frontend->config().binds) {
+      auto& listener = *listeners_.emplace_back(std::make_unique<frontend::Listener>());
+      listener.bind = &bind;
+      if (bind.ssl) {
+        // Loaded before privileges are dropped: key files are usually root's.
+        core::Status status;
+        auto context = tls::ServerContext::load(bind.crt, status);
+        if (!context)
+          return fmt::format("Starting frontend {}: {} (bind at {}:{})", frontend->name(),
+                             status.error(), bind.where.file, bind.where.line);
+        listener.tls = tls_contexts_.emplace_back(std::move(context)).get();
+      }
       for (int worker = 0; worker < workers; ++worker) {
         std::string error;
         auto socket = net::open_listen_socket(bind, kListenBacklog, error);
         if (socket.fd < 0) return fmt::format("Starting frontend {}: {}", frontend->name(), error);
-        sockets_.push_back({frontend.get(), &bind, worker, socket});
+        sockets_.push_back({frontend.get(), &listener, worker, socket});
       }
     }
   }
@@ -172,7 +183,7 @@ void Gateway::start_workers() {
         context, open.socket.endpoint.protocol(), open.socket.fd);
     acceptors_.emplace_back(open.worker, acceptor);
     accept_loops_running_.fetch_add(1);
-    asio::co_spawn(context, frontend::accept_loop(*acceptor, *open.frontend, *open.bind),
+    asio::co_spawn(context, frontend::accept_loop(*acceptor, *open.frontend, *open.listener),
                    [this](std::exception_ptr) { accept_loops_running_.fetch_sub(1); });
   }
   workers_->start();

@@ -70,9 +70,12 @@ class Gateway {
   std::unique_ptr<backend::ServerResolver> resolver_;
   std::vector<std::unique_ptr<frontend::Frontend>> frontends_;
   // Per frontend, per bind, per worker: one SO_REUSEPORT socket.
+  // Every bind of every frontend, with its TLS context when it has `ssl`.
+  std::vector<std::unique_ptr<frontend::Listener>> listeners_;
+  std::vector<std::unique_ptr<tls::ServerContext>> tls_contexts_;
   struct OpenSocket {
     frontend::Frontend* frontend;
-    const config::Bind* bind;  // in the frontend's configuration
+    const frontend::Listener* listener;
     int worker;
     net::ListenSocket socket;
   };

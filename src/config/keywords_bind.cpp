@@ -1,4 +1,5 @@
-// `bind ADDR:PORT[,ADDR:PORT...] [v4v6] [v6only] [accept-proxy]`.
+// `bind ADDR:PORT[,ADDR:PORT...] [v4v6] [v6only] [accept-proxy] [ssl crt FILE
+// [allow-plaintext]]`.
 #include <fmt/format.h>
 
 #include "config/address.hpp"
@@ -77,6 +78,17 @@ bool parse_bind_options(const Statement& st, std::vector<Bind>& binds, Reporter&
       for (auto& bind : binds) (word == "v4v6" ? bind.v4v6 : bind.v6only) = true;
     } else if (word == "accept-proxy") {
       for (auto& bind : binds) bind.accept_proxy = true;
+    } else if (word == "ssl") {
+      for (auto& bind : binds) bind.ssl = true;
+    } else if (word == "allow-plaintext") {
+      for (auto& bind : binds) bind.allow_plaintext = true;
+    } else if (word == "crt") {
+      if (st.arg(i + 1).empty()) {
+        report.alert(st.where, fmt::format("'bind {}' : missing certificate location", st.arg(1)));
+        return false;
+      }
+      for (auto& bind : binds) bind.crt = st.arg(i + 1);
+      ++i;
     } else if (is_unsupported_haproxy_keyword(KeywordScope::bind, word)) {
       report.alert(st.where, fmt::format("'{}' is an HAProxy 'bind' keyword that borealis does "
                                          "not support yet in '{}' section",
@@ -109,6 +121,16 @@ void parse_bind(const Statement& st, Proxy& proxy, Reporter& report) {
   for (auto& bind : binds) {
     if (bind.v4v6 && bind.v6only) {
       report.alert(st.where, "'bind' : 'v4v6' and 'v6only' cannot be used together.");
+      return;
+    }
+    if (bind.ssl && bind.crt.empty()) {
+      report.alert(st.where,
+                   fmt::format("'bind {}' : 'ssl' needs a certificate: 'crt FILE'.", st.arg(1)));
+      return;
+    }
+    if (!bind.ssl && (!bind.crt.empty() || bind.allow_plaintext)) {
+      report.alert(st.where, fmt::format("'bind {}' : '{}' only applies with 'ssl'.", st.arg(1),
+                                         bind.crt.empty() ? "allow-plaintext" : "crt"));
       return;
     }
   }

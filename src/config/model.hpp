@@ -58,6 +58,11 @@ struct Bind {
   bool v4v6 = false;
   bool v6only = false;
   bool accept_proxy = false;  // a PROXY protocol header (v1 or v2) comes first
+  // `ssl crt FILE` (mode mysql): TLS inside the MySQL handshake, required
+  // unless `allow-plaintext`.
+  bool ssl = false;
+  std::string crt;
+  bool allow_plaintext = false;
   SourceLocation where;
 };
 

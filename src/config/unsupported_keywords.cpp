@@ -331,8 +331,6 @@ constexpr std::string_view kServer[] = {
 };
 
 constexpr std::string_view kBind[] = {
-    "ssl",
-    "crt",
     "crt-list",
     "ca-file",
     "alpn",

@@ -37,6 +37,18 @@ void check_modes(const Config& config, const Proxy& proxy, Reporter& report) {
                                         mode_name(backend->mode)));
 }
 
+// TLS on a bind is the MySQL protocol's own (it starts inside the
+// handshake); `mode tcp` would need TLS from the first byte.
+void check_tls_binds(const Proxy& proxy, Reporter& report) {
+  if (!proxy.accepts_clients() || proxy.mode == Mode::mysql) return;
+  for (const auto& bind : proxy.binds) {
+    if (!bind.ssl) continue;
+    report.alert(bind.where, fmt::format("{} '{}' : 'ssl' on a 'bind' needs 'mode mysql' (TLS "
+                                         "termination in mode tcp is not supported yet).",
+                                         proxy_kind_name(proxy.kind), proxy.name));
+  }
+}
+
 void check_servers(const Config& config, const Proxy& proxy, Reporter& report) {
   if (!proxy.has_servers()) return;
   if (proxy.servers.empty() &&
@@ -71,6 +83,7 @@ void validate(const Config& config, Reporter& report) {
     check_binds(proxy, report);
     check_default_backend(config, proxy, report);
     check_modes(config, proxy, report);
+    check_tls_binds(proxy, report);
     check_servers(config, proxy, report);
   }
   for (const auto& resolvers : config.resolvers) check_resolvers(resolvers, report);

@@ -11,6 +11,6 @@
 namespace borealis::frontend {
 
 asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, Frontend& frontend,
-                                  const config::Bind& bind);
+                                  const Listener& listener);
 
 }  // namespace borealis::frontend

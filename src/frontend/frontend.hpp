@@ -9,8 +9,17 @@
 #include "backend/backend_view.hpp"
 #include "config/model.hpp"
 #include "logging/logger.hpp"
+#include "tls/server_context.hpp"
 
 namespace borealis::frontend {
+
+// One `bind` as its sessions see it: its options and, with `ssl`, the TLS
+// context loaded from its `crt` (owned by the gateway, for the process's
+// lifetime).
+struct Listener {
+  const config::Bind* bind = nullptr;
+  tls::ServerContext* tls = nullptr;
+};
 
 struct ProcessLimits {
   std::atomic<int> active{0};

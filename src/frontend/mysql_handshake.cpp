@@ -37,8 +37,15 @@ std::uint32_t mysql_offered_capabilities() {
 }
 
 MysqlHandshake::MysqlHandshake(asio::ip::tcp::socket& client, std::string server_version,
-                               std::uint32_t connection_id)
-    : client_(client), server_version_(std::move(server_version)), connection_id_(connection_id) {}
+                               std::uint32_t connection_id, MysqlTls tls)
+    : client_(client),
+      server_version_(std::move(server_version)),
+      connection_id_(connection_id),
+      tls_(tls) {}
+
+std::uint32_t MysqlHandshake::offered() const {
+  return mysql_offered_capabilities() | (tls_.context ? capability::kSsl : 0);
+}
 
 bool MysqlHandshake::fail(std::string why) {
   failure_ = std::move(why);
@@ -48,8 +55,12 @@ bool MysqlHandshake::fail(std::string why) {
 asio::awaitable<bool> MysqlHandshake::send_to_client(std::string_view payload) {
   const std::string packet = mysql::frame_packet(client_sequence_++, payload);
   asio::error_code error;
-  co_await asio::async_write(client_, asio::buffer(packet),
-                             asio::redirect_error(asio::use_awaitable, error));
+  if (tls_stream_)
+    co_await asio::async_write(*tls_stream_, asio::buffer(packet),
+                               asio::redirect_error(asio::use_awaitable, error));
+  else
+    co_await asio::async_write(client_, asio::buffer(packet),
+                               asio::redirect_error(asio::use_awaitable, error));
   if (error) co_return fail("client: " + error.message());
   bytes_to_client_ += packet.size();
   co_return true;
@@ -66,10 +77,15 @@ asio::awaitable<bool> MysqlHandshake::send_to_server(asio::ip::tcp::socket& serv
 }
 
 asio::awaitable<std::optional<mysql::Packet>> MysqlHandshake::read_from_client() {
-  auto read =
-      co_await mysql::read_packet(client_, mysql::PacketLimits{kMaxHandshakePacket, std::nullopt});
-  if (!read) {
-    const auto& failure = read.error();
+  const mysql::PacketLimits limits{kMaxHandshakePacket, std::nullopt};
+  // (No co_await inside ?: : g++ 12 miscompiles it.)
+  std::optional<mysql::PacketRead> read;
+  if (tls_stream_)
+    read.emplace(co_await mysql::read_packet(*tls_stream_, limits));
+  else
+    read.emplace(co_await mysql::read_packet(client_, limits));
+  if (!*read) {
+    const auto& failure = read->error();
     if (failure.kind == mysql::PacketError::oversized)
       co_await refuse(1153, "08S01", "Got a packet bigger than 'max_allowed_packet' bytes");
     fail(fmt::format("client: {}", mysql::to_string(failure.kind)));
@@ -77,12 +93,12 @@ asio::awaitable<std::optional<mysql::Packet>> MysqlHandshake::read_from_client()
   }
   // A client answers with the next sequence number; anything else is not
   // a client speaking the protocol.
-  if (read->sequence != client_sequence_) {
+  if ((*read)->sequence != client_sequence_) {
     fail("client: packet out of sequence");
     co_return std::nullopt;
   }
   ++client_sequence_;
-  co_return std::move(read.value());
+  co_return std::move(read->value());
 }
 
 asio::awaitable<std::optional<mysql::Packet>> MysqlHandshake::read_from_server(
@@ -103,23 +119,57 @@ asio::awaitable<bool> MysqlHandshake::greet() {
   greeting.server_version = server_version_;
   greeting.connection_id = connection_id_;
   greeting.scramble = scramble_;
-  greeting.capabilities = mysql_offered_capabilities();
+  greeting.capabilities = offered();
   if (!co_await send_to_client(mysql::encode_server_greeting(greeting))) co_return false;
+  if (!co_await read_answer()) co_return false;
+  if (hello_.ssl_request) {
+    // The full answer follows, over TLS.
+    if (!co_await start_tls() || !co_await read_answer()) co_return false;
+    if (hello_.ssl_request) {
+      fail("client: asked for TLS twice");
+      co_await refuse(1043, "08S01", "Bad handshake");
+      co_return false;
+    }
+  }
+  if (tls_.required && !tls_stream_) {
+    fail("client: did not start TLS on a bind that requires it");
+    co_await refuse(3159, "HY000",
+                    "Connections using insecure transport are prohibited while "
+                    "--require_secure_transport=ON.");
+    co_return false;
+  }
+  co_return true;
+}
+
+// Reads and decodes the client's answer to the greeting into hello_.
+asio::awaitable<bool> MysqlHandshake::read_answer() {
   auto answer = co_await read_from_client();
   if (!answer) co_return false;
-  auto decoded = mysql::decode_client_handshake(answer->payload, mysql_offered_capabilities());
+  auto decoded = mysql::decode_client_handshake(answer->payload, offered());
   if (!decoded) {
     fail("client: " + decoded.error().message);
     co_await refuse(1043, "08S01", "Bad handshake");
     co_return false;
   }
-  if (decoded->ssl_request) {
-    // Not offered: a client that insists anyway gets an answer, not a reset.
+  hello_ = std::move(decoded.value());
+  if (hello_.ssl_request && !tls_.context) {
+    // Not offered: an answer, not a reset.
     fail("client: TLS requested, not offered");
     co_await refuse(1043, "08S01", "Bad handshake (TLS is not offered on this bind)");
     co_return false;
   }
-  hello_ = std::move(decoded.value());
+  co_return true;
+}
+
+asio::awaitable<bool> MysqlHandshake::start_tls() {
+  tls_stream_.emplace(client_, tls_.context->context());
+  asio::error_code error;
+  co_await tls_stream_->async_handshake(asio::ssl::stream_base::server,
+                                        asio::redirect_error(asio::use_awaitable, error));
+  if (error) {
+    tls_stream_.reset();
+    co_return fail("client: TLS handshake failed: " + error.message());
+  }
   co_return true;
 }
 

@@ -9,6 +9,7 @@
 
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/ssl/stream.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -16,20 +17,28 @@
 
 #include "mysql/packet_reader.hpp"
 #include "mysql/server_handshake.hpp"
+#include "tls/server_context.hpp"
 
 namespace borealis::frontend {
 
 // The capabilities borealis offers a client: what a relay that does not
-// rewrite commands or results can pass through. No compression, no TLS yet,
-// no MariaDB extensions (bit 0 set: "a MySQL-compatible server").
+// rewrite commands or results can pass through. No compression, no MariaDB
+// extensions (bit 0 set: "a MySQL-compatible server"); TLS where the bind
+// has `ssl`.
 std::uint32_t mysql_offered_capabilities();
+
+// How a bind offers TLS (`ssl crt FILE [allow-plaintext]`).
+struct MysqlTls {
+  tls::ServerContext* context = nullptr;  // null: not offered
+  bool required = false;
+};
 
 class MysqlHandshake {
  public:
   enum class Login { ok, refused, failed };
 
   MysqlHandshake(asio::ip::tcp::socket& client, std::string server_version,
-                 std::uint32_t connection_id);
+                 std::uint32_t connection_id, MysqlTls tls = {});
 
   // Sends the greeting and reads the client's answer. False when the client
   // left, sent garbage or too much (answered with an ERR where it still
@@ -54,6 +63,10 @@ class MysqlHandshake {
   // What the server announced in its greeting (for the next greetings).
   const std::string& server_version_seen() const { return server_version_seen_; }
   std::uint64_t bytes_to_client() const { return bytes_to_client_; }
+  // The client's TLS stream once it upgraded (relay through it), else null.
+  asio::ssl::stream<asio::ip::tcp::socket&>* tls_stream() {
+    return tls_stream_ ? &*tls_stream_ : nullptr;
+  }
 
  private:
   asio::awaitable<bool> send_to_client(std::string_view payload);
@@ -61,11 +74,16 @@ class MysqlHandshake {
   asio::awaitable<std::optional<mysql::Packet>> read_from_client();
   asio::awaitable<std::optional<mysql::Packet>> read_from_server(asio::ip::tcp::socket& server);
   std::string response_for(const mysql::Greeting& greeting, const std::string& auth) const;
+  asio::awaitable<bool> read_answer();
+  asio::awaitable<bool> start_tls();
+  std::uint32_t offered() const;
   bool fail(std::string why);
 
   asio::ip::tcp::socket& client_;
   std::string server_version_;
   std::uint32_t connection_id_;
+  MysqlTls tls_;
+  std::optional<asio::ssl::stream<asio::ip::tcp::socket&>> tls_stream_;
   mysql::Scramble scramble_{};
   mysql::ClientHandshake hello_;
   std::uint8_t client_sequence_ = 0;  // the next packet's, both ways

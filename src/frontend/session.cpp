@@ -97,11 +97,12 @@ struct Connection {
 class Session {
  public:
   Session(tcp::socket client, const tcp::endpoint& peer, Frontend& frontend,
-          const config::Bind& bind)
+          const Listener& listener)
       : client_(std::move(client)),
         peer_(peer),
         frontend_(frontend),
-        bind_(bind),
+        bind_(*listener.bind),
+        tls_(listener.tls),
         backend_(frontend.backend()) {}
 
   asio::awaitable<void> run();
@@ -127,6 +128,7 @@ class Session {
   tcp::endpoint peer_;
   Frontend& frontend_;
   const config::Bind& bind_;
+  tls::ServerContext* tls_;  // `ssl` on the bind (mode mysql)
   backend::Backend* backend_;
   // Where the client connected to: this socket's local end, or what its
   // PROXY header says (passed on by `send-proxy`).
@@ -219,7 +221,12 @@ asio::awaitable<void> Session::run() {
   const auto& be = backend_->config().timeouts;
   net::RelayTimeouts timeouts{fe.client, be.server, fe.client_fin, be.server_fin};
   if (be.tunnel) timeouts.client = timeouts.server = be.tunnel;
-  net::RelayOutcome outcome = co_await net::relay(client_, connection.socket, timeouts);
+  auto* tls_client = mysql_ ? mysql_->tls_stream() : nullptr;
+  net::RelayOutcome outcome;
+  if (tls_client)  // (no co_await inside ?: : g++ 12 miscompiles it)
+    outcome = co_await net::relay(*tls_client, connection.socket, timeouts);
+  else
+    outcome = co_await net::relay(client_, connection.socket, timeouts);
   record_.bytes_to_client = outcome.bytes_to_client + (mysql_ ? mysql_->bytes_to_client() : 0);
   record_.termination = {outcome.cause, outcome.cause == TerminationCause::none
                                             ? TerminationStep::none
@@ -299,7 +306,8 @@ void Session::wake_paused_databases() const {
 }
 
 asio::awaitable<bool> Session::mysql_greet() {
-  mysql_.emplace(client_, *backend_->server_version(), next_mysql_connection_id());
+  mysql_.emplace(client_, *backend_->server_version(), next_mysql_connection_id(),
+                 MysqlTls{tls_, bind_.ssl && !bind_.allow_plaintext});
   wake_paused_databases();
   auto greeted = co_await within(mysql_->greet(), handshake_limit());
   record_.mysql_user = mysql_->client().user;
@@ -549,8 +557,8 @@ void Session::log_end() {
 }  // namespace
 
 asio::awaitable<void> run_session(tcp::socket client, tcp::endpoint peer, Frontend& frontend,
-                                  const config::Bind& bind) {
-  Session session(std::move(client), peer, frontend, bind);
+                                  const Listener& listener) {
+  Session session(std::move(client), peer, frontend, listener);
   co_await session.run();
 }
 

@@ -12,6 +12,6 @@
 namespace borealis::frontend {
 
 asio::awaitable<void> run_session(asio::ip::tcp::socket client, asio::ip::tcp::endpoint peer,
-                                  Frontend& frontend, const config::Bind& bind);
+                                  Frontend& frontend, const Listener& listener);
 
 }  // namespace borealis::frontend

@@ -2,6 +2,7 @@
 
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/redirect_error.hpp>
+#include <asio/ssl/error.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
@@ -16,15 +17,31 @@ using namespace asio::experimental::awaitable_operators;
 using asio::ip::tcp;
 using logging::TerminationCause;
 
+template <typename Stream>
 struct Side {
-  tcp::socket& socket;
+  Stream& socket;
   core::SteadyTime last_activity;
   bool finished_sending = false;  // this side half-closed towards us
 };
 
+// Closing and half-closing, for a TCP socket and for TLS over one. TLS has
+// no half-close of its own: the TCP one is passed on (the peer reads the
+// end of the stream without a close_notify).
+void close_stream(tcp::socket& socket) {
+  asio::error_code ignored;
+  socket.close(ignored);
+}
+void close_stream(asio::ssl::stream<tcp::socket&>& stream) { close_stream(stream.next_layer()); }
+void shutdown_send(tcp::socket& socket) {
+  asio::error_code ignored;
+  socket.shutdown(tcp::socket::shutdown_send, ignored);
+}
+void shutdown_send(asio::ssl::stream<tcp::socket&>& stream) { shutdown_send(stream.next_layer()); }
+
+template <typename ClientStream>
 struct RelayState {
-  Side client;
-  Side server;
+  Side<ClientStream> client;
+  Side<tcp::socket> server;
   RelayOutcome outcome;
   bool stopped = false;
   // The watchdog waits on this timer. A half-close cancels the wait with
@@ -35,24 +52,24 @@ struct RelayState {
 
 // Ends the relay at once: both sockets closed, so the other pump and the
 // watchdog return on their next step.
-void stop(RelayState& state, TerminationCause cause) {
+template <typename ClientStream>
+void stop(RelayState<ClientStream>& state, TerminationCause cause) {
   if (state.stopped) return;
   state.stopped = true;
   if (state.outcome.cause == TerminationCause::none) state.outcome.cause = cause;
-  asio::error_code ignored;
-  state.client.socket.close(ignored);
-  state.server.socket.close(ignored);
+  close_stream(state.client.socket);
+  close_stream(state.server.socket);
 }
 
 // `from` finished sending. Pass the half-close on, unless the other way is
 // already closed too: then both sockets are about to be closed and the call
 // would be wasted. Otherwise the relay goes on, and `from`'s idle limit may now
 // be its `-fin` timeout: the watchdog computes its deadline again.
-void half_close(RelayState& state, Side& from, Side& to) {
+template <typename State, typename From, typename To>
+void half_close(State& state, From& from, To& to) {
   from.finished_sending = true;
   if (to.finished_sending) return;
-  asio::error_code ignored;
-  to.socket.shutdown(tcp::socket::shutdown_send, ignored);
+  shutdown_send(to.socket);
   state.limits_changed = true;
   state.watchdog_timer.cancel();
 }
@@ -66,13 +83,18 @@ enum class ReadOutcome { data, eof, failed };
 
 ReadOutcome classify(const asio::error_code& error) {
   if (!error) return ReadOutcome::data;
-  return error == asio::error::eof ? ReadOutcome::eof : ReadOutcome::failed;
+  // A TLS peer that ends the TCP stream without close_notify has ended it
+  // all the same (MySQL clients do, after COM_QUIT).
+  if (error == asio::error::eof || error == asio::ssl::error::stream_truncated)
+    return ReadOutcome::eof;
+  return ReadOutcome::failed;
 }
 
 // One direction. While idle it waits with a small buffer of its own; when a
 // read fills it, the rest of the burst is read into 16 KiB buffers lent by
 // the worker's pool, which asio reads speculatively without waiting.
-asio::awaitable<void> pump(RelayState& state, Side& from, Side& to, std::uint64_t& counter,
+template <typename State, typename From, typename To>
+asio::awaitable<void> pump(State& state, From& from, To& to, std::uint64_t& counter,
                            TerminationCause abort_cause) {
   BufferPool& pool = BufferPool::for_this_thread();
   char waiting_buffer[kWaitingBufferSize];
@@ -116,14 +138,17 @@ asio::awaitable<void> pump(RelayState& state, Side& from, Side& to, std::uint64_
   stop(state, abort_cause);
 }
 
-std::optional<config::Duration> idle_limit(const Side& side, std::optional<config::Duration> idle,
+template <typename AnySide>
+std::optional<config::Duration> idle_limit(const AnySide& side,
+                                           std::optional<config::Duration> idle,
                                            std::optional<config::Duration> fin) {
   if (side.finished_sending && fin) return fin;
   return idle;
 }
 
 // Wakes at the earliest idle deadline and ends the relay if it passed.
-asio::awaitable<void> watchdog(RelayState& state, const RelayTimeouts& timeouts) {
+template <typename State>
+asio::awaitable<void> watchdog(State& state, const RelayTimeouts& timeouts) {
   asio::steady_timer& timer = state.watchdog_timer;
   while (!state.stopped && !(state.client.finished_sending && state.server.finished_sending)) {
     state.limits_changed = false;
@@ -145,19 +170,33 @@ asio::awaitable<void> watchdog(RelayState& state, const RelayTimeouts& timeouts)
   }
 }
 
-}  // namespace
-
-asio::awaitable<RelayOutcome> relay(tcp::socket& client, tcp::socket& server,
-                                    const RelayTimeouts& timeouts) {
+template <typename ClientStream>
+asio::awaitable<RelayOutcome> relay_streams(ClientStream& client, tcp::socket& server,
+                                            const RelayTimeouts& timeouts) {
   auto now = core::SteadyClock::now();
-  RelayState state{
-      Side{client, now}, Side{server, now}, {}, false, asio::steady_timer(client.get_executor())};
+  RelayState<ClientStream> state{Side<ClientStream>{client, now},
+                                 Side<tcp::socket>{server, now},
+                                 {},
+                                 false,
+                                 asio::steady_timer(server.get_executor())};
   co_await ((pump(state, state.client, state.server, state.outcome.bytes_to_server,
                   TerminationCause::client_abort) &&
              pump(state, state.server, state.client, state.outcome.bytes_to_client,
                   TerminationCause::server_abort)) ||
             watchdog(state, timeouts));
   co_return state.outcome;
+}
+
+}  // namespace
+
+asio::awaitable<RelayOutcome> relay(tcp::socket& client, tcp::socket& server,
+                                    const RelayTimeouts& timeouts) {
+  return relay_streams(client, server, timeouts);
+}
+
+asio::awaitable<RelayOutcome> relay(asio::ssl::stream<tcp::socket&>& client, tcp::socket& server,
+                                    const RelayTimeouts& timeouts) {
+  return relay_streams(client, server, timeouts);
 }
 
 }  // namespace borealis::net

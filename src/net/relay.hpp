@@ -4,6 +4,7 @@
 
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/ssl/stream.hpp>
 #include <cstdint>
 #include <optional>
 
@@ -28,5 +29,8 @@ struct RelayOutcome {
 
 asio::awaitable<RelayOutcome> relay(asio::ip::tcp::socket& client, asio::ip::tcp::socket& server,
                                     const RelayTimeouts& timeouts);
+// The same with TLS on the client's side (`mode mysql`, `bind ... ssl`).
+asio::awaitable<RelayOutcome> relay(asio::ssl::stream<asio::ip::tcp::socket&>& client,
+                                    asio::ip::tcp::socket& server, const RelayTimeouts& timeouts);
 
 }  // namespace borealis::net

@@ -8,7 +8,9 @@ borealis only (HAProxy has no `mode mysql`).
 """
 
 import socket
+import ssl
 import struct
+import subprocess
 import time
 import unittest
 
@@ -23,7 +25,8 @@ def err_of(exc):
     return exc.args[0], exc.args[1]
 
 
-class MysqlModeTest(harness.E2ETestCase):
+class MysqlModeBase(harness.E2ETestCase):
+    """Starts mariadbd and a borealis frontend/backend in mode mysql."""
 
     def setUp(self):
         super().setUp()
@@ -50,6 +53,13 @@ class MysqlModeTest(harness.E2ETestCase):
     def connect(self, **kwargs):
         kwargs.setdefault("timeout", 15)
         return harness.connect(harness.LOCAL, self.listen, **kwargs)
+
+    def start_and_port(self):
+        self.start()
+        return self.listen
+
+
+class MysqlModeTest(MysqlModeBase):
 
     def test_queries_multi_statements_and_a_large_blob(self):
         """Queries, a multi-statement, COM_INIT_DB, a 20 MiB blob both
@@ -113,10 +123,6 @@ class MysqlModeTest(harness.E2ETestCase):
             "SELECT 40 + 2; SELECT @@version_comment IS NOT NULL")
         self.assertEqual(code, 0, err)
         self.assertEqual(out.split(), ["42", "1"])
-
-    def start_and_port(self):
-        self.start()
-        return self.listen
 
     def test_wrong_password_and_unknown_user_get_1045(self):
         """The server's own refusal reaches the client unchanged."""
@@ -221,6 +227,88 @@ class MysqlModeTest(harness.E2ETestCase):
                          "a broken handshake reached the server")
         conn = self.connect()
         conn.close()
+
+
+class MysqlTlsTest(MysqlModeBase):
+    """`bind ... ssl crt FILE [allow-plaintext]`: TLS inside the MySQL
+    handshake, with a certificate the test makes with `openssl`."""
+
+    def make_crt(self):
+        key, cert = self.tmp.join("key.pem"), self.tmp.join("cert.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+                        "-subj", "/CN=borealis-test", "-keyout", key, "-out",
+                        cert], check=True, capture_output=True)
+        pem = self.tmp.join("crt.pem")
+        with open(pem, "w", encoding="ascii") as out:
+            for part in (cert, key):
+                with open(part, encoding="ascii") as f:
+                    out.write(f.read())
+        return pem
+
+    def start_tls(self, extra=""):
+        crt = self.make_crt()
+        self.db = self.start_mariadb(host=harness.host(2), name="A",
+                                     extra_args=["--max-allowed-packet=64M"])
+        self.start()
+        # Same proxy, TLS on its bind.
+        self.proxy.stop()
+        text = open(self.proxy.config_path, encoding="utf-8").read().replace(
+            f"bind {harness.LOCAL}:{self.listen}",
+            f"bind {harness.LOCAL}:{self.listen} ssl crt {crt}{extra}")
+        self.proxy.start(text)
+        harness.wait_until(lambda: self.proxy.running() and harness.tcp_listening(
+            harness.LOCAL, self.listen), 20, 0.05, "proxy listening")
+
+    def cli(self, *options, sql="\\s"):
+        argv = [harness.MARIADB_CLI, "--no-defaults", "-h", harness.LOCAL,
+                "-P", str(self.listen), "--protocol=TCP",
+                f"-u{harness.APP_USER}", f"-p{harness.APP_PASSWORD}",
+                *options, "-e", sql]
+        out = subprocess.run(argv, capture_output=True, timeout=30)
+        return out.returncode, out.stdout.decode(), out.stderr.decode()
+
+    def test_tls_clients_and_a_large_result_over_tls(self):
+        """The mariadb client with --ssl shows a TLS 1.2+ cipher (`\\s`);
+        PyMySQL over TLS moves a 20 MiB blob both ways."""
+        self.start_tls()
+        code, out, err = self.cli("--ssl")
+        self.assertEqual(code, 0, err)
+        self.assertRegex(out, r"SSL:\s+Cipher in use is \S+")
+        self.assertRegex(out, r"TLSv1\.[23]|TLS_AES|ECDHE")
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        conn = self.connect(ssl=context, max_allowed_packet=64 << 20)
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SHOW STATUS LIKE 'Ssl_cipher'")
+                # The server's side is plain: borealis terminates TLS.
+                self.assertEqual(cur.fetchone()[1], "")
+                blob = bytes(range(256)) * (20 * 4096 + 3)
+                cur.execute("SELECT CAST(%s AS BINARY)", (blob,))
+                self.assertEqual(cur.fetchone()[0], blob)
+        finally:
+            conn.close()
+
+    def test_plain_client_refused_unless_allowed(self):
+        """TLS required: a client that does not upgrade gets 3159 (MySQL's
+        `require_secure_transport` error), not a reset; with
+        `allow-plaintext` it is served."""
+        self.start_tls()
+        code, _, err = self.cli("--skip-ssl", sql="SELECT 1")
+        self.assertNotEqual(code, 0)
+        self.assertIn("3159", err)
+        self.assertIn("insecure transport", err)
+
+    def test_allow_plaintext(self):
+        self.start_tls(" allow-plaintext")
+        code, out, err = self.cli("--skip-ssl", sql="SELECT 41 + 1")
+        self.assertEqual(code, 0, err)
+        self.assertIn("42", out)
+        code, out, err = self.cli("--ssl")
+        self.assertEqual(code, 0, err)
+        self.assertRegex(out, r"Cipher in use")
 
 
 class MysqlModeServerlessTest(harness.ServerlessTestCase):

@@ -121,7 +121,14 @@ TEST(ConfigErrors, UnsupportedKeywords) {
             "parsing [e.cfg:2] : 'default-server' is an HAProxy keyword that borealis does not "
             "support yet in 'defaults' section"},
            {"frontend fe\n  bind :3306 ssl crt /x.pem\n",
-            "parsing [e.cfg:2] : 'ssl' is an HAProxy 'bind' keyword that borealis does not "
+            "parsing [e.cfg:2] : frontend 'fe' : 'ssl' on a 'bind' needs 'mode mysql' (TLS "
+            "termination in mode tcp is not supported yet)."},
+           {"frontend fe\n  mode mysql\n  bind :3306 ssl\n",
+            "parsing [e.cfg:3] : 'bind :3306' : 'ssl' needs a certificate: 'crt FILE'."},
+           {"frontend fe\n  mode mysql\n  bind :3306 crt /x.pem\n",
+            "parsing [e.cfg:3] : 'bind :3306' : 'crt' only applies with 'ssl'."},
+           {"frontend fe\n  bind :3306 ca-file /x.pem\n",
+            "parsing [e.cfg:2] : 'ca-file' is an HAProxy 'bind' keyword that borealis does not "
             "support yet in 'frontend' section"},
            {"frontend fe\n  bind :3306-3310\n",
             "parsing [e.cfg:2] : port ranges in 'bind' are "
