@@ -50,8 +50,7 @@ TEST(Tcplog, MysqlModeAppendsTheUserAndHandshakeStates) {
   record.termination = {logging::TerminationCause::client_timeout,
                         logging::TerminationStep::request};
   EXPECT_NE(logging::format_tcplog(record).find(" cR "), std::string::npos);
-  record.termination = {logging::TerminationCause::client_abort,
-                        logging::TerminationStep::request};
+  record.termination = {logging::TerminationCause::client_abort, logging::TerminationStep::request};
   EXPECT_NE(logging::format_tcplog(record).find(" CR "), std::string::npos);
   record.mysql_user.clear();
   EXPECT_TRUE(logging::format_tcplog(record).ends_with(" 0/0"));
