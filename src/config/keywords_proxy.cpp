@@ -87,6 +87,21 @@ void kw_maxconn(const Statement& st, Proxy& proxy, Reporter& report) {
     read_int(st, 1, "maxconn", 0, INT_MAX, proxy.maxconn, report);
 }
 
+// `max-connect-errors N [block T]`: borealis's, after MariaDB's variable.
+void kw_max_connect_errors(const Statement& st, Proxy& proxy, Reporter& report) {
+  if (!applies(st, proxy, "max-connect-errors", Side::frontend, WrongSide::warn, report)) return;
+  if (!expect_at_most(st, 4, "max-connect-errors", report)) return;
+  if (!read_int(st, 1, "max-connect-errors", 0, INT_MAX, proxy.max_connect_errors, report)) return;
+  if (st.size() == 2) return;
+  if (st.arg(2) != "block") {
+    report.alert(st.where, fmt::format("'max-connect-errors' : expected 'block' after the limit, "
+                                       "got '{}'.",
+                                       st.arg(2)));
+    return;
+  }
+  read_time(st, 3, "max-connect-errors block", true, proxy.connect_errors_block, report);
+}
+
 void kw_bind(const Statement& st, Proxy& proxy, Reporter& report) {
   if (!not_in_defaults(st, proxy, "bind", report)) return;
   if (!applies(st, proxy, "bind", Side::frontend, WrongSide::alert, report)) return;
@@ -280,6 +295,7 @@ constexpr ProxyKeyword kProxyKeywords[] = {
     {"server-template", kw_server},
     {"acl", parse_acl},
     {"tcp-request", parse_tcp_request},
+    {"max-connect-errors", kw_max_connect_errors},
 };
 
 }  // namespace

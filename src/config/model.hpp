@@ -164,6 +164,10 @@ struct Proxy {
   int retries = 3;
   bool redispatch = false;
   int maxconn = 0;  // 0: inherit global maxconn
+  // `max-connect-errors N [block T]` (mode mysql): failed logins from one
+  // address before it is blocked for T; 0: no limit.
+  int max_connect_errors = 100;
+  Duration connect_errors_block{600000};
   std::vector<Bind> binds;
   std::string default_backend;
   SourceLocation default_backend_where;  // the `default_backend` line

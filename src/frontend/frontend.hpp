@@ -5,6 +5,7 @@
 #include <atomic>
 
 #include "access/access_rules.hpp"
+#include "access/connect_errors.hpp"
 #include "access/reject_log.hpp"
 #include "backend/backend_view.hpp"
 #include "config/model.hpp"
@@ -41,6 +42,8 @@ class Frontend {
   // that report what they refuse.
   const access::AccessRules& rules() const { return rules_; }
   access::RejectLog& reject_log() { return reject_log_; }
+  // `max-connect-errors` (mode mysql): failed logins per client address.
+  access::ConnectErrors& connect_errors() { return connect_errors_; }
   // Logs a refused connection (at most once per source per second).
   void log_refusal(const asio::ip::address& source, std::uint16_t port, std::string_view what);
 
@@ -57,6 +60,7 @@ class Frontend {
   config::Proxy config_;
   access::AccessRules rules_;
   access::RejectLog reject_log_;
+  access::ConnectErrors connect_errors_;
   logging::Logger logger_;
   backend::Backend* backend_;
   ProcessLimits& process_;

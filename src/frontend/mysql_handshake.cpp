@@ -148,6 +148,7 @@ asio::awaitable<bool> MysqlHandshake::read_answer() {
   auto decoded = mysql::decode_client_handshake(answer->payload, offered());
   if (!decoded) {
     fail("client: " + decoded.error().message);
+    bad_handshake_ = true;
     co_await refuse(1043, "08S01", "Bad handshake");
     co_return false;
   }
@@ -233,7 +234,11 @@ asio::awaitable<MysqlHandshake::Login> MysqlHandshake::log_in(asio::ip::tcp::soc
     const std::string payload(reply->payload.begin(), reply->payload.end());
     if (!co_await send_to_client(payload)) co_return Login::failed;
     if (mysql::is_ok_packet(reply->payload)) co_return Login::ok;
-    if (mysql::is_err_packet(reply->payload)) co_return Login::refused;
+    if (mysql::is_err_packet(reply->payload)) {
+      auto err = mysql::decode_err(reply->payload);
+      server_refusal_ = err ? err->code : 0;
+      co_return Login::refused;
+    }
     auto more = co_await read_from_client();
     if (!more) co_return Login::failed;
     if (!co_await send_to_server(server, std::string(more->payload.begin(), more->payload.end())))

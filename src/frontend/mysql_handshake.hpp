@@ -60,6 +60,13 @@ class MysqlHandshake {
 
   const mysql::ClientHandshake& client() const { return hello_; }
   const std::string& failure() const { return failure_; }
+  // The code of the server's ERR that refused the login (log_in() returned
+  // `refused`), else 0.
+  std::uint16_t server_refusal() const { return server_refusal_; }
+  // The client sent something that is no MySQL handshake (not a mere
+  // disconnect or silence): what `max-connect-errors` counts with failed
+  // logins.
+  bool bad_handshake() const { return bad_handshake_; }
   // What the server announced in its greeting (for the next greetings).
   const std::string& server_version_seen() const { return server_version_seen_; }
   std::uint64_t bytes_to_client() const { return bytes_to_client_; }
@@ -91,6 +98,8 @@ class MysqlHandshake {
   std::string failure_;
   std::string server_version_seen_;
   std::uint64_t bytes_to_client_ = 0;
+  std::uint16_t server_refusal_ = 0;
+  bool bad_handshake_ = false;
 };
 
 }  // namespace borealis::frontend

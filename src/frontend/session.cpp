@@ -194,6 +194,22 @@ asio::awaitable<void> Session::run() {
   }
   record_.backend = backend_->name();
   CountedSlot backend_slot(backend_->active_sessions());
+  if (mysql_mode() && frontend_.connect_errors().blocked(client_address_)) {
+    // As MariaDB answers a blocked host: this error instead of a greeting.
+    backend_slot.release();
+    MysqlHandshake refusal(client_, std::string(), 0);
+    const auto& fe = frontend_.config();
+    const std::string message = fmt::format(
+        "Host '{}' is blocked because of many connection errors (borealis: {} failed logins; "
+        "blocked for {} s)",
+        client_address_.to_string(), fe.max_connect_errors,
+        std::chrono::duration_cast<std::chrono::seconds>(fe.connect_errors_block).count());
+    co_await refusal.refuse(1129, "HY000", message);
+    record_.termination = {TerminationCause::proxy, TerminationStep::request};
+    record_.bytes_to_client += refusal.bytes_to_client();
+    log_end();
+    co_return;
+  }
   if (mysql_mode() && !co_await mysql_greet()) {
     backend_slot.release();
     log_end();
@@ -312,6 +328,7 @@ asio::awaitable<bool> Session::mysql_greet() {
   auto greeted = co_await within(mysql_->greet(), handshake_limit());
   record_.mysql_user = mysql_->client().user;
   if (greeted && *greeted) co_return true;
+  if (mysql_->bad_handshake()) frontend_.connect_errors().failed(client_address_);
   if (!greeted) {
     co_await mysql_->refuse(1159, "08S01", "Got timeout reading communication packets");
     record_.termination = {TerminationCause::client_timeout, TerminationStep::request};
@@ -329,7 +346,14 @@ asio::awaitable<bool> Session::mysql_log_in(Connection& connection) {
   auto login = co_await within(mysql_->log_in(connection.socket), handshake_limit());
   if (!mysql_->server_version_seen().empty())
     backend_->remember_server_version(mysql_->server_version_seen());
-  if (login == MysqlHandshake::Login::ok) co_return true;
+  auto& errors = frontend_.connect_errors();
+  if (login == MysqlHandshake::Login::ok) {
+    errors.succeeded(client_address_);
+    co_return true;
+  }
+  // ER_ACCESS_DENIED_ERROR, ER_ACCESS_DENIED_NO_PASSWORD_ERROR.
+  const auto refusal = mysql_->server_refusal();
+  if (refusal == 1045 || refusal == 1698) errors.failed(client_address_);
   if (login == MysqlHandshake::Login::refused) {
     // The server's own ERR (access denied, ...) went to the client: the
     // session ended as the server decided.

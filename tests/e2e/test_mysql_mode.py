@@ -134,6 +134,52 @@ class MysqlModeTest(MysqlModeBase):
             self.assertEqual(code, 1045, message)
             self.assertIn(f"Access denied for user '{user}'", message)
 
+    def test_failed_logins_block_the_address(self):
+        """`max-connect-errors` at its default (100): from one address, the
+        first 100 wrong passwords get the server's 1045, the next attempts
+        (even with the right password) 1129 from borealis, without reaching
+        the server; another address is not affected."""
+        self.start()
+        codes = []
+        for _ in range(110):
+            try:
+                self.connect(password="wrong", bind_address=harness.host(4)).close()
+                codes.append(0)
+            except pymysql.err.OperationalError as exc:
+                codes.append(exc.args[0])
+        self.assertEqual(codes, [1045] * 100 + [1129] * 10)
+        before = self.db.foreign_connections()
+        with self.assertRaises(pymysql.err.OperationalError) as caught:
+            self.connect(bind_address=harness.host(4))
+        self.assertEqual(caught.exception.args[0], 1129)
+        self.assertIn(harness.host(4), caught.exception.args[1])
+        self.assertEqual(self.db.foreign_connections(), before,
+                         "a blocked address reached the server")
+        self.connect(bind_address=harness.host(3)).close()
+
+    def test_block_ends_after_its_time_and_success_clears(self):
+        """`max-connect-errors 3 block 2s`: blocked after 3 failures, not
+        before; let in again once the block is over; a success in between
+        starts the count again."""
+        self.start(frontend_lines=["max-connect-errors 3 block 2s"])
+        source = harness.host(5)
+
+        def attempt(password=harness.APP_PASSWORD):
+            try:
+                self.connect(password=password, bind_address=source).close()
+                return 0
+            except pymysql.err.OperationalError as exc:
+                return exc.args[0]
+
+        self.assertEqual([attempt("x"), attempt("x"), attempt()], [1045, 1045, 0])
+        self.assertEqual([attempt("x"), attempt("x"), attempt("x")],
+                         [1045, 1045, 1045])
+        blocked_at = time.monotonic()
+        self.assertEqual(attempt(), 1129)
+        harness.wait_until(lambda: attempt() == 0, 10, 0.2,
+                           "the block to end")
+        self.assertGreaterEqual(time.monotonic() - blocked_at, 1.0)
+
     def test_other_authentication_plugin_passes_through(self):
         """An ed25519 account (MariaDB's plugin, not the greeting's): the
         server switches the client to it through borealis."""

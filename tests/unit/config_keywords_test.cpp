@@ -28,6 +28,17 @@ Server server_with(const std::string& params) {
   return c.proxies[0].servers[0];
 }
 
+TEST(ConfigKeywords, MaxConnectErrors) {
+  const auto c = parse_ok(
+      "defaults\n  mode mysql\nfrontend a\n  bind :1\n  max-connect-errors 5 block 30s\n"
+      "frontend b\n  bind :2\n  max-connect-errors 0\nfrontend c\n  bind :3\n");
+  EXPECT_EQ(c.proxies[0].max_connect_errors, 5);
+  EXPECT_EQ(c.proxies[0].connect_errors_block, 30s);
+  EXPECT_EQ(c.proxies[1].max_connect_errors, 0);
+  EXPECT_EQ(c.proxies[2].max_connect_errors, 100);
+  EXPECT_EQ(c.proxies[2].connect_errors_block, 600s);
+}
+
 TEST(ConfigKeywords, Global) {
   const auto c = parse_ok(R"(
 global
