@@ -94,17 +94,18 @@ def start_mariadb(workdir):
     return process, port
 
 
-def proxy_config(listen_port, server_port, threads):
+def proxy_config(listen_port, server_port, threads, mode="tcp", crt=None):
+    tls = f" ssl crt {crt}" if crt else ""
     return f"""global
     maxconn 9000
     nbthread {threads}
 defaults
-    mode tcp
+    mode {mode}
     timeout connect 3s
     timeout client 300s
     timeout server 300s
 frontend bench
-    bind 127.0.0.1:{listen_port}
+    bind 127.0.0.1:{listen_port}{tls}
     maxconn 9000
     default_backend db
 backend db
@@ -112,11 +113,11 @@ backend db
 """
 
 
-def start_proxy(binary, workdir, name, server_port, threads):
+def start_proxy(binary, workdir, name, server_port, threads, mode="tcp", crt=None):
     port = free_port()
     path = os.path.join(workdir, f"{name}.cfg")
     with open(path, "w") as f:
-        f.write(proxy_config(port, server_port, threads))
+        f.write(proxy_config(port, server_port, threads, mode, crt))
     args = [binary, "-f", path] + (["-db"] if binary == HAPROXY else [])
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL,
                                stderr=open(os.path.join(workdir, f"{name}.log"), "w"))
@@ -124,12 +125,12 @@ def start_proxy(binary, workdir, name, server_port, threads):
     return process, port
 
 
-def sysbench(port, args, seconds, extra=()):
+def sysbench(port, args, seconds, extra=(), tls=False):
     command = ["sysbench", *args, "--db-driver=mysql", "--mysql-host=127.0.0.1",
                f"--mysql-port={port}", f"--mysql-user={SB_USER}",
                f"--mysql-password={SB_PASSWORD}", "--mysql-db=sbtest", "--tables=4",
                "--table-size=10000", f"--time={seconds}", "--percentile=95",
-               "--mysql-ssl=off", *extra]
+               f"--mysql-ssl={'on' if tls else 'off'}", *extra]
     return subprocess.run(command + ["run"], capture_output=True, text=True, check=True).stdout
 
 
@@ -166,6 +167,21 @@ def idle_memory(process, port, count):
     return before, after
 
 
+def make_crt(workdir):
+    """A self-signed EC certificate and its key in one PEM (HAProxy's crt)."""
+    key, cert = os.path.join(workdir, "key.pem"), os.path.join(workdir, "cert.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
+                    "/CN=borealis-bench", "-keyout", key, "-out", cert], check=True,
+                   capture_output=True)
+    pem = os.path.join(workdir, "crt.pem")
+    with open(pem, "w") as out:
+        for part in (cert, key):
+            with open(part) as f:
+                out.write(f.read())
+    return pem
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--borealis", default=os.path.join(os.path.dirname(__file__), "..",
@@ -174,6 +190,8 @@ def main():
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--idle", type=int, default=5000)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--mysql-mode", action="store_true",
+                        help="also borealis `mode mysql`, plain and with TLS")
     options = parser.parse_args()
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # inherited by every child
@@ -193,21 +211,30 @@ def main():
                                         db_port, options.threads)
         processes += [haproxy, borealis]
         targets = [("direct", db_port), ("haproxy", ha_port), ("borealis", bo_port)]
+        if options.mysql_mode:
+            crt = make_crt(workdir)
+            for name, tls in (("bo-mysql", None), ("bo-mysql-tls", crt)):
+                process, port = start_proxy(os.path.abspath(options.borealis), workdir, name,
+                                            db_port, options.threads, "mysql", tls)
+                processes.append(process)
+                targets.append((name, port))
         version = subprocess.run([HAPROXY, "-v"], capture_output=True, text=True).stdout.split("\n")[0]
         print(f"# {version}; {options.rounds} rounds x {options.seconds}s; "
               f"{options.threads} proxy threads; {os.cpu_count()} cores", flush=True)
 
         results = {(w, t): [] for w, _ in WORKLOADS for t, _ in targets}
         for round_index in range(options.rounds):
-            order = targets[round_index % 3:] + targets[:round_index % 3]
+            shift = round_index % len(targets)
+            order = targets[shift:] + targets[:shift]
             for workload, args in WORKLOADS:
                 for target, port in order:
-                    out = sysbench(port, args, options.seconds)
+                    out = sysbench(port, args, options.seconds, tls=target.endswith("-tls"))
                     results[(workload, target)].append(parse(out, is_connect(args)))
             print(f"# round {round_index + 1} done", flush=True)
 
-        print(f"\n{'workload':<17}{'target':<10}{'rate/s':>11}{'p95 ms':>9}{'errors':>8}"
-              f"{'rate vs direct':>16}{'rate vs haproxy':>17}{'p95 vs haproxy':>16}")
+        print(f"\n{'workload':<17}{'target':<13}{'rate/s':>11}{'p95 ms':>9}{'errors':>8}"
+              f"{'rate vs direct':>16}{'rate vs haproxy':>17}{'p95 vs haproxy':>16}"
+              f"{'rate vs borealis':>18}")
         for workload, args in WORKLOADS:
             unit = "c" if is_connect(args) else "q"
             med = {t: (statistics.median(r[0] for r in results[(workload, t)]),
@@ -215,11 +242,13 @@ def main():
                        sum(r[2] for r in results[(workload, t)])) for t, _ in targets}
             for target, _ in targets:
                 rate, p95, errors = med[target]
-                line = f"{workload:<17}{target:<10}{rate:>9.0f}{unit:>2}{p95:>9.2f}{errors:>8}"
+                line = f"{workload:<17}{target:<13}{rate:>9.0f}{unit:>2}{p95:>9.2f}{errors:>8}"
                 if target != "direct":
                     line += f"{rate / med['direct'][0]:>16.2f}"
                     line += f"{rate / med['haproxy'][0]:>17.2f}"
                     line += f"{(med['haproxy'][1] / p95) if p95 else float('nan'):>16.2f}"
+                if target.startswith("bo-mysql"):
+                    line += f"{rate / med['borealis'][0]:>18.2f}"
                 print(line)
         print("(p95 vs haproxy > 1 means borealis's p95 latency is lower)")
 
