@@ -367,6 +367,45 @@ backend be
         self.assertEqual(cap.settled_attempts(), [])
 
 
+    def test_failed_connects_give_their_slot_back(self):
+        """Server `maxconn 1`, nothing listening yet, `retries 1`: each
+        client's first attempt is refused, and its retry must find the slot
+        the first attempt gave back (the log says `SC` with 1 retry, not
+        `sQ`: a slot kept by the failed attempt would leave the retry queued
+        behind the session's own slot). Then a listener comes up: the next
+        client is served at once."""
+        port = harness.free_port((harness.host(3),))
+        proxy = self.proxy_with([f"server s {harness.host(3)}:{port} maxconn 1",
+                                 "retries 1", "timeout queue 3s"])
+        for _ in range(2):
+            sock = socket.create_connection((harness.LOCAL, self.listen), 10)
+            sock.settimeout(10)
+            try:
+                self.assertEqual(sock.recv(16), b"")
+            except ConnectionResetError:
+                pass
+            sock.close()
+        lines = harness.wait_until(
+            lambda: len(harness.tcplog_lines(proxy.log(), "fe")) >= 2 and
+            harness.tcplog_lines(proxy.log(), "fe"), 10, 0.05, "two log lines")
+        for line in lines:
+            self.assertEqual((line["state"], line["retries"]), ("SC", 1), line)
+        server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.addCleanup(server.close)
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind((harness.host(3), port))
+        server.listen(8)
+        client = socket.create_connection((harness.LOCAL, self.listen), 5)
+        self.addCleanup(client.close)
+        server.settimeout(2.5)  # under `timeout queue`
+        try:
+            accepted, _ = server.accept()
+        except socket.timeout:
+            self.fail("the server's only slot was not given back by the "
+                      "failed connections: the client waits in the queue")
+        accepted.close()
+
+
 class MysqlCheckFailuresTest(harness.E2ETestCase):
     """`option mysql-check user probe` against a real mariadbd."""
 
