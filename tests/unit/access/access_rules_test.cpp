@@ -120,6 +120,20 @@ TEST(AccessRules, ListFileWithCommentsBlankLinesAndBothFamilies) {
     EXPECT_FALSE(accepts(rules, Phase::connection, no)) << no;
 }
 
+TEST(AccessRules, ListFileWhoseLastLineHasNoNewline) {
+  const std::string path = ::testing::TempDir() + "/borealis-no-newline.lst";
+  {
+    std::ofstream out(path);
+    out << "10.0.0.1\n10.0.0.2";  // an editor that leaves no final newline
+  }
+  AccessRules rules(
+      frontend_with("  acl a src -f " + path + "\n  tcp-request connection reject unless a")
+          .tcp_request_rules);
+  EXPECT_TRUE(accepts(rules, Phase::connection, "10.0.0.1"));
+  EXPECT_TRUE(accepts(rules, Phase::connection, "10.0.0.2"));
+  EXPECT_FALSE(accepts(rules, Phase::connection, "10.0.0.3"));
+}
+
 TEST(AccessRules, NamedDefaultsRulesComeFirst) {
   auto result = config::parse_text(
       "defaults base\n  mode tcp\n  acl bad src 10.0.0.0/8\n"
