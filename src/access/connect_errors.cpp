@@ -15,8 +15,9 @@ std::uint64_t ConnectErrors::key_of(const asio::ip::address& source) {
   return hash | 1u;
 }
 
-std::int64_t ConnectErrors::now_seconds() const {
-  return std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
+std::int64_t ConnectErrors::now_ms() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now().time_since_epoch())
+      .count();
 }
 
 bool ConnectErrors::blocked(const asio::ip::address& source) const {
@@ -24,7 +25,7 @@ bool ConnectErrors::blocked(const asio::ip::address& source) const {
   const std::uint64_t key = key_of(source);
   const Slot& slot = slots_[key % kSlots];
   return slot.key.load(std::memory_order_relaxed) == key &&
-         slot.blocked_until.load(std::memory_order_relaxed) > now_seconds();
+         slot.blocked_until.load(std::memory_order_relaxed) > now_ms();
 }
 
 void ConnectErrors::failed(const asio::ip::address& source) {
@@ -38,7 +39,7 @@ void ConnectErrors::failed(const asio::ip::address& source) {
   }
   const auto failures = slot.failures.fetch_add(1, std::memory_order_relaxed) + 1;
   if (failures >= static_cast<std::uint32_t>(limit_)) {
-    slot.blocked_until.store(now_seconds() + block_.count(), std::memory_order_relaxed);
+    slot.blocked_until.store(now_ms() + block_.count(), std::memory_order_relaxed);
     slot.failures.store(0, std::memory_order_relaxed);
   }
 }

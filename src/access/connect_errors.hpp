@@ -19,7 +19,7 @@ namespace borealis::access {
 
 class ConnectErrors {
  public:
-  ConnectErrors(int limit, std::chrono::seconds block,
+  ConnectErrors(int limit, std::chrono::milliseconds block,
                 const core::Clock& clock = core::system_clock())
       : limit_(limit), block_(block), clock_(clock) {}
   ConnectErrors(const ConnectErrors&) = delete;
@@ -35,13 +35,13 @@ class ConnectErrors {
   struct Slot {
     std::atomic<std::uint64_t> key{0};
     std::atomic<std::uint32_t> failures{0};
-    std::atomic<std::int64_t> blocked_until{0};  // seconds of the clock
+    std::atomic<std::int64_t> blocked_until{0};  // milliseconds of the clock
   };
   static std::uint64_t key_of(const asio::ip::address& source);
-  std::int64_t now_seconds() const;
+  std::int64_t now_ms() const;
 
   int limit_;
-  std::chrono::seconds block_;
+  std::chrono::milliseconds block_;
   const core::Clock& clock_;
   std::array<Slot, kSlots> slots_;
 };

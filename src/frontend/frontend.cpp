@@ -10,8 +10,7 @@ Frontend::Frontend(const config::Proxy& proxy, logging::Logger logger, backend::
                    ProcessLimits& process)
     : config_(proxy),
       rules_(proxy.tcp_request_rules),
-      connect_errors_(proxy.max_connect_errors,
-                      std::chrono::duration_cast<std::chrono::seconds>(proxy.connect_errors_block)),
+      connect_errors_(proxy.max_connect_errors, proxy.connect_errors_block),
       logger_(std::move(logger)),
       backend_(backend),
       process_(process),

@@ -232,13 +232,16 @@ asio::awaitable<MysqlHandshake::Login> MysqlHandshake::log_in(asio::ip::tcp::soc
     auto reply = co_await read_from_server(server);
     if (!reply) co_return Login::failed;
     const std::string payload(reply->payload.begin(), reply->payload.end());
-    if (!co_await send_to_client(payload)) co_return Login::failed;
-    if (mysql::is_ok_packet(reply->payload)) co_return Login::ok;
     if (mysql::is_err_packet(reply->payload)) {
+      // Kept for forward_refusal(): the session counts a failed login
+      // before the client can hear of it and try again.
       auto err = mysql::decode_err(reply->payload);
       server_refusal_ = err ? err->code : 0;
+      refusal_payload_ = payload;
       co_return Login::refused;
     }
+    if (!co_await send_to_client(payload)) co_return Login::failed;
+    if (mysql::is_ok_packet(reply->payload)) co_return Login::ok;
     auto more = co_await read_from_client();
     if (!more) co_return Login::failed;
     if (!co_await send_to_server(server, std::string(more->payload.begin(), more->payload.end())))
@@ -246,6 +249,13 @@ asio::awaitable<MysqlHandshake::Login> MysqlHandshake::log_in(asio::ip::tcp::soc
   }
   fail("authentication took more than 8 round trips");
   co_return Login::failed;
+}
+
+asio::awaitable<void> MysqlHandshake::forward_refusal() {
+  if (refusal_payload_.empty()) co_return;
+  const std::string payload = std::move(refusal_payload_);
+  refusal_payload_.clear();
+  co_await send_to_client(payload);
 }
 
 asio::awaitable<void> MysqlHandshake::refuse(std::uint16_t code, std::string_view sql_state,

@@ -47,9 +47,14 @@ class MysqlHandshake {
 
   // Authenticates the client to `server`, a fresh connection. `ok`: the
   // server's OK reached the client and the session may be relayed;
-  // `refused`: the server's ERR was passed on (wrong password, ...);
+  // `refused`: the server answered with an ERR (wrong password, ...), which
+  // forward_refusal() passes on;
   // `failed`: a broken exchange, see failure().
   asio::awaitable<Login> log_in(asio::ip::tcp::socket& server);
+
+  // Passes on the server's ERR that refused the login (after log_in()
+  // returned `refused`).
+  asio::awaitable<void> forward_refusal();
 
   // Sends an ERR packet as the next packet to the client (best effort):
   // a server-range `code`, its SQLSTATE, the message. (Arguments are views
@@ -99,6 +104,7 @@ class MysqlHandshake {
   std::string server_version_seen_;
   std::uint64_t bytes_to_client_ = 0;
   std::uint16_t server_refusal_ = 0;
+  std::string refusal_payload_;
   bool bad_handshake_ = false;
 };
 

@@ -355,6 +355,7 @@ asio::awaitable<bool> Session::mysql_log_in(Connection& connection) {
   const auto refusal = mysql_->server_refusal();
   if (refusal == 1045 || refusal == 1698) errors.failed(client_address_);
   if (login == MysqlHandshake::Login::refused) {
+    co_await mysql_->forward_refusal();
     // The server's own ERR (access denied, ...) went to the client: the
     // session ended as the server decided.
     record_.termination = {};

@@ -158,10 +158,10 @@ class MysqlModeTest(MysqlModeBase):
         self.connect(bind_address=harness.host(3)).close()
 
     def test_block_ends_after_its_time_and_success_clears(self):
-        """`max-connect-errors 3 block 2s`: blocked after 3 failures, not
-        before; let in again once the block is over; a success in between
-        starts the count again."""
-        self.start(frontend_lines=["max-connect-errors 3 block 2s"])
+        """`max-connect-errors 3 block 4s`: blocked after 3 failures, not
+        before; let in again once the block is over (not before it); a
+        success in between starts the count again."""
+        self.start(frontend_lines=["max-connect-errors 3 block 4s"])
         source = harness.host(5)
 
         def attempt(password=harness.APP_PASSWORD):
@@ -176,9 +176,9 @@ class MysqlModeTest(MysqlModeBase):
                          [1045, 1045, 1045])
         blocked_at = time.monotonic()
         self.assertEqual(attempt(), 1129)
-        harness.wait_until(lambda: attempt() == 0, 10, 0.2,
+        harness.wait_until(lambda: attempt() == 0, 20, 0.2,
                            "the block to end")
-        self.assertGreaterEqual(time.monotonic() - blocked_at, 1.0)
+        self.assertGreaterEqual(time.monotonic() - blocked_at, 3.5)
 
     def test_other_authentication_plugin_passes_through(self):
         """An ed25519 account (MariaDB's plugin, not the greeting's): the
@@ -299,7 +299,9 @@ class MysqlTlsTest(MysqlModeBase):
         self.start()
         # Same proxy, TLS on its bind.
         self.proxy.stop()
-        text = open(self.proxy.config_path, encoding="utf-8").read().replace(
+        with open(self.proxy.config_path, encoding="utf-8") as f:
+            config = f.read()
+        text = config.replace(
             f"bind {harness.LOCAL}:{self.listen}",
             f"bind {harness.LOCAL}:{self.listen} ssl crt {crt}{extra}")
         self.proxy.start(text)
