@@ -132,7 +132,16 @@ class Session {
   backend::Backend* backend_;
   // Where the client connected to: this socket's local end, or what its
   // PROXY header says (passed on by `send-proxy`).
-  tcp::endpoint destination_;
+  std::optional<tcp::endpoint> destination_;
+  // Asked of the socket only when needed (connect line, send-proxy): no
+  // getsockname on every connection.
+  const tcp::endpoint& destination() {
+    if (!destination_) {
+      asio::error_code ignored;
+      destination_ = client_.local_endpoint(ignored);
+    }
+    return *destination_;
+  }
   logging::SessionRecord record_;
   asio::ip::address client_address_;
   // Held while this session uses or waits for a serverless database: it
@@ -163,7 +172,6 @@ asio::awaitable<void> Session::run() {
   record_.client_port = peer_.port();
   record_.accepted_at = core::WallClock::now();
   record_.frontend = frontend_.name();
-  destination_ = client_.local_endpoint(error);
   if (bind_.accept_proxy && !co_await take_proxy_header()) co_return;
   if (session_refused()) {
     if (mysql_mode()) {
@@ -182,7 +190,7 @@ asio::awaitable<void> Session::run() {
     frontend_.logger().log(
         logging::Level::info,
         logging::format_connect_line(client_address_.to_string(), record_.client_port,
-                                     destination_.address().to_string(), destination_.port(),
+                                     destination().address().to_string(), destination().port(),
                                      frontend_.name()));
   }
   if (!backend_) {
@@ -292,7 +300,7 @@ bool Session::session_refused() {
 asio::awaitable<bool> Session::send_proxy_header(Connection& connection) {
   if (connection.send_proxy == config::SendProxy::none) co_return true;
   const auto header = proxy_protocol::make_header(
-      connection.send_proxy, tcp::endpoint(client_address_, record_.client_port), destination_);
+      connection.send_proxy, tcp::endpoint(client_address_, record_.client_port), destination());
   asio::error_code error;
   co_await asio::async_write(connection.socket, asio::buffer(header),
                              asio::redirect_error(asio::use_awaitable, error));
