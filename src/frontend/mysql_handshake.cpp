@@ -6,6 +6,7 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include "mysql/native_password.hpp"
 #include "mysql/packet.hpp"
 #include "mysql/scramble.hpp"
 
@@ -176,8 +177,8 @@ asio::awaitable<bool> MysqlHandshake::start_tls() {
 
 // The server's answer to borealis's HandshakeResponse, for the client's
 // account: its capabilities, the client's, all borealis passes on.
-std::string MysqlHandshake::response_for(const mysql::Greeting& greeting,
-                                         const std::string& auth) const {
+std::string MysqlHandshake::response_for(const mysql::Greeting& greeting, const std::string& auth,
+                                         std::string_view plugin) const {
   mysql::HandshakeResponse response;
   response.capabilities =
       (hello_.capabilities & greeting.capabilities & mysql_offered_capabilities() & ~kNeverPassed) |
@@ -187,9 +188,54 @@ std::string MysqlHandshake::response_for(const mysql::Greeting& greeting,
   response.user = hello_.user;
   response.auth_response = auth;
   response.database = hello_.database;
-  response.auth_plugin_name = greeting.auth_plugin_name;
+  response.auth_plugin_name = std::string(plugin);
   response.attributes = hello_.attributes;
   return mysql::encode_handshake_response(response);
+}
+
+auth::Verdict::Kind MysqlHandshake::verify(const auth::AccountTable& accounts,
+                                           std::string_view server_address) {
+  const bool native =
+      hello_.auth_plugin_name.empty() || hello_.auth_plugin_name == mysql::kNativePasswordPlugin;
+  if (!native) return auth::Verdict::Kind::undecided;
+  const std::string_view scramble(reinterpret_cast<const char*>(scramble_.data()),
+                                  scramble_.size());
+  auth::Verdict verdict =
+      accounts.verify(hello_.user, server_address, hello_.auth_response, scramble);
+  if (verdict.kind == auth::Verdict::Kind::verified) stage1_ = std::move(verdict.stage1);
+  return verdict.kind;
+}
+
+asio::awaitable<void> MysqlHandshake::deny(std::string_view client_address) {
+  const std::string message =
+      fmt::format("Access denied for user '{}'@'{}' (using password: {})", hello_.user,
+                  client_address, hello_.auth_response.empty() ? "NO" : "YES");
+  server_refusal_ = 1045;
+  co_await refuse(1045, "28000", message);
+}
+
+// What the server needs first from the client: with the password proved
+// to borealis, borealis's own answer to the server's scramble; otherwise
+// the client redoes its authentication for the server's scramble and
+// default plugin (an auth switch), and its answer goes on.
+asio::awaitable<bool> MysqlHandshake::answer_for_client(asio::ip::tcp::socket& server,
+                                                        const mysql::Greeting& greeting) {
+  if (stage1_) {
+    const std::string answer = mysql::native_password_answer(*stage1_, greeting.scramble);
+    co_return co_await send_to_server(server,
+                                      response_for(greeting, answer, mysql::kNativePasswordPlugin));
+  }
+  const std::string& scramble = greeting.scramble;
+  if (!co_await send_to_client(mysql::encode_auth_switch(
+          greeting.auth_plugin_name,
+          std::span(reinterpret_cast<const std::uint8_t*>(scramble.data()), scramble.size()))))
+    co_return false;
+  auto auth = co_await read_from_client();
+  if (!auth) co_return false;
+  const std::string auth_data(auth->payload.begin(), auth->payload.end());
+  if (auth_data.size() > 255) co_return fail("client: authentication data longer than 255 bytes");
+  co_return co_await send_to_server(server,
+                                    response_for(greeting, auth_data, greeting.auth_plugin_name));
 }
 
 asio::awaitable<MysqlHandshake::Login> MysqlHandshake::log_in(asio::ip::tcp::socket& server) {
@@ -212,22 +258,16 @@ asio::awaitable<MysqlHandshake::Login> MysqlHandshake::log_in(asio::ip::tcp::soc
     co_return Login::failed;
   }
   server_version_seen_ = greeting->server_version;
-  // The client redoes its authentication for the server's scramble and
-  // default plugin.
-  const std::string& scramble = greeting->scramble;
-  if (!co_await send_to_client(mysql::encode_auth_switch(
-          greeting->auth_plugin_name,
-          std::span(reinterpret_cast<const std::uint8_t*>(scramble.data()), scramble.size()))))
-    co_return Login::failed;
-  auto auth = co_await read_from_client();
-  if (!auth) co_return Login::failed;
-  const std::string auth_data(auth->payload.begin(), auth->payload.end());
-  if (auth_data.size() > 255) {
-    fail("client: authentication data longer than 255 bytes");
-    co_return Login::failed;
-  }
-  if (!co_await send_to_server(server, response_for(*greeting, auth_data))) co_return Login::failed;
-  // Relay the plugin's exchange until the server decides.
+  if (!co_await answer_for_client(server, *greeting)) co_return Login::failed;
+  co_return co_await relay_authentication(server);
+}
+
+// Relays the plugin's exchange until the server decides. A server that
+// switches a login borealis made itself to mysql_native_password with a
+// new scramble is answered by borealis; any other switch goes to the
+// client, who still holds its password.
+asio::awaitable<MysqlHandshake::Login> MysqlHandshake::relay_authentication(
+    asio::ip::tcp::socket& server) {
   for (int round = 0; round < kMaxAuthRoundTrips; ++round) {
     auto reply = co_await read_from_server(server);
     if (!reply) co_return Login::failed;
@@ -239,6 +279,14 @@ asio::awaitable<MysqlHandshake::Login> MysqlHandshake::log_in(asio::ip::tcp::soc
       server_refusal_ = err ? err->code : 0;
       refusal_payload_ = payload;
       co_return Login::refused;
+    }
+    if (stage1_ && round == 0) {
+      auto to = mysql::decode_auth_switch(reply->payload);
+      if (to && to->plugin_name == mysql::kNativePasswordPlugin) {
+        const std::string answer = mysql::native_password_answer(*stage1_, to->plugin_data);
+        if (!co_await send_to_server(server, answer)) co_return Login::failed;
+        continue;
+      }
     }
     if (!co_await send_to_client(payload)) co_return Login::failed;
     if (mysql::is_ok_packet(reply->payload)) co_return Login::ok;

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "auth/account_table.hpp"
 #include "mysql/packet_reader.hpp"
 #include "mysql/server_handshake.hpp"
 #include "tls/server_context.hpp"
@@ -44,6 +45,14 @@ class MysqlHandshake {
   // left, sent garbage or too much (answered with an ERR where it still
   // listens); failure() says why.
   asio::awaitable<bool> greet();
+
+  // Judges the client's answer against the accounts of the database it is
+  // for, as the server at `server_address` would (mysql_native_password
+  // only; anything else is `undecided`). Once `verified`, log_in() logs in
+  // itself with what it derived, without asking the client again.
+  auth::Verdict::Kind verify(const auth::AccountTable& accounts, std::string_view server_address);
+  // Answers a login verify() denied as MariaDB does (ERROR 1045).
+  asio::awaitable<void> deny(std::string_view client_address);
 
   // Authenticates the client to `server`, a fresh connection. `ok`: the
   // server's OK reached the client and the session may be relayed;
@@ -85,7 +94,11 @@ class MysqlHandshake {
   asio::awaitable<bool> send_to_server(asio::ip::tcp::socket& server, std::string_view payload);
   asio::awaitable<std::optional<mysql::Packet>> read_from_client();
   asio::awaitable<std::optional<mysql::Packet>> read_from_server(asio::ip::tcp::socket& server);
-  std::string response_for(const mysql::Greeting& greeting, const std::string& auth) const;
+  std::string response_for(const mysql::Greeting& greeting, const std::string& auth,
+                           std::string_view plugin) const;
+  asio::awaitable<bool> answer_for_client(asio::ip::tcp::socket& server,
+                                          const mysql::Greeting& greeting);
+  asio::awaitable<Login> relay_authentication(asio::ip::tcp::socket& server);
   asio::awaitable<bool> read_answer();
   asio::awaitable<bool> start_tls();
   std::uint32_t offered() const;
@@ -104,6 +117,10 @@ class MysqlHandshake {
   std::string server_version_seen_;
   std::uint64_t bytes_to_client_ = 0;
   std::uint16_t server_refusal_ = 0;
+  // SHA1(password) once verify() proved it (empty: no password). Lives
+  // only in this session's memory: it logs in for the client, and later
+  // (session continuity) logs in again for it.
+  std::optional<std::string> stage1_;
   std::string refusal_payload_;
   bool bad_handshake_ = false;
 };

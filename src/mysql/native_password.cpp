@@ -1,5 +1,6 @@
 #include "mysql/native_password.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include <array>
@@ -9,7 +10,8 @@ namespace borealis::mysql {
 
 namespace {
 
-using Sha1 = std::array<unsigned char, 20>;
+constexpr std::size_t kSha1Size = 20;
+using Sha1 = std::array<unsigned char, kSha1Size>;
 
 // SHA1 of the concatenation of two byte strings. With EVP_sha1 these calls
 // cannot fail short of memory exhaustion; a zero digest then fails the login.
@@ -27,21 +29,42 @@ Sha1 sha1(std::string_view first, std::string_view second = {}) {
   return digest;
 }
 
-std::string_view view(const Sha1& digest) {
+std::string bytes(const Sha1& digest) {
   return {reinterpret_cast<const char*>(digest.data()), digest.size()};
+}
+
+std::string xor_with(std::string_view value, const Sha1& mask) {
+  std::string out(kSha1Size, '\0');
+  for (std::size_t i = 0; i < kSha1Size; ++i)
+    out[i] = static_cast<char>(static_cast<unsigned char>(value[i]) ^ mask[i]);
+  return out;
 }
 
 }  // namespace
 
+std::string native_password_stage1(std::string_view password) { return bytes(sha1(password)); }
+
+std::string native_password_stage2(std::string_view stage1) { return bytes(sha1(stage1)); }
+
+std::string native_password_answer(std::string_view stage1, std::string_view scramble) {
+  if (stage1.size() != kSha1Size) return {};
+  return xor_with(stage1, sha1(scramble, native_password_stage2(stage1)));
+}
+
 std::string native_password_scramble(std::string_view password, std::string_view scramble) {
   if (password.empty()) return {};
-  Sha1 stage1 = sha1(password);
-  Sha1 stage2 = sha1(view(stage1));
-  Sha1 mask = sha1(scramble, view(stage2));
-  std::string response(stage1.size(), '\0');
-  for (std::size_t i = 0; i < stage1.size(); ++i)
-    response[i] = static_cast<char>(stage1[i] ^ mask[i]);
-  return response;
+  return native_password_answer(native_password_stage1(password), scramble);
+}
+
+std::optional<std::string> verify_native_password(std::string_view answer,
+                                                  std::string_view scramble,
+                                                  std::string_view stage2) {
+  if (answer.size() != kSha1Size || stage2.size() != kSha1Size) return std::nullopt;
+  std::string stage1 = xor_with(answer, sha1(scramble, stage2));
+  const std::string check = native_password_stage2(stage1);
+  // Constant time: how much of a guess matched is not observable.
+  if (CRYPTO_memcmp(check.data(), stage2.data(), kSha1Size) != 0) return std::nullopt;
+  return stage1;
 }
 
 }  // namespace borealis::mysql

@@ -28,6 +28,7 @@
 #include <mutex>
 #include <string>
 
+#include "auth/account_table.hpp"
 #include "core/clock.hpp"
 #include "core/snapshot.hpp"
 
@@ -59,6 +60,13 @@ class DatabaseGate {
   std::shared_ptr<const DatabaseView> view() const { return view_.load(); }
   // Control thread. Wakes every held session.
   void publish(DatabaseView view);
+
+  // The engine's accounts, for logins borealis checks itself (null: none
+  // known). Published by the control thread, read by any.
+  std::shared_ptr<const auth::AccountTable> accounts() const { return accounts_.load(); }
+  void publish_accounts(std::shared_ptr<const auth::AccountTable> table) {
+    accounts_.publish(std::move(table));
+  }
 
   // Any thread. Wakes the control plane once, however many sessions ask.
   void request_resume();
@@ -108,6 +116,7 @@ class DatabaseGate {
   int maxqueue_;
   core::Clock& clock_;
   core::Snapshot<DatabaseView> view_;
+  core::Snapshot<auth::AccountTable> accounts_{nullptr};
   std::function<void()> on_resume_;
   std::atomic<bool> resume_requested_{false};
   mutable std::atomic<int> sessions_{0};

@@ -15,6 +15,9 @@ namespace borealis::serverless {
 namespace {
 
 constexpr auto kSampleInterval = std::chrono::seconds(1);
+// How far behind the accounts table may fall while compute runs (a login
+// it cannot verify then goes to the server, which decides).
+constexpr auto kAccountsInterval = std::chrono::seconds(5);
 constexpr auto kLongestBackoff = std::chrono::seconds(30);
 // Where nothing is due, the supervisor still looks again this often.
 constexpr auto kIdleLook = std::chrono::seconds(60);
@@ -167,6 +170,10 @@ asio::awaitable<core::SteadyTime> DatabaseRuntime::step_running() {
     co_await pause();
     co_return clock_.now();
   }
+  if (now >= next_accounts_read_) {
+    co_await read_accounts(false);
+    next_accounts_read_ = clock_.now() + kAccountsInterval;
+  }
   if (now >= next_sample_) {
     co_await follow_load(std::chrono::duration<double>(kSampleInterval).count());
     next_sample_ = clock_.now() + kSampleInterval;
@@ -200,6 +207,11 @@ asio::awaitable<void> DatabaseRuntime::bring_up(DatabaseState how) {
     co_return;
   }
   consecutive_failures_ = 0;
+  // From now on sessions may change accounts: the table kept while paused
+  // may only say yes until it is read again (at the first running step).
+  if (auto table = gate_.accounts(); table && table->exact())
+    gate_.publish_accounts(std::make_shared<const auth::AccountTable>(table->inexact()));
+  next_accounts_read_ = clock_.now();
   int waiting = gate_.sessions();
   co_await fit_waiting_clients(waiting);
   idle_since_ = clock_.now();
@@ -241,6 +253,9 @@ asio::awaitable<void> DatabaseRuntime::pause() {
     say(logging::Level::notice, "pause called off: a client arrived");
     co_return;
   }
+  // No session can change an account from here until the next resume: the
+  // table read now decides logins while paused, refusals included.
+  co_await read_accounts(true);
   core::Status stopped = co_await engine_->stop();
   enter(DatabaseState::paused);
   if (!stopped) say(logging::Level::warning, "pause: " + stopped.error());
@@ -296,11 +311,23 @@ asio::awaitable<void> DatabaseRuntime::follow_load(double seconds) {
 
 asio::awaitable<void> DatabaseRuntime::stop_compute() {
   if (compute_may_run(state_)) {
+    if (state_ == DatabaseState::running) co_await read_accounts(gate_.sessions() == 0);
     core::Status stopped = co_await engine_->stop();
     if (!stopped) say(logging::Level::warning, "stop: " + stopped.error());
   }
   enter(DatabaseState::stopped);
   log_summary();
+}
+
+asio::awaitable<void> DatabaseRuntime::read_accounts(bool exact) {
+  co_await engine_->read_accounts(exact);
+  gate_.publish_accounts(engine_->accounts());
+}
+
+core::Status DatabaseRuntime::prepare() {
+  core::Status prepared = engine_->prepare();
+  if (prepared) gate_.publish_accounts(engine_->accounts());
+  return prepared;
 }
 
 void DatabaseRuntime::log_summary() {

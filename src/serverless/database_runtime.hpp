@@ -33,7 +33,8 @@ class DatabaseRuntime {
                   std::unique_ptr<Engine> engine, logging::Logger logger,
                   core::Clock& clock = core::system_clock());
 
-  core::Status prepare() { return engine_->prepare(); }
+  // The engine's preparation; what it kept of the accounts is published.
+  core::Status prepare();
   const Engine& engine() const { return *engine_; }
   // Publishes the first state and starts the supervisor.
   void start();
@@ -57,6 +58,7 @@ class DatabaseRuntime {
   asio::awaitable<void> pause();
   asio::awaitable<void> follow_load(double seconds);
   asio::awaitable<void> stop_compute();
+  asio::awaitable<void> read_accounts(bool exact);
   void handle_crash(const ExitStatus& exit);
   void enter(DatabaseState next);
   void publish();
@@ -89,6 +91,7 @@ class DatabaseRuntime {
   core::SteadyTime accounted_until_;
   core::SteadyTime idle_since_;
   core::SteadyTime next_sample_;
+  core::SteadyTime next_accounts_read_;
   core::SteadyTime retry_after_;
   std::array<double, kDatabaseStateCount> seconds_in_state_{};
   double acu_seconds_ = 0;

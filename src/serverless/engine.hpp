@@ -4,9 +4,11 @@
 
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
+#include <memory>
 #include <optional>
 #include <string>
 
+#include "auth/account_table.hpp"
 #include "core/status.hpp"
 #include "serverless/capacity.hpp"
 #include "serverless/child_process.hpp"
@@ -39,6 +41,17 @@ class Engine {
   // Connections of max_connections the engine's own control session takes
   // (clients get the rest).
   virtual int reserved_connections() const { return 0; }
+  // Reads the engine's accounts (what borealis needs to authenticate its
+  // clients itself) while compute runs; `exact` when no client session can
+  // change them before compute stops. Best effort: on an error the last
+  // table stays.
+  virtual asio::awaitable<void> read_accounts(bool exact) {
+    (void)exact;
+    co_return;
+  }
+  // The last table read (kept across restarts where the engine can), or
+  // null when this engine has none.
+  virtual std::shared_ptr<const auth::AccountTable> accounts() const { return nullptr; }
   // How a person connects, for the startup message ("user app, password in X").
   virtual std::string credentials_hint() const = 0;
 };

@@ -45,12 +45,15 @@ constexpr const char* kPidFile = "borealis-mariadbd.pid";
 constexpr const char* kErrorLog = "borealis-mariadbd.err";
 constexpr const char* kOutputLog = "borealis-mariadbd.log";
 constexpr const char* kFilesDirectory = "borealis-files";
+// The accounts' password hashes, for logins checked while compute is paused.
+constexpr const char* kAccountsFile = "borealis-accounts";
 
 bool is_borealis_file(const std::string& name) { return name.starts_with("borealis"); }
 
 // Files only borealis reads: they keep borealis's ownership.
 bool is_private_file(const std::string& name) {
-  return name == kLockFile || name == kControlSocket || name.ends_with(".password");
+  return name == kLockFile || name == kControlSocket || name == kAccountsFile ||
+         name.ends_with(".password");
 }
 
 std::string random_password() {
@@ -194,6 +197,7 @@ core::Status MariadbEngine::prepare() {
       return core::fail(fmt::format("database {}: {}", config_.name, step_status.error()));
   }
   initialised_ = std::filesystem::exists(path(kInitialisedMarker));
+  load_saved_accounts();
   if (auto reason = cpu_limit_.setup(config_.name); !reason.empty())
     logging::notice(logging::Severity::warning,
                     fmt::format("database {}: CPU limit not enforced: {}", config_.name, reason));
@@ -641,6 +645,53 @@ std::optional<ExitStatus> MariadbEngine::unexpected_exit() {
   auto exit = process_.poll_exit();
   if (exit) admin_.reset();
   return exit;
+}
+
+void MariadbEngine::load_saved_accounts() {
+  std::string text = read_all(path(kAccountsFile));
+  if (text.empty()) return;
+  if (auto table = auth::AccountTable::parse(text))
+    accounts_ = std::make_shared<const auth::AccountTable>(std::move(*table));
+  else
+    logging::notice(logging::Severity::warning,
+                    fmt::format("database {}: ignoring '{}': not a table of accounts", config_.name,
+                                path(kAccountsFile)));
+}
+
+// mysql.global_priv holds each account as JSON: its plugin and hash, or
+// several plugins (`auth_or`, as root's "invalid password OR unix_socket"),
+// whether it is locked, expired (password_last_changed 0) or a role.
+asio::awaitable<void> MariadbEngine::read_accounts(bool exact) {
+  if (!process_.running()) co_return;
+  if (core::Status logged_in = co_await ensure_admin(); !logged_in) co_return;
+  auto result = co_await admin_->query(
+      "SELECT User AS u, Host AS h, "
+      "IF(JSON_EXISTS(Priv, '$.auth_or'), 'several', "
+      "IFNULL(JSON_VALUE(Priv, '$.plugin'), '')) AS p, "
+      "IFNULL(JSON_VALUE(Priv, '$.authentication_string'), '') AS a, "
+      "IF(JSON_VALUE(Priv, '$.password_last_changed') = '0', 'Y', 'N') AS e, "
+      "IF(JSON_VALUE(Priv, '$.account_locked') = 'true', 'Y', 'N') AS l, "
+      "IF(JSON_VALUE(Priv, '$.is_role') = 'true', 'Y', 'N') AS r FROM mysql.global_priv",
+      kQueryTimeout);
+  if (!result.ok) {
+    logging::notice(
+        logging::Severity::warning,
+        fmt::format("database {}: cannot read its accounts: {}", config_.name, result.error));
+    co_return;
+  }
+  std::vector<auth::Account> accounts;
+  for (std::size_t row = 0; row < result.rows.size(); ++row) {
+    auto text = [&](const char* column) { return result.value(column, row).value_or(""); };
+    auth::AccountRow account_row{text("u"),        text("h"),        text("p"),       text("a"),
+                                 text("l") == "Y", text("e") == "Y", text("r") == "Y"};
+    if (auto account = auth::AccountTable::from_row(account_row))
+      accounts.push_back(std::move(*account));
+  }
+  auto table = std::make_shared<const auth::AccountTable>(std::move(accounts), exact);
+  const std::string text = table->serialize();
+  if (!accounts_ || accounts_->serialize() != text)
+    (void)write_private_file(path(kAccountsFile), text);
+  accounts_ = std::move(table);
 }
 
 std::string MariadbEngine::credentials_hint() const {

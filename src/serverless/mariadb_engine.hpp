@@ -54,6 +54,8 @@ class MariadbEngine : public Engine {
   // every slot is taken; borealis's control session takes a regular one.
   int reserved_connections() const override { return 1; }
   std::string credentials_hint() const override;
+  asio::awaitable<void> read_accounts(bool exact) override;
+  std::shared_ptr<const auth::AccountTable> accounts() const override { return accounts_; }
 
   pid_t pid() const { return process_.pid(); }
 
@@ -65,6 +67,7 @@ class MariadbEngine : public Engine {
   core::Status open_client_listener();
   core::Status open_control_socket();
   void stop_leftover_engine();
+  void load_saved_accounts();
   std::string load_or_create_password(const std::string& file);
   bool control_account_missing() const;
   bool needs_init_file() const;
@@ -87,6 +90,7 @@ class MariadbEngine : public Engine {
   std::string user_password_;
   ChildProcess process_;
   std::unique_ptr<mysql::AdminClient> admin_;
+  std::shared_ptr<const auth::AccountTable> accounts_;
   CpuLimit cpu_limit_;
   bool initialised_ = false;  // accounts made; no --init-file any more
   bool abandoned_ = false;

@@ -563,3 +563,46 @@ class DnsRelay:
         if self.mode != "closed":
             self.sock.close()
         self.up.close()
+
+
+# --------------------------------------------------------------------------
+# A MySQL login by hand, to see each packet a client library hides
+
+def greeting_scramble(payload):
+    """The 20-byte scramble of a protocol-10 greeting."""
+    version_end = payload.index(b"\x00", 1)
+    at = version_end + 1 + 4          # connection id
+    part1 = payload[at:at + 8]
+    at += 8 + 1 + 2 + 1 + 2 + 2        # filler, caps low, charset, status, caps high
+    auth_length = payload[at]
+    at += 1 + 10                       # reserved
+    part2_length = max(13, auth_length - 8)
+    part2 = payload[at:at + part2_length].rstrip(b"\x00")
+    return part1 + part2
+
+
+def native_answer(password, scramble):
+    """mysql_native_password's answer to `scramble`."""
+    import hashlib
+    if not password:
+        return b""
+    stage1 = hashlib.sha1(password.encode()).digest()
+    stage2 = hashlib.sha1(stage1).digest()
+    mask = hashlib.sha1(scramble + stage2).digest()
+    return bytes(a ^ b for a, b in zip(stage1, mask))
+
+
+def raw_login(sock, user, password, timeout=30):
+    """Reads the greeting on `sock`, answers it as a 4.1 client with
+    mysql_native_password, and returns the payload of the packet that
+    follows (OK 0x00, ERR 0xff, or an auth switch 0xfe)."""
+    greeting = read_greeting(sock, timeout)
+    assert is_handshake(greeting), greeting
+    answer = native_answer(password, greeting_scramble(greeting))
+    caps = (0x00000200 | 0x00008000 | 0x00080000 | 0x00000001 | 0x00000004)
+    body = struct.pack("<IIB23x", caps, 1 << 24, 45) + user.encode() + b"\x00" + \
+        bytes([len(answer)]) + answer + b"mysql_native_password\x00"
+    sock.sendall(len(body).to_bytes(3, "little") + b"\x01" + body)
+    packet = read_packet(sock, timeout)
+    assert packet is not None, "no answer to the handshake response"
+    return packet[1]
