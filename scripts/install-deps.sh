@@ -11,7 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # real programs the tests and benchmarks start
   mariadb-server mariadb-client dnsmasq-base haproxy sysbench
-  python3 python3-pymysql procps iproute2 openssl
+  python3 python3-pymysql python3-mysqldb procps iproute2 openssl
 )
 
 missing=()

@@ -6,6 +6,7 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include "mysql/change_user.hpp"
 #include "mysql/native_password.hpp"
 #include "mysql/packet.hpp"
 #include "mysql/scramble.hpp"
@@ -258,6 +259,7 @@ asio::awaitable<MysqlHandshake::Login> MysqlHandshake::log_in(asio::ip::tcp::soc
     co_return Login::failed;
   }
   server_version_seen_ = greeting->server_version;
+  server_scramble_ = greeting->scramble;
   if (!co_await answer_for_client(server, *greeting)) co_return Login::failed;
   co_return co_await relay_authentication(server);
 }
@@ -297,6 +299,35 @@ asio::awaitable<MysqlHandshake::Login> MysqlHandshake::relay_authentication(
   }
   fail("authentication took more than 8 round trips");
   co_return Login::failed;
+}
+
+std::optional<std::string> MysqlHandshake::answer_for_server() const {
+  if (!stage1_ || stage1_->empty()) return std::nullopt;
+  return mysql::native_password_answer(*stage1_, server_scramble_);
+}
+
+std::optional<std::string> MysqlHandshake::change_user_for_server(
+    std::string_view payload, const auth::AccountTable* accounts, std::string_view server_address) {
+  auto command = mysql::decode_change_user(payload, hello_.capabilities);
+  if (!command) return std::nullopt;
+  const bool native = command->plugin.empty() || command->plugin == mysql::kNativePasswordPlugin;
+  if (accounts && native && server_scramble_.size() == mysql::kScrambleLength) {
+    const std::string_view scramble(reinterpret_cast<const char*>(scramble_.data()),
+                                    scramble_.size());
+    auth::Verdict verdict =
+        accounts->verify(command->user, server_address, command->auth_response, scramble);
+    if (verdict.kind == auth::Verdict::Kind::verified) {
+      command->auth_response = mysql::native_password_answer(verdict.stage1, server_scramble_);
+      command->plugin = mysql::kNativePasswordPlugin;
+      stage1_ = std::move(verdict.stage1);
+      return mysql::encode_change_user(*command);
+    }
+  }
+  // The session's login is no longer one borealis can make.
+  stage1_.reset();
+  command->auth_response.clear();
+  command->plugin = mysql::kRescramblePlugin;
+  return mysql::encode_change_user(*command);
 }
 
 asio::awaitable<void> MysqlHandshake::forward_refusal() {

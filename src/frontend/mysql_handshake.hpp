@@ -61,6 +61,20 @@ class MysqlHandshake {
   // `failed`: a broken exchange, see failure().
   asio::awaitable<Login> log_in(asio::ip::tcp::socket& server);
 
+  // What goes to the server for the client's COM_CHANGE_USER `payload`
+  // (see mysql/change_user.hpp): with the new account's password proved
+  // against `accounts` (may be null), borealis's answer to the server's
+  // scramble; otherwise a command that has the server ask the client
+  // again. nullopt: pass it on as it is.
+  std::optional<std::string> change_user_for_server(std::string_view payload,
+                                                    const auth::AccountTable* accounts,
+                                                    std::string_view server_address);
+
+  // After change_user_for_server() proved the new account: the answer to
+  // the server's scramble, for the client's answer to the server's auth
+  // switch (which libmariadb computes from borealis's scramble).
+  std::optional<std::string> answer_for_server() const;
+
   // Passes on the server's ERR that refused the login (after log_in()
   // returned `refused`).
   asio::awaitable<void> forward_refusal();
@@ -73,6 +87,9 @@ class MysqlHandshake {
                                std::string_view message);
 
   const mysql::ClientHandshake& client() const { return hello_; }
+  // borealis logged in for the client (verify() proved its password): the
+  // client never saw the server's scramble.
+  bool logged_in_for_client() const { return stage1_.has_value(); }
   const std::string& failure() const { return failure_; }
   // The code of the server's ERR that refused the login (log_in() returned
   // `refused`), else 0.
@@ -121,6 +138,7 @@ class MysqlHandshake {
   // only in this session's memory: it logs in for the client, and later
   // (session continuity) logs in again for it.
   std::optional<std::string> stage1_;
+  std::string server_scramble_;  // the server's greeting's, for COM_CHANGE_USER
   std::string refusal_payload_;
   bool bad_handshake_ = false;
 };

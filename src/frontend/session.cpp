@@ -11,6 +11,7 @@
 
 #include "backend/balancer.hpp"
 #include "core/sleep.hpp"
+#include "frontend/change_user_translator.hpp"
 #include "frontend/mysql_handshake.hpp"
 #include "logging/tcplog.hpp"
 #include "net/relay.hpp"
@@ -150,6 +151,10 @@ class Session {
   std::optional<serverless::DatabaseGate::Use> database_use_;
   // `mode mysql`: borealis's side of the client's handshake.
   std::optional<MysqlHandshake> mysql_;
+  // The database whose accounts borealis checks logins against, and the
+  // address its server sees borealis's connections from.
+  serverless::DatabaseGate* account_source_ = nullptr;
+  std::string account_server_address_;
   const char* failure_reason_ = nullptr;
   core::SteadyTime started_ = core::SteadyClock::now();
 };
@@ -247,11 +252,20 @@ asio::awaitable<void> Session::run() {
   net::RelayTimeouts timeouts{fe.client, be.server, fe.client_fin, be.server_fin};
   if (be.tunnel) timeouts.client = timeouts.server = be.tunnel;
   auto* tls_client = mysql_ ? mysql_->tls_stream() : nullptr;
+  // COM_CHANGE_USER is always rewritten: the client answers the scramble
+  // it knows, which may be borealis's, never the server's.
+  std::optional<ChangeUserTranslator> translator;
+  std::optional<mysql::ClientStreamFilter> filter;
+  if (mysql_) {
+    translator.emplace(*mysql_, account_source_, account_server_address_);
+    filter.emplace(&*translator);
+  }
+  mysql::ClientStreamFilter* client_filter = filter ? &*filter : nullptr;
   net::RelayOutcome outcome;
   if (tls_client)  // (no co_await inside ?: : g++ 12 miscompiles it)
-    outcome = co_await net::relay(*tls_client, connection.socket, timeouts);
+    outcome = co_await net::relay(*tls_client, connection.socket, timeouts, client_filter);
   else
-    outcome = co_await net::relay(client_, connection.socket, timeouts);
+    outcome = co_await net::relay(client_, connection.socket, timeouts, client_filter);
   record_.bytes_to_client = outcome.bytes_to_client + (mysql_ ? mysql_->bytes_to_client() : 0);
   record_.termination = {outcome.cause, outcome.cause == TerminationCause::none
                                             ? TerminationStep::none
@@ -360,11 +374,13 @@ asio::awaitable<bool> Session::mysql_verify_locally() {
   auto view = backend_->view();
   if (view->servers.size() != 1 || !view->servers.front().database) co_return true;
   serverless::DatabaseGate& gate = *view->servers.front().database;
+  account_source_ = &gate;
+  // The server sees borealis's connections from its own loopback address.
+  account_server_address_ = gate.view()->endpoint.address().to_string();
   auto accounts = gate.accounts();
   if (!accounts) co_return true;
-  // The server sees borealis's connections from its own loopback address.
-  const std::string server_address = gate.view()->endpoint.address().to_string();
-  if (mysql_->verify(*accounts, server_address) != auth::Verdict::Kind::denied) co_return true;
+  if (mysql_->verify(*accounts, account_server_address_) != auth::Verdict::Kind::denied)
+    co_return true;
   frontend_.connect_errors().failed(client_address_);
   co_await mysql_->deny(client_address_.to_string());
   record_.bytes_to_client += mysql_->bytes_to_client();

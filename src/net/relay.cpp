@@ -93,11 +93,33 @@ ReadOutcome classify(const asio::error_code& error) {
 // One direction. While idle it waits with a small buffer of its own; when a
 // read fills it, the rest of the burst is read into 16 KiB buffers lent by
 // the worker's pool, which asio reads speculatively without waiting.
+// Writes what was read, or what `filter` makes of it.
+template <typename To>
+asio::awaitable<void> pass_on(To& to, const char* data, std::size_t count,
+                              mysql::ClientStreamFilter* filter,
+                              std::vector<std::string_view>& pieces,
+                              std::vector<asio::const_buffer>& buffers, asio::error_code& error) {
+  if (!filter) {
+    co_await asio::async_write(to.socket, asio::buffer(data, count),
+                               asio::redirect_error(asio::use_awaitable, error));
+    co_return;
+  }
+  pieces.clear();
+  filter->feed(std::string_view(data, count), pieces);
+  buffers.clear();
+  for (auto piece : pieces) buffers.push_back(asio::buffer(piece.data(), piece.size()));
+  if (buffers.empty()) co_return;
+  co_await asio::async_write(to.socket, buffers, asio::redirect_error(asio::use_awaitable, error));
+}
+
 template <typename State, typename From, typename To>
 asio::awaitable<void> pump(State& state, From& from, To& to, std::uint64_t& counter,
-                           TerminationCause abort_cause) {
+                           TerminationCause abort_cause,
+                           mysql::ClientStreamFilter* filter = nullptr) {
   BufferPool& pool = BufferPool::for_this_thread();
   char waiting_buffer[kWaitingBufferSize];
+  std::vector<std::string_view> pieces;
+  std::vector<asio::const_buffer> buffers;
   asio::error_code error;
   ReadOutcome outcome = ReadOutcome::data;
   while (!state.stopped && outcome == ReadOutcome::data) {
@@ -110,8 +132,7 @@ asio::awaitable<void> pump(State& state, From& from, To& to, std::uint64_t& coun
     std::optional<BufferPool::Lease> lease;
     for (;;) {
       from.last_activity = core::SteadyClock::now();
-      co_await asio::async_write(to.socket, asio::buffer(data, count),
-                                 asio::redirect_error(asio::use_awaitable, error));
+      co_await pass_on(to, data, count, filter, pieces, buffers, error);
       if (error) {
         // The writing side failed.
         abort_cause = abort_cause == TerminationCause::client_abort
@@ -172,7 +193,8 @@ asio::awaitable<void> watchdog(State& state, const RelayTimeouts& timeouts) {
 
 template <typename ClientStream>
 asio::awaitable<RelayOutcome> relay_streams(ClientStream& client, tcp::socket& server,
-                                            const RelayTimeouts& timeouts) {
+                                            const RelayTimeouts& timeouts,
+                                            mysql::ClientStreamFilter* client_filter) {
   auto now = core::SteadyClock::now();
   RelayState<ClientStream> state{Side<ClientStream>{client, now},
                                  Side<tcp::socket>{server, now},
@@ -180,7 +202,7 @@ asio::awaitable<RelayOutcome> relay_streams(ClientStream& client, tcp::socket& s
                                  false,
                                  asio::steady_timer(server.get_executor())};
   co_await ((pump(state, state.client, state.server, state.outcome.bytes_to_server,
-                  TerminationCause::client_abort) &&
+                  TerminationCause::client_abort, client_filter) &&
              pump(state, state.server, state.client, state.outcome.bytes_to_client,
                   TerminationCause::server_abort)) ||
             watchdog(state, timeouts));
@@ -190,13 +212,15 @@ asio::awaitable<RelayOutcome> relay_streams(ClientStream& client, tcp::socket& s
 }  // namespace
 
 asio::awaitable<RelayOutcome> relay(tcp::socket& client, tcp::socket& server,
-                                    const RelayTimeouts& timeouts) {
-  return relay_streams(client, server, timeouts);
+                                    const RelayTimeouts& timeouts,
+                                    mysql::ClientStreamFilter* client_filter) {
+  return relay_streams(client, server, timeouts, client_filter);
 }
 
 asio::awaitable<RelayOutcome> relay(asio::ssl::stream<tcp::socket&>& client, tcp::socket& server,
-                                    const RelayTimeouts& timeouts) {
-  return relay_streams(client, server, timeouts);
+                                    const RelayTimeouts& timeouts,
+                                    mysql::ClientStreamFilter* client_filter) {
+  return relay_streams(client, server, timeouts, client_filter);
 }
 
 }  // namespace borealis::net

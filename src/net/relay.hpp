@@ -11,6 +11,7 @@
 #include "config/model.hpp"
 #include "core/clock.hpp"
 #include "logging/termination.hpp"
+#include "mysql/client_stream_filter.hpp"
 
 namespace borealis::net {
 
@@ -27,10 +28,14 @@ struct RelayOutcome {
   std::uint64_t bytes_to_server = 0;
 };
 
+// `client_filter` (`mode mysql`, may be null) sees what the client sends
+// and decides what reaches the server.
 asio::awaitable<RelayOutcome> relay(asio::ip::tcp::socket& client, asio::ip::tcp::socket& server,
-                                    const RelayTimeouts& timeouts);
+                                    const RelayTimeouts& timeouts,
+                                    mysql::ClientStreamFilter* client_filter = nullptr);
 // The same with TLS on the client's side (`mode mysql`, `bind ... ssl`).
 asio::awaitable<RelayOutcome> relay(asio::ssl::stream<asio::ip::tcp::socket&>& client,
-                                    asio::ip::tcp::socket& server, const RelayTimeouts& timeouts);
+                                    asio::ip::tcp::socket& server, const RelayTimeouts& timeouts,
+                                    mysql::ClientStreamFilter* client_filter = nullptr);
 
 }  // namespace borealis::net

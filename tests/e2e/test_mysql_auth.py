@@ -88,6 +88,11 @@ backend be
         db.wait_paused()
         sock, answer = self.raw("app", db.password())
         self.assertEqual(answer[0], 0x00, f"not an OK at once: {answer[:40]!r}")
+        # The session borealis logged in for works: COM_RESET_CONNECTION
+        # and COM_PING are answered by the server.
+        for command in (b"\x1f", b"\x0e"):
+            sock.sendall(b"\x01\x00\x00\x00" + command)
+            self.assertEqual(netprobe.read_packet(sock, 30)[1][0], 0x00)
         sock.close()
         db.wait_paused(start=db.log_offset())
         offset = db.log_offset()
@@ -171,6 +176,47 @@ backend be
             cur.execute("SELECT CURRENT_USER()")
             self.assertEqual(cur.fetchone()[0], "fresh@%")
         fresh.close()
+
+    def test_change_user_after_a_login_borealis_made(self):
+        """COM_CHANGE_USER on a session borealis logged in for (the client
+        knows only borealis's scramble): borealis has the server ask the
+        client again, so changing to another account works, back too, and a
+        wrong password is refused. libmariadb's mysql_change_user, through
+        mysqlclient. Defect: the command passed as it is (the server checks
+        an answer to a scramble it never sent: 1045)."""
+        import MySQLdb
+        db = self.start(auto_pause="60s")
+        db.query("SELECT 1", timeout=60)
+        self.as_administrator(
+            "CREATE USER 'second'@'%' IDENTIFIED BY 'Second-Pass-2'; "
+            "GRANT SELECT ON app.* TO 'second'@'%'")
+        # borealis reads the accounts every 5 s while the database runs.
+        accounts = os.path.join(self.datadir, "borealis-accounts")
+        def known():
+            with open(accounts, encoding="ascii") as f:
+                return b"second".hex() in f.read()
+
+        harness.wait_until(known, 20, 0.1, "the new account in borealis's table")
+        conn = MySQLdb.connect(host=harness.LOCAL, port=self.listen,
+                               user="app", password=db.password(),
+                               connect_timeout=60)
+        self.addCleanup(conn.close)
+
+        def current_user():
+            cur = conn.cursor()
+            cur.execute("SELECT CURRENT_USER()")
+            return cur.fetchone()[0]
+
+        self.assertEqual(current_user(), "app@%")
+        conn.change_user("second", "Second-Pass-2", "app")
+        self.assertEqual(current_user(), "second@%")
+        conn.change_user("app", db.password(), "app")
+        self.assertEqual(current_user(), "app@%")
+        with self.assertRaises(MySQLdb.OperationalError) as denied:
+            conn.change_user("second", "wrong", "app")
+        self.assertEqual(denied.exception.args[0], 1045)
+        # The log says borealis logged in for this client (no auth switch).
+        self.assertNotIn("login with server", db.log())
 
 
 if __name__ == "__main__":

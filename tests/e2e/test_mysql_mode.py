@@ -198,6 +198,41 @@ class MysqlModeTest(MysqlModeBase):
         self.assertNotEqual(code, 0)
         self.assertIn("1045", err)
 
+    def test_change_user(self):
+        """COM_CHANGE_USER to another account (native and ed25519) and back,
+        and a wrong password refused: libmariadb
+        through mysqlclient, which answers the server's auth switch with the
+        scramble it kept. Defect: the command passed as it is (the client's
+        answer is for a scramble the server never sent, since the client
+        was greeted by borealis)."""
+        import MySQLdb
+        self.start()
+        self.db.execute("INSTALL SONAME 'auth_ed25519'",
+                        "CREATE USER other@'%' IDENTIFIED BY 'Other-Pass-3'",
+                        "CREATE USER ed2@'%' IDENTIFIED VIA ed25519 USING "
+                        "PASSWORD('Ed-Secret-2')")
+        conn = MySQLdb.connect(host=harness.LOCAL, port=self.listen,
+                               user=harness.APP_USER,
+                               password=harness.APP_PASSWORD, connect_timeout=15)
+        self.addCleanup(conn.close)
+
+        def query(sql):
+            cur = conn.cursor()
+            cur.execute(sql)
+            return cur.fetchone()[0]
+
+        conn.cursor().execute("SET @marker = 42")
+        conn.change_user("other", "Other-Pass-3")
+        self.assertEqual(query("SELECT CURRENT_USER()"), "other@%")
+        self.assertIsNone(query("SELECT @marker"))  # a new session
+        conn.change_user("ed2", "Ed-Secret-2")
+        self.assertEqual(query("SELECT CURRENT_USER()"), "ed2@%")
+        conn.change_user(harness.APP_USER, harness.APP_PASSWORD)
+        self.assertTrue(query("SELECT CURRENT_USER()").startswith(harness.APP_USER + "@"))
+        with self.assertRaises(MySQLdb.OperationalError) as denied:
+            conn.change_user("other", "wrong")
+        self.assertEqual(denied.exception.args[0], 1045)
+
     def test_no_usable_server_gets_an_error_packet(self):
         """Every server down: ERR 1152 (SQLSTATE 08S01) naming the reason,
         not a reset ("Lost connection ... reading initial communication
