@@ -102,25 +102,27 @@ void ClientStreamFilter::feed(std::string_view chunk, std::vector<std::string_vi
       }
       continue;
     }
-    // The header, then the first byte if the packet has one.
-    pass_until(at);
+    // The header, then the first byte if the packet has one. Without a
+    // rewriter nothing is decided: the bytes pass on as they come.
+    const bool deciding = rewriter_ != nullptr;
+    if (deciding) pass_until(at);
     const std::size_t wanted = pending_.size() < kHeaderSize ? kHeaderSize - pending_.size() : 0;
     std::size_t take = std::min(wanted, chunk.size() - at);
     pending_.append(chunk.substr(at, take));
     at += take;
     if (pending_.size() < kHeaderSize) {
-      passed_from = at;
+      if (deciding) passed_from = at;
       break;
     }
     const bool has_payload = payload_length(std::string_view(pending_).substr(0, kHeaderSize)) > 0;
     if (has_payload && pending_.size() == kHeaderSize) {
       if (at == chunk.size()) {
-        passed_from = at;
+        if (deciding) passed_from = at;
         break;
       }
       pending_ += chunk[at++];
     }
-    passed_from = at;
+    if (deciding) passed_from = at;
     std::string_view header = std::string_view(pending_).substr(0, kHeaderSize);
     const int first = has_payload ? static_cast<unsigned char>(pending_[kHeaderSize]) : -1;
     const bool hold = wants_to_hold(header, first);
@@ -130,7 +132,7 @@ void ClientStreamFilter::feed(std::string_view chunk, std::vector<std::string_vi
       holding_ = true;
       held_ = std::move(pending_);
       if (payload_left_ == 0) finish_held(out);
-    } else {
+    } else if (deciding) {
       out.push_back(keep(std::move(pending_)));
     }
     pending_.clear();

@@ -153,6 +153,21 @@ TEST(ClientStreamFilter, ContinuationOfA16MiBPacketIsNoCommand) {
   EXPECT_EQ(on.change_users(), 0u);
 }
 
+TEST(ClientStreamFilter, WithoutRewriterEveryByteGoesOnAtOnce) {
+  // A header split across reads (found by the fuzzer): nothing waits.
+  std::string stream = packet(0, "\x03SELECT") + "\x00\x00\x00-" + "\x00)\x00"s;
+  ClientStreamFilter plain;
+  std::vector<std::string_view> pieces;
+  std::string sent;
+  for (char byte : stream) {
+    pieces.clear();
+    plain.feed(std::string_view(&byte, 1), pieces);
+    for (auto piece : pieces) sent += piece;
+    ASSERT_EQ(sent.size(), stream.substr(0, sent.size()).size());
+  }
+  EXPECT_EQ(sent, stream);
+}
+
 TEST(ClientStreamFilter, OversizedChangeUserPassesUnchanged) {
   std::string change = change_user_payload(std::string(70000, 'u'), "");
   std::string stream = packet(0, change);
