@@ -90,6 +90,16 @@ std::string Gateway::build_backends() {
       for (auto& server : control->servers()) {
         if (!server.config.database.empty())
           server.database = gates_.at(server.config.database).get();
+        if (server.config.ssl) {
+          // Loaded before privileges are dropped, as a bind's certificate.
+          core::Status status;
+          auto context = tls::ClientContext::load(server.config, status);
+          if (!context)
+            return fmt::format("backend '{}', server '{}': {} (server at {}:{})", proxy.name,
+                               server.config.name, status.error(), server.config.where.file,
+                               server.config.where.line);
+          server.tls = tls_client_contexts_.emplace_back(std::move(context)).get();
+        }
         if (auto error = backend::assign_initial_address(server)) return *error;
       }
       control->publish();

@@ -73,6 +73,7 @@ class Gateway {
   // Every bind of every frontend, with its TLS context when it has `ssl`.
   std::vector<std::unique_ptr<frontend::Listener>> listeners_;
   std::vector<std::unique_ptr<tls::ServerContext>> tls_contexts_;
+  std::vector<std::unique_ptr<tls::ClientContext>> tls_client_contexts_;
   struct OpenSocket {
     frontend::Frontend* frontend;
     const frontend::Listener* listener;

@@ -119,6 +119,7 @@ void BackendControl::publish() {
     server.maxconn = state.config.maxconn;
     server.send_proxy = state.config.send_proxy;
     server.database = state.database;
+    server.tls = state.tls;
     view->servers.push_back(std::move(server));
   }
   backend_.publish(std::move(view));

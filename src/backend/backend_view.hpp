@@ -15,6 +15,7 @@
 #include "core/snapshot.hpp"
 #include "logging/logger.hpp"
 #include "serverless/database_gate.hpp"
+#include "tls/client_context.hpp"
 
 namespace borealis::backend {
 
@@ -33,6 +34,7 @@ struct ServerView {
   int maxconn = 0;
   config::SendProxy send_proxy = config::SendProxy::none;
   serverless::DatabaseGate* database = nullptr;  // address comes from it when set
+  tls::ClientContext* tls = nullptr;             // `ssl`: TLS inside the MySQL handshake
 };
 
 struct BackendView {

@@ -9,6 +9,7 @@
 #include "backend/server_health.hpp"
 #include "config/model.hpp"
 #include "serverless/database_gate.hpp"
+#include "tls/client_context.hpp"
 
 namespace borealis::backend {
 
@@ -25,6 +26,8 @@ struct ServerState {
   // For `server NAME database@DB`: the database whose engine serves it. Such
   // a server is usable even while paused: a connection to it wakes it.
   serverless::DatabaseGate* database = nullptr;
+  // `ssl` (mode mysql): the TLS context toward this server, else null.
+  tls::ClientContext* tls = nullptr;
 
   bool checked() const { return config.check; }
   bool usable() const {

@@ -132,6 +132,44 @@ bool p_send_proxy(const Statement& st, std::size_t& i, Server& server, Reporter&
   return true;
 }
 
+// TLS to the server: `ssl`, `no-ssl`, `verify none|required`, `ca-file
+// FILE`, `verifyhost NAME`, in HAProxy's words.
+bool p_tls(const Statement& st, std::size_t& i, Server& server, Reporter& report) {
+  const std::string& name = st.arg(i);
+  if (name == "ssl" && !server.database.empty()) {
+    report.alert(st.where, fmt::format("'{} {}' : 'ssl' does not apply to a 'database@' server: "
+                                       "borealis reaches the database it runs on loopback.",
+                                       st.arg(0), st.arg(1)));
+    return false;
+  }
+  if (name == "ssl" || name == "no-ssl") {
+    server.ssl = name == "ssl";
+    ++i;
+    return true;
+  }
+  const auto* value = value_of(st, i,
+                               name == "verify"    ? "'none' or 'required'"
+                               : name == "ca-file" ? "<cafile>"
+                                                   : "<hostname>",
+                               report);
+  if (!value) return false;
+  if (name == "verify") {
+    if (*value != "none" && *value != "required") {
+      report.alert(st.where, fmt::format("'verify' : unknown verify method '{}', only 'none' and "
+                                         "'required' are supported",
+                                         *value));
+      return false;
+    }
+    server.verify = *value == "required";
+  } else if (name == "ca-file") {
+    server.ca_file = *value;
+  } else {
+    server.verifyhost = *value;
+  }
+  i += 2;
+  return true;
+}
+
 bool p_port(const Statement& st, std::size_t& i, Server& server, Reporter& report) {
   int port = 0;
   if (!read_int(st, i + 1, "port", 1, 65535, port, report)) return false;
@@ -165,6 +203,11 @@ constexpr ServerParam kServerParams[] = {
     {"port", p_port},
     {"send-proxy", p_send_proxy},
     {"send-proxy-v2", p_send_proxy},
+    {"ssl", p_tls},
+    {"no-ssl", p_tls},
+    {"verify", p_tls},
+    {"ca-file", p_tls},
+    {"verifyhost", p_tls},
 };
 
 // Parameters about finding the address, which a `database@` server takes

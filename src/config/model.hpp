@@ -138,6 +138,14 @@ struct Server {
   int weight = 1;
   int maxconn = 0;  // 0: unlimited
   SendProxy send_proxy = SendProxy::none;
+  // `ssl` (mode mysql): TLS to the server, started inside the MySQL
+  // handshake. `verify required` (HAProxy's default) checks the server's
+  // certificate against `ca-file`, and its name against `verifyhost` when
+  // given.
+  bool ssl = false;
+  bool verify = true;
+  std::string ca_file;
+  std::string verifyhost;
   bool backup = false;
   bool disabled = false;
   // server-template: servers PREFIX1..PREFIXN share one name; each takes a

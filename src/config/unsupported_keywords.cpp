@@ -240,11 +240,6 @@ constexpr std::string_view kBalance[] = {
 };
 
 constexpr std::string_view kServer[] = {
-    "ssl",
-    "no-ssl",
-    "verify",
-    "verifyhost",
-    "ca-file",
     "crt",
     "sni",
     "alpn",

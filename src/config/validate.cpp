@@ -37,6 +37,29 @@ void check_modes(const Config& config, const Proxy& proxy, Reporter& report) {
                                         mode_name(backend->mode)));
 }
 
+// TLS to a server is the MySQL protocol's own too; and as in HAProxy, a
+// server certificate is verified unless `verify none` says not to, which
+// needs a CA file.
+void check_tls_servers(const Proxy& proxy, Reporter& report) {
+  for (const auto& server : proxy.servers) {
+    if (!server.ssl) continue;
+    if (proxy.mode != Mode::mysql) {
+      report.alert(server.where,
+                   fmt::format("{} '{}', server '{}' : 'ssl' on a 'server' needs 'mode mysql' "
+                               "(MySQL starts TLS inside its handshake).",
+                               proxy_kind_name(proxy.kind), proxy.name, server.name));
+      continue;
+    }
+    if (server.verify && server.ca_file.empty())
+      report.alert(server.where,
+                   fmt::format("Proxy '{}', server '{}' verify is enabled by default but no CA "
+                               "file specified. If you're running on a LAN where you're certain "
+                               "to trust the server's certificate, please set an explicit "
+                               "'verify none' statement on the 'server' line.",
+                               proxy.name, server.name));
+  }
+}
+
 // TLS on a bind is the MySQL protocol's own (it starts inside the
 // handshake); `mode tcp` would need TLS from the first byte.
 void check_tls_binds(const Proxy& proxy, Reporter& report) {
@@ -83,6 +106,7 @@ void validate(const Config& config, Reporter& report) {
     check_binds(proxy, report);
     check_default_backend(config, proxy, report);
     check_modes(config, proxy, report);
+    check_tls_servers(proxy, report);
     check_tls_binds(proxy, report);
     check_servers(config, proxy, report);
   }

@@ -72,8 +72,12 @@ asio::awaitable<bool> MysqlHandshake::send_to_server(asio::ip::tcp::socket& serv
                                                      std::string_view payload) {
   const std::string packet = mysql::frame_packet(server_sequence_++, payload);
   asio::error_code error;
-  co_await asio::async_write(server, asio::buffer(packet),
-                             asio::redirect_error(asio::use_awaitable, error));
+  if (server_tls_stream_)
+    co_await asio::async_write(*server_tls_stream_, asio::buffer(packet),
+                               asio::redirect_error(asio::use_awaitable, error));
+  else
+    co_await asio::async_write(server, asio::buffer(packet),
+                               asio::redirect_error(asio::use_awaitable, error));
   if (error) co_return fail("server: " + error.message());
   co_return true;
 }
@@ -105,14 +109,18 @@ asio::awaitable<std::optional<mysql::Packet>> MysqlHandshake::read_from_client()
 
 asio::awaitable<std::optional<mysql::Packet>> MysqlHandshake::read_from_server(
     asio::ip::tcp::socket& server) {
-  auto read = co_await mysql::read_packet(
-      server, mysql::PacketLimits{kMaxHandshakePacket, server_sequence_});
-  if (!read) {
-    fail(fmt::format("server: {}", mysql::to_string(read.error().kind)));
+  const mysql::PacketLimits limits{kMaxHandshakePacket, server_sequence_};
+  std::optional<mysql::PacketRead> read;
+  if (server_tls_stream_)
+    read.emplace(co_await mysql::read_packet(*server_tls_stream_, limits));
+  else
+    read.emplace(co_await mysql::read_packet(server, limits));
+  if (!*read) {
+    fail(fmt::format("server: {}", mysql::to_string(read->error().kind)));
     co_return std::nullopt;
   }
   ++server_sequence_;
-  co_return std::move(read.value());
+  co_return std::move(read->value());
 }
 
 asio::awaitable<bool> MysqlHandshake::greet() {
@@ -181,9 +189,7 @@ asio::awaitable<bool> MysqlHandshake::start_tls() {
 std::string MysqlHandshake::response_for(const mysql::Greeting& greeting, const std::string& auth,
                                          std::string_view plugin) const {
   mysql::HandshakeResponse response;
-  response.capabilities =
-      (hello_.capabilities & greeting.capabilities & mysql_offered_capabilities() & ~kNeverPassed) |
-      capability::kProtocol41 | capability::kSecureConnection | capability::kPluginAuth;
+  response.capabilities = capabilities_for(greeting);
   response.max_packet_size = hello_.max_packet_size;
   response.character_set = hello_.character_set;
   response.user = hello_.user;
@@ -192,6 +198,37 @@ std::string MysqlHandshake::response_for(const mysql::Greeting& greeting, const 
   response.auth_plugin_name = std::string(plugin);
   response.attributes = hello_.attributes;
   return mysql::encode_handshake_response(response);
+}
+
+std::uint32_t MysqlHandshake::capabilities_for(const mysql::Greeting& greeting) const {
+  return (hello_.capabilities & greeting.capabilities & mysql_offered_capabilities() &
+          ~kNeverPassed) |
+         capability::kProtocol41 | capability::kSecureConnection | capability::kPluginAuth |
+         (server_tls_stream_ ? capability::kSsl : 0);
+}
+
+// TLS to the server, the MySQL way: an SSLRequest, the TLS handshake, and
+// the rest of the login inside TLS.
+asio::awaitable<bool> MysqlHandshake::start_server_tls(asio::ip::tcp::socket& server,
+                                                       const mysql::Greeting& greeting,
+                                                       tls::ClientContext& context) {
+  if (!(greeting.capabilities & capability::kSsl))
+    co_return fail("server: does not offer TLS (server has 'ssl')");
+  const std::uint32_t capabilities = capabilities_for(greeting) | capability::kSsl;
+  if (!co_await send_to_server(
+          server,
+          mysql::encode_ssl_request(capabilities, hello_.max_packet_size, hello_.character_set)))
+    co_return false;
+  server_tls_stream_.emplace(server, context.context());
+  context.prepare(*server_tls_stream_);
+  asio::error_code error;
+  co_await server_tls_stream_->async_handshake(asio::ssl::stream_base::client,
+                                               asio::redirect_error(asio::use_awaitable, error));
+  if (error) {
+    server_tls_stream_.reset();
+    co_return fail("server: TLS handshake failed: " + error.message());
+  }
+  co_return true;
 }
 
 auth::Verdict::Kind MysqlHandshake::verify(const auth::AccountTable& accounts,
@@ -239,7 +276,8 @@ asio::awaitable<bool> MysqlHandshake::answer_for_client(asio::ip::tcp::socket& s
                                     response_for(greeting, auth_data, greeting.auth_plugin_name));
 }
 
-asio::awaitable<MysqlHandshake::Login> MysqlHandshake::log_in(asio::ip::tcp::socket& server) {
+asio::awaitable<MysqlHandshake::Login> MysqlHandshake::log_in(asio::ip::tcp::socket& server,
+                                                              tls::ClientContext* server_tls) {
   server_sequence_ = 0;
   auto greeting_packet = co_await read_from_server(server);
   if (!greeting_packet) co_return Login::failed;
@@ -260,6 +298,8 @@ asio::awaitable<MysqlHandshake::Login> MysqlHandshake::log_in(asio::ip::tcp::soc
   }
   server_version_seen_ = greeting->server_version;
   server_scramble_ = greeting->scramble;
+  if (server_tls && !co_await start_server_tls(server, *greeting, *server_tls))
+    co_return Login::failed;
   if (!co_await answer_for_client(server, *greeting)) co_return Login::failed;
   co_return co_await relay_authentication(server);
 }

@@ -18,6 +18,7 @@
 #include "auth/account_table.hpp"
 #include "mysql/packet_reader.hpp"
 #include "mysql/server_handshake.hpp"
+#include "tls/client_context.hpp"
 #include "tls/server_context.hpp"
 
 namespace borealis::frontend {
@@ -59,7 +60,9 @@ class MysqlHandshake {
   // `refused`: the server answered with an ERR (wrong password, ...), which
   // forward_refusal() passes on;
   // `failed`: a broken exchange, see failure().
-  asio::awaitable<Login> log_in(asio::ip::tcp::socket& server);
+  // With `server_tls`, TLS to the server starts inside its handshake first.
+  asio::awaitable<Login> log_in(asio::ip::tcp::socket& server,
+                                tls::ClientContext* server_tls = nullptr);
 
   // What goes to the server for the client's COM_CHANGE_USER `payload`
   // (see mysql/change_user.hpp): with the new account's password proved
@@ -105,6 +108,10 @@ class MysqlHandshake {
   asio::ssl::stream<asio::ip::tcp::socket&>* tls_stream() {
     return tls_stream_ ? &*tls_stream_ : nullptr;
   }
+  // The server's TLS stream once log_in() started it (relay through it).
+  asio::ssl::stream<asio::ip::tcp::socket&>* server_tls_stream() {
+    return server_tls_stream_ ? &*server_tls_stream_ : nullptr;
+  }
 
  private:
   asio::awaitable<bool> send_to_client(std::string_view payload);
@@ -118,6 +125,10 @@ class MysqlHandshake {
   asio::awaitable<Login> relay_authentication(asio::ip::tcp::socket& server);
   asio::awaitable<bool> read_answer();
   asio::awaitable<bool> start_tls();
+  asio::awaitable<bool> start_server_tls(asio::ip::tcp::socket& server,
+                                         const mysql::Greeting& greeting,
+                                         tls::ClientContext& context);
+  std::uint32_t capabilities_for(const mysql::Greeting& greeting) const;
   std::uint32_t offered() const;
   bool fail(std::string why);
 
@@ -126,6 +137,7 @@ class MysqlHandshake {
   std::uint32_t connection_id_;
   MysqlTls tls_;
   std::optional<asio::ssl::stream<asio::ip::tcp::socket&>> tls_stream_;
+  std::optional<asio::ssl::stream<asio::ip::tcp::socket&>> server_tls_stream_;
   mysql::Scramble scramble_{};
   mysql::ClientHandshake hello_;
   std::uint8_t client_sequence_ = 0;  // the next packet's, both ways

@@ -93,6 +93,7 @@ struct Connection {
   std::string server_name;
   config::SendProxy send_proxy = config::SendProxy::none;
   std::optional<CountedSlot> server_slot;  // held from the choice to the end
+  tls::ClientContext* tls = nullptr;       // `server ... ssl` (mode mysql)
 };
 
 class Session {
@@ -231,7 +232,7 @@ asio::awaitable<void> Session::run() {
   }
 
   Connection connection{
-      tcp::socket(client_.get_executor()), -1, {}, config::SendProxy::none, std::nullopt};
+      tcp::socket(client_.get_executor()), -1, {}, config::SendProxy::none, std::nullopt, nullptr};
   if (!co_await connect_to_server(connection) || !co_await send_proxy_header(connection)) {
     if (mysql_mode()) co_await mysql_refuse_after_failure();
     end_backend_use(backend_slot, connection);
@@ -261,9 +262,15 @@ asio::awaitable<void> Session::run() {
     filter.emplace(&*translator);
   }
   mysql::ClientStreamFilter* client_filter = filter ? &*filter : nullptr;
+  auto* tls_server = mysql_ ? mysql_->server_tls_stream() : nullptr;
   net::RelayOutcome outcome;
-  if (tls_client)  // (no co_await inside ?: : g++ 12 miscompiles it)
+  // (No co_await inside ?: : g++ 12 miscompiles it.)
+  if (tls_client && tls_server)
+    outcome = co_await net::relay(*tls_client, *tls_server, timeouts, client_filter);
+  else if (tls_client)
     outcome = co_await net::relay(*tls_client, connection.socket, timeouts, client_filter);
+  else if (tls_server)
+    outcome = co_await net::relay(client_, *tls_server, timeouts, client_filter);
   else
     outcome = co_await net::relay(client_, connection.socket, timeouts, client_filter);
   record_.bytes_to_client = outcome.bytes_to_client + (mysql_ ? mysql_->bytes_to_client() : 0);
@@ -391,7 +398,8 @@ asio::awaitable<bool> Session::mysql_verify_locally() {
 // The client authenticates to the server it was given; a refusal by the
 // server (wrong password, ...) has reached the client already.
 asio::awaitable<bool> Session::mysql_log_in(Connection& connection) {
-  auto login = co_await within(mysql_->log_in(connection.socket), handshake_limit());
+  auto login =
+      co_await within(mysql_->log_in(connection.socket, connection.tls), handshake_limit());
   if (!mysql_->server_version_seen().empty())
     backend_->remember_server_version(mysql_->server_version_seen());
   auto& errors = frontend_.connect_errors();
@@ -574,6 +582,7 @@ asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
       connection.server_id = server->id;
       connection.server_name = server->name;
       connection.send_proxy = server->send_proxy;
+      connection.tls = server->tls;
       co_return true;
     }
     asio::error_code ignored;

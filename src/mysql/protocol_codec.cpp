@@ -204,6 +204,18 @@ Decoded<AuthSwitchRequest> decode_auth_switch(std::span<const std::uint8_t> payl
   return request;
 }
 
+std::string encode_ssl_request(std::uint32_t capabilities, std::uint32_t max_packet_size,
+                               std::uint8_t character_set) {
+  std::string out(32, '\0');
+  capabilities |= capability::kSsl;
+  for (int i = 0; i < 4; ++i) {
+    out[static_cast<std::size_t>(i)] = static_cast<char>((capabilities >> (8 * i)) & 0xff);
+    out[static_cast<std::size_t>(4 + i)] = static_cast<char>((max_packet_size >> (8 * i)) & 0xff);
+  }
+  out[8] = static_cast<char>(character_set);
+  return out;
+}
+
 std::string encode_handshake_response(const HandshakeResponse& response) {
   std::uint32_t capabilities = response.capabilities;
   capabilities &= ~capability::kPluginAuthLenencData;  // the 1-byte length form below

@@ -152,6 +152,10 @@ struct HandshakeResponse {
   std::vector<std::pair<std::string, std::string>> attributes;
 };
 std::string encode_handshake_response(const HandshakeResponse& response);
+// The SSLRequest: the first 32 bytes of a response, CLIENT_SSL set; TLS
+// starts after it and the full response follows over TLS.
+std::string encode_ssl_request(std::uint32_t capabilities, std::uint32_t max_packet_size,
+                               std::uint8_t character_set);
 
 std::string encode_com_query(std::string_view sql);
 std::string encode_com_ping();

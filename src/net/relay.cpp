@@ -38,10 +38,10 @@ void shutdown_send(tcp::socket& socket) {
 }
 void shutdown_send(asio::ssl::stream<tcp::socket&>& stream) { shutdown_send(stream.next_layer()); }
 
-template <typename ClientStream>
+template <typename ClientStream, typename ServerStream>
 struct RelayState {
   Side<ClientStream> client;
-  Side<tcp::socket> server;
+  Side<ServerStream> server;
   RelayOutcome outcome;
   bool stopped = false;
   // The watchdog waits on this timer. A half-close cancels the wait with
@@ -52,8 +52,8 @@ struct RelayState {
 
 // Ends the relay at once: both sockets closed, so the other pump and the
 // watchdog return on their next step.
-template <typename ClientStream>
-void stop(RelayState<ClientStream>& state, TerminationCause cause) {
+template <typename ClientStream, typename ServerStream>
+void stop(RelayState<ClientStream, ServerStream>& state, TerminationCause cause) {
   if (state.stopped) return;
   state.stopped = true;
   if (state.outcome.cause == TerminationCause::none) state.outcome.cause = cause;
@@ -191,16 +191,16 @@ asio::awaitable<void> watchdog(State& state, const RelayTimeouts& timeouts) {
   }
 }
 
-template <typename ClientStream>
-asio::awaitable<RelayOutcome> relay_streams(ClientStream& client, tcp::socket& server,
+template <typename ClientStream, typename ServerStream>
+asio::awaitable<RelayOutcome> relay_streams(ClientStream& client, ServerStream& server,
                                             const RelayTimeouts& timeouts,
                                             mysql::ClientStreamFilter* client_filter) {
   auto now = core::SteadyClock::now();
-  RelayState<ClientStream> state{Side<ClientStream>{client, now},
-                                 Side<tcp::socket>{server, now},
-                                 {},
-                                 false,
-                                 asio::steady_timer(server.get_executor())};
+  RelayState<ClientStream, ServerStream> state{Side<ClientStream>{client, now},
+                                               Side<ServerStream>{server, now},
+                                               {},
+                                               false,
+                                               asio::steady_timer(client.get_executor())};
   co_await ((pump(state, state.client, state.server, state.outcome.bytes_to_server,
                   TerminationCause::client_abort, client_filter) &&
              pump(state, state.server, state.client, state.outcome.bytes_to_client,
@@ -217,7 +217,19 @@ asio::awaitable<RelayOutcome> relay(tcp::socket& client, tcp::socket& server,
   return relay_streams(client, server, timeouts, client_filter);
 }
 
-asio::awaitable<RelayOutcome> relay(asio::ssl::stream<tcp::socket&>& client, tcp::socket& server,
+asio::awaitable<RelayOutcome> relay(TlsStream& client, tcp::socket& server,
+                                    const RelayTimeouts& timeouts,
+                                    mysql::ClientStreamFilter* client_filter) {
+  return relay_streams(client, server, timeouts, client_filter);
+}
+
+asio::awaitable<RelayOutcome> relay(tcp::socket& client, TlsStream& server,
+                                    const RelayTimeouts& timeouts,
+                                    mysql::ClientStreamFilter* client_filter) {
+  return relay_streams(client, server, timeouts, client_filter);
+}
+
+asio::awaitable<RelayOutcome> relay(TlsStream& client, TlsStream& server,
                                     const RelayTimeouts& timeouts,
                                     mysql::ClientStreamFilter* client_filter) {
   return relay_streams(client, server, timeouts, client_filter);

@@ -29,13 +29,20 @@ struct RelayOutcome {
 };
 
 // `client_filter` (`mode mysql`, may be null) sees what the client sends
-// and decides what reaches the server.
+// and decides what reaches the server. Either side may be TLS (`mode
+// mysql`: `bind ... ssl`, `server ... ssl`).
+using TlsStream = asio::ssl::stream<asio::ip::tcp::socket&>;
 asio::awaitable<RelayOutcome> relay(asio::ip::tcp::socket& client, asio::ip::tcp::socket& server,
                                     const RelayTimeouts& timeouts,
                                     mysql::ClientStreamFilter* client_filter = nullptr);
-// The same with TLS on the client's side (`mode mysql`, `bind ... ssl`).
-asio::awaitable<RelayOutcome> relay(asio::ssl::stream<asio::ip::tcp::socket&>& client,
-                                    asio::ip::tcp::socket& server, const RelayTimeouts& timeouts,
+asio::awaitable<RelayOutcome> relay(TlsStream& client, asio::ip::tcp::socket& server,
+                                    const RelayTimeouts& timeouts,
+                                    mysql::ClientStreamFilter* client_filter = nullptr);
+asio::awaitable<RelayOutcome> relay(asio::ip::tcp::socket& client, TlsStream& server,
+                                    const RelayTimeouts& timeouts,
+                                    mysql::ClientStreamFilter* client_filter = nullptr);
+asio::awaitable<RelayOutcome> relay(TlsStream& client, TlsStream& server,
+                                    const RelayTimeouts& timeouts,
                                     mysql::ClientStreamFilter* client_filter = nullptr);
 
 }  // namespace borealis::net

@@ -7,6 +7,8 @@ Real programs: mariadbd, the `mariadb` command-line client, PyMySQL.
 borealis only (HAProxy has no `mode mysql`).
 """
 
+import hashlib
+import os
 import socket
 import ssl
 import struct
@@ -392,6 +394,133 @@ class MysqlTlsTest(MysqlModeBase):
         code, out, err = self.cli("--ssl")
         self.assertEqual(code, 0, err)
         self.assertRegex(out, r"Cipher in use")
+
+
+class MysqlServerTlsTest(MysqlModeBase):
+    """`server ... ssl verify required ca-file F [verifyhost N]`: borealis
+    starts TLS to the server inside the MySQL handshake. The server is
+    mariadbd with a certificate from a CA the test makes; the test reads
+    the server side of each session (Ssl_cipher of the session borealis
+    opened) to know TLS is really on."""
+
+    def make_ca_and_server_cert(self, name, prefix):
+        ca_key, ca = self.tmp.join(f"{prefix}ca.key"), self.tmp.join(f"{prefix}ca.pem")
+        key, csr = self.tmp.join(f"{prefix}srv.key"), self.tmp.join(f"{prefix}srv.csr")
+        cert, ext = self.tmp.join(f"{prefix}srv.pem"), self.tmp.join(f"{prefix}ext.cnf")
+        run = lambda *argv: subprocess.run(argv, check=True, capture_output=True)
+        run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            "-subj", f"/CN={prefix}test-ca", "-keyout", ca_key, "-out", ca)
+        run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={name}",
+            "-keyout", key, "-out", csr)
+        with open(ext, "w", encoding="ascii") as f:
+            f.write(f"subjectAltName=DNS:{name}\n")
+        run("openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key,
+            "-CAcreateserial", "-days", "2", "-extfile", ext, "-out", cert)
+        return ca, cert, key
+
+    def start_tls_server(self, server_options):
+        ca, cert, key = self.make_ca_and_server_cert("db.test", "")
+        self.db = self.start_mariadb(
+            host=harness.host(2), name="A",
+            extra_args=["--max-allowed-packet=64M", f"--ssl-cert={cert}",
+                        f"--ssl-key={key}", f"--ssl-ca={ca}"])
+        self.ca = ca
+        self.start(server_lines=[
+            f"server db {self.db.host}:{self.db.port} " +
+            server_options.format(ca=ca)])
+
+    def server_cipher(self, conn):
+        with conn.cursor() as cur:
+            cur.execute("SHOW SESSION STATUS LIKE 'Ssl_cipher'")
+            return cur.fetchone()[1]
+
+    def test_verified_tls_to_the_server(self):
+        """With the CA and the right name: queries and a 20 MiB blob go
+        over TLS to the server (its own session reports a cipher), also
+        for a client that itself uses no TLS. Defect: the `ssl` keyword
+        parsed and ignored (no cipher on the server side)."""
+        self.start_tls_server("ssl verify required ca-file {ca} verifyhost db.test")
+        conn = self.connect()
+        self.addCleanup(conn.close)
+        self.assertNotEqual(self.server_cipher(conn), "")
+        blob = os.urandom(20 * 1024 * 1024)
+        with conn.cursor() as cur:
+            cur.execute("SELECT LENGTH(%s), SHA2(%s, 256)", (blob, blob))
+            length, digest = cur.fetchone()
+        self.assertEqual(length, len(blob))
+        self.assertEqual(digest, hashlib.sha256(blob).hexdigest())
+
+    def test_wrong_ca_or_name_is_refused_with_an_error_packet(self):
+        """A server whose certificate does not chain to `ca-file`, or names
+        another host than `verifyhost`: the client gets 1152 naming the
+        TLS failure, never a session. `verify none` then connects. Defect:
+        verification off by default (HAProxy's default is `required`)."""
+        other_ca, _, _ = self.make_ca_and_server_cert("db.test", "other-")
+        self.start_tls_server(f"ssl verify required ca-file {other_ca}")
+        with self.assertRaises(pymysql.err.OperationalError) as refused:
+            self.connect()
+        code, message = err_of(refused.exception)
+        self.assertEqual(code, 1152, message)
+        self.assertIn("TLS handshake failed", message)
+        self.assertIn("certificate verify failed", message)
+        # The right CA, the wrong name.
+        self.proxy.stop()
+        self.start(server_lines=[f"server db {self.db.host}:{self.db.port} ssl "
+                                 f"verify required ca-file {self.ca} verifyhost other.test"])
+        with self.assertRaises(pymysql.err.OperationalError) as refused:
+            self.connect()
+        self.assertEqual(err_of(refused.exception)[0], 1152)
+        self.proxy.stop()
+        self.start(server_lines=[f"server db {self.db.host}:{self.db.port} ssl verify none"])
+        conn = self.connect()
+        self.addCleanup(conn.close)
+        self.assertNotEqual(self.server_cipher(conn), "")
+
+    def test_configuration_errors(self):
+        """`ssl` without a CA file and without `verify none` is HAProxy's
+        alert; `ssl` in mode tcp and on a `database@` server are refused;
+        a CA file that cannot be read stops the start naming it."""
+        def check(server_line, mode="mysql"):
+            config = harness.base_config() + f"""\
+frontend fe
+    mode {mode}
+    bind {harness.LOCAL}:{harness.free_port()}
+    default_backend be
+backend be
+    mode {mode}
+    {server_line}
+"""
+            checker = harness.Proxy(self.tmp, name="checker")
+            code, out, _ = checker.check_config(config, quiet=False)
+            return code, out
+
+        code, out = check("server db 127.0.0.1:3306 ssl")
+        self.assertNotEqual(code, 0)
+        self.assertIn("verify is enabled by default but no CA file specified", out)
+        code, out = check("server db 127.0.0.1:3306 ssl verify none", mode="tcp")
+        self.assertNotEqual(code, 0)
+        self.assertIn("'ssl' on a 'server' needs 'mode mysql'", out)
+        code, out = check("server db 127.0.0.1:3306 ssl verify sometimes")
+        self.assertNotEqual(code, 0)
+        self.assertIn("unknown verify method 'sometimes'", out)
+        code, out = check("server db 127.0.0.1:3306 ssl verify none")
+        self.assertEqual(code, 0, out)
+        # A CA file that cannot be read: the start stops and names it.
+        missing = self.tmp.join("no-such-ca.pem")
+        proxy = harness.Proxy(self.tmp, name="bad-ca", expect_exit=1)
+        self.addCleanup(proxy.stop)
+        proxy.start(harness.base_config() + f"""\
+frontend fe
+    mode mysql
+    bind {harness.LOCAL}:{harness.free_port()}
+    default_backend be
+backend be
+    mode mysql
+    server db 127.0.0.1:3306 ssl ca-file {missing}
+""")
+        self.assertEqual(proxy.wait(30), 1, proxy.log())
+        self.assertIn(f"ca-file '{missing}'", proxy.log())
+        self.assertIn("server 'db'", proxy.log())
 
 
 class MysqlModeServerlessTest(harness.ServerlessTestCase):

@@ -65,7 +65,7 @@ TEST(ConfigErrors, UnsupportedKeywords) {
   const std::string fe1 = frontend_with("  option httplog");
   const std::string fe2 = frontend_with("  use_backend be if { src 10.0.0.0/8 }");
   const std::string fe3 = frontend_with("  tcp-response content accept");
-  const std::string be1 = backend_with("  server s2 10.0.0.2:3306 ssl");
+  const std::string be1 = backend_with("  server s2 10.0.0.2:3306 crt /client.pem");
   const std::string be2 = backend_with("  hash-type consistent");
   for (const Case& c : std::initializer_list<Case>{
            {fe1.c_str(),
@@ -78,7 +78,7 @@ TEST(ConfigErrors, UnsupportedKeywords) {
             "parsing [e.cfg:4] : 'tcp-response' is an HAProxy keyword that borealis "
             "does not support yet in 'frontend' section"},
            {be1.c_str(),
-            "parsing [e.cfg:3] : 'ssl' is an HAProxy 'server' keyword that "
+            "parsing [e.cfg:3] : 'crt' is an HAProxy 'server' keyword that "
             "borealis does not support yet in 'backend' section"},
            {be2.c_str(),
             "parsing [e.cfg:3] : 'hash-type' is an HAProxy keyword that borealis "
@@ -123,6 +123,9 @@ TEST(ConfigErrors, UnsupportedKeywords) {
            {"frontend fe\n  bind :3306 ssl crt /x.pem\n",
             "parsing [e.cfg:2] : frontend 'fe' : 'ssl' on a 'bind' needs 'mode mysql' (TLS "
             "termination in mode tcp is not supported yet)."},
+           {"backend be\n  server s 10.0.0.2:3306 ssl verify none\n",
+            "parsing [e.cfg:2] : backend 'be', server 's' : 'ssl' on a 'server' needs 'mode "
+            "mysql' (MySQL starts TLS inside its handshake)."},
            {"frontend fe\n  mode mysql\n  bind :3306 ssl\n",
             "parsing [e.cfg:3] : 'bind :3306' : 'ssl' needs a certificate: 'crt FILE'."},
            {"frontend fe\n  mode mysql\n  bind :3306 crt /x.pem\n",
