@@ -948,16 +948,18 @@ def database_section(datadir=None, name="app", engine="mariadb",
     return "\n".join(lines) + "\n\n"
 
 
-def serverless_config(listen, database_text, name="app"):
+def serverless_config(listen, database_text, name="app", mode="tcp"):
     """global/defaults + `database_text` + a frontend on LOCAL:listen
-    whose backend's only server is database@name."""
+    whose backend's only server is database@name, both in `mode`."""
     return base_config(timeout_client="60s", timeout_server="60s") + \
         database_text + f"""\
 frontend fe
+    mode {mode}
     bind {LOCAL}:{listen}
     default_backend be
 
 backend be
+    mode {mode}
     server {name} database@{name}
 """
 
