@@ -386,8 +386,11 @@ asio::awaitable<bool> Session::mysql_verify_locally() {
   account_server_address_ = gate.view()->endpoint.address().to_string();
   auto accounts = gate.accounts();
   if (!accounts) co_return true;
-  if (mysql_->verify(*accounts, account_server_address_) != auth::Verdict::Kind::denied)
-    co_return true;
+  const auto verdict = mysql_->verify(*accounts, account_server_address_);
+  if (verdict == auth::Verdict::Kind::verified &&
+      gate.view()->state != serverless::DatabaseState::running)
+    gate.note_login_during_start();
+  if (verdict != auth::Verdict::Kind::denied) co_return true;
   frontend_.connect_errors().failed(client_address_);
   co_await mysql_->deny(client_address_.to_string());
   record_.bytes_to_client += mysql_->bytes_to_client();

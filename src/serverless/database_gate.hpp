@@ -68,6 +68,12 @@ class DatabaseGate {
     accounts_.publish(std::move(table));
   }
 
+  // Any thread: a client's login was checked by borealis while the engine
+  // was not running (the handshake overlapped the start); the control
+  // plane takes the count for its resume line.
+  void note_login_during_start() { logins_during_start_.fetch_add(1, std::memory_order_relaxed); }
+  int take_logins_during_start() { return logins_during_start_.exchange(0); }
+
   // Any thread. Wakes the control plane once, however many sessions ask.
   void request_resume();
   // Control thread: installed before workers start.
@@ -122,6 +128,7 @@ class DatabaseGate {
   mutable std::atomic<int> sessions_{0};
   std::atomic<int> slots_{0};
   std::atomic<int> held_{0};
+  std::atomic<int> logins_during_start_{0};
   std::atomic<core::SteadyTime::rep> last_session_end_{0};
   // Held sessions, oldest first. Touched only when a session waits or is
   // woken: never on the path of a running database's traffic.

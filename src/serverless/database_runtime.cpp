@@ -217,10 +217,14 @@ asio::awaitable<void> DatabaseRuntime::bring_up(DatabaseState how) {
   idle_since_ = clock_.now();
   next_sample_ = idle_since_ + kSampleInterval;
   enter(DatabaseState::running);
-  if (how == DatabaseState::resuming)
-    say(logging::Level::notice, fmt::format("resumed in {} ms for {} waiting connections at {} ACU",
-                                            took.count(), waiting, format_acu(capacity_)));
-  else
+  if (how == DatabaseState::resuming) {
+    const int overlapped = gate_.take_logins_during_start();
+    say(logging::Level::notice,
+        fmt::format("resumed in {} ms for {} waiting connections at {} ACU{}", took.count(),
+                    waiting, format_acu(capacity_),
+                    overlapped > 0 ? fmt::format(" ({} logged in while it started)", overlapped)
+                                   : std::string()));
+  } else
     say(logging::Level::notice, fmt::format("started in {} ms at {} ACU ({})", took.count(),
                                             format_acu(capacity_), engine_->credentials_hint()));
 }

@@ -86,8 +86,13 @@ backend be
         # First run: the table is read while running, then exactly at the pause.
         db.query("SELECT 1", timeout=60)
         db.wait_paused()
+        before = db.log_offset()
         sock, answer = self.raw("app", db.password())
         self.assertEqual(answer[0], 0x00, f"not an OK at once: {answer[:40]!r}")
+        # The log tells that the login overlapped the start.
+        db.wait_for_log(r"database app: resumed in \d+ ms for 1 waiting "
+                        r"connections at [\d.]+ ACU \(1 logged in while it "
+                        r"started\)", start=before)
         # The session borealis logged in for works: COM_RESET_CONNECTION
         # and COM_PING are answered by the server.
         for command in (b"\x1f", b"\x0e"):
