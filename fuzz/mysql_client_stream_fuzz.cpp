@@ -3,7 +3,7 @@
 // bounds or lose, reorder or invent a byte: with a rewriter that holds
 // every packet it may and gives each back unchanged, what reaches the
 // server is exactly what the client sent. COM_CHANGE_USER decoding and the
-// rewrite run on every held payload too.
+// rewrite and KILL recognition run on every held payload too.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -13,6 +13,7 @@
 
 #include "mysql/change_user.hpp"
 #include "mysql/client_stream_filter.hpp"
+#include "mysql/kill_statement.hpp"
 
 namespace mysql = borealis::mysql;
 
@@ -27,6 +28,13 @@ class HoldEverything : public mysql::PacketRewriter {
       if (encoded != payload) std::abort();  // a decoded command encodes back the same
     }
     (void)mysql::rescramble_change_user(payload, 0xffffffffu);
+    if (auto kill = mysql::parse_kill(payload)) {
+      // What it makes of its own id parses back the same.
+      auto again = mysql::parse_kill(mysql::encode_kill(*kill, kill->id));
+      if (!again || again->id != kill->id || again->query_only != kill->query_only ||
+          again->hard != kill->hard)
+        std::abort();
+    }
     return std::nullopt;
   }
 };

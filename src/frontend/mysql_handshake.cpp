@@ -298,6 +298,7 @@ asio::awaitable<MysqlHandshake::Login> MysqlHandshake::log_in(asio::ip::tcp::soc
   }
   server_version_seen_ = greeting->server_version;
   server_scramble_ = greeting->scramble;
+  server_thread_id_ = greeting->connection_id;
   if (server_tls && !co_await start_server_tls(server, *greeting, *server_tls))
     co_return Login::failed;
   if (!co_await answer_for_client(server, *greeting)) co_return Login::failed;

@@ -90,6 +90,10 @@ class MysqlHandshake {
                                std::string_view message);
 
   const mysql::ClientHandshake& client() const { return hello_; }
+  // The connection id borealis's greeting gave the client, and the one the
+  // server's greeting gave borealis.
+  std::uint32_t greeting_id() const { return connection_id_; }
+  std::uint32_t server_thread_id() const { return server_thread_id_; }
   // borealis logged in for the client (verify() proved its password): the
   // client never saw the server's scramble.
   bool logged_in_for_client() const { return stage1_.has_value(); }
@@ -151,6 +155,7 @@ class MysqlHandshake {
   // (session continuity) logs in again for it.
   std::optional<std::string> stage1_;
   std::string server_scramble_;  // the server's greeting's, for COM_CHANGE_USER
+  std::uint32_t server_thread_id_ = 0;
   std::string refusal_payload_;
   bool bad_handshake_ = false;
 };

@@ -11,8 +11,9 @@
 
 #include "backend/balancer.hpp"
 #include "core/sleep.hpp"
-#include "frontend/change_user_translator.hpp"
+#include "frontend/command_translator.hpp"
 #include "frontend/mysql_handshake.hpp"
+#include "frontend/session_directory.hpp"
 #include "logging/tcplog.hpp"
 #include "net/relay.hpp"
 #include "proxy_protocol/header_reader.hpp"
@@ -59,12 +60,14 @@ asio::awaitable<std::optional<T>> within(asio::awaitable<T> operation,
   co_return std::get<0>(result);
 }
 
-// `mode mysql` greeting ids: from 2^31 up, above the thread ids a server
-// gives out, so that a client's `KILL <greeting id>` (the mariadb client's
-// Ctrl-C) finds no thread instead of another session's.
+// `mode mysql` greeting ids: from 2^30 to 2^31 - 1, far above the thread
+// ids a server gives out (a `KILL <greeting id>` is translated to the
+// server's thread, see command_translator.hpp) and below 2^31, where
+// drivers that read the id as a signed 32-bit number (Connector/J) see it
+// negative.
 std::uint32_t next_mysql_connection_id() {
-  static std::atomic<std::uint32_t> next{0x80000000u};
-  return next.fetch_add(1, std::memory_order_relaxed) | 0x80000000u;
+  static std::atomic<std::uint32_t> next{0};
+  return 0x40000000u | (next.fetch_add(1, std::memory_order_relaxed) & 0x3fffffffu);
 }
 
 constexpr auto kQueuePoll = std::chrono::milliseconds(10);
@@ -253,12 +256,16 @@ asio::awaitable<void> Session::run() {
   net::RelayTimeouts timeouts{fe.client, be.server, fe.client_fin, be.server_fin};
   if (be.tunnel) timeouts.client = timeouts.server = be.tunnel;
   auto* tls_client = mysql_ ? mysql_->tls_stream() : nullptr;
-  // COM_CHANGE_USER is always rewritten: the client answers the scramble
-  // it knows, which may be borealis's, never the server's.
-  std::optional<ChangeUserTranslator> translator;
+  // The client was greeted by borealis: the commands that name what the
+  // greeting said (COM_CHANGE_USER, KILL) are translated for the server.
+  std::optional<CommandTranslator> translator;
   std::optional<mysql::ClientStreamFilter> filter;
+  DirectoryEntry directory_entry;
   if (mysql_) {
-    translator.emplace(*mysql_, account_source_, account_server_address_);
+    asio::error_code ignored;
+    const tcp::endpoint server = connection.socket.remote_endpoint(ignored);
+    directory_entry.set(mysql_->greeting_id(), {server, mysql_->server_thread_id()});
+    translator.emplace(*mysql_, account_source_, account_server_address_, server);
     filter.emplace(&*translator);
   }
   mysql::ClientStreamFilter* client_filter = filter ? &*filter : nullptr;

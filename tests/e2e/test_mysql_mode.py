@@ -9,6 +9,7 @@ borealis only (HAProxy has no `mode mysql`).
 
 import hashlib
 import os
+import signal
 import socket
 import ssl
 import struct
@@ -73,11 +74,11 @@ class MysqlModeTest(MysqlModeBase):
         conn = self.connect(database="shop", max_allowed_packet=64 << 20,
                             client_flag=pymysql.constants.CLIENT.MULTI_STATEMENTS)
         try:
-            self.assertGreaterEqual(conn.thread_id(), 2 ** 31)
+            self.assertTrue(2 ** 30 <= conn.thread_id() < 2 ** 31)
             with conn.cursor() as cur:
                 cur.execute("SELECT CONNECTION_ID(), DATABASE(), USER()")
                 thread, database, user = cur.fetchone()
-                self.assertLess(thread, 2 ** 31)
+                self.assertLess(thread, 2 ** 30)
                 self.assertEqual(database, "shop")
                 self.assertTrue(user.startswith(harness.APP_USER + "@"))
                 cur.execute("CREATE TABLE t (id INT PRIMARY KEY, b LONGBLOB);"
@@ -234,6 +235,87 @@ class MysqlModeTest(MysqlModeBase):
         with self.assertRaises(MySQLdb.OperationalError) as denied:
             conn.change_user("other", "wrong")
         self.assertEqual(denied.exception.args[0], 1045)
+
+    def wait_for_sleeping_query(self):
+        """Until the server runs a SLEEP() of some session (asked of the
+        server directly, not through borealis)."""
+        def sleeping():
+            rows = self.db.query("SELECT COUNT(*) FROM information_schema.processlist "
+                                 "WHERE info LIKE 'SELECT SLEEP%'")
+            return rows[0][0] > 0
+        harness.wait_until(sleeping, 20, 0.05, "a SLEEP() running on the server")
+
+    def test_kill_query_names_the_greeting_id(self):
+        """A client cancels another of its sessions' query with `KILL QUERY
+        <id>`, the id that session's greeting gave (PyMySQL's thread_id(),
+        JDBC's cancel()): borealis puts in the server's thread id, and the
+        query stops (SLEEP() returns 1 when interrupted). The greeting id is
+        below 2^31 (drivers that read it signed see it positive). Defect:
+        the KILL passed as it is ("Unknown thread id"), or reaching another
+        session's thread."""
+        self.start()
+        victim = self.connect(timeout=60)
+        self.addCleanup(victim.close)
+        greeting_id = victim.thread_id()
+        self.assertTrue(2**30 <= greeting_id < 2**31, greeting_id)
+        bystander = self.connect()
+        self.addCleanup(bystander.close)
+        result = {}
+
+        def sleep():
+            try:
+                with victim.cursor() as cur:
+                    cur.execute("SELECT SLEEP(60)")
+                    result["value"] = cur.fetchone()[0]
+            except pymysql.err.OperationalError as exc:
+                result["error"] = exc.args[0]
+
+        import threading
+        thread = threading.Thread(target=sleep)
+        thread.start()
+        self.wait_for_sleeping_query()
+        killer = self.connect()
+        self.addCleanup(killer.close)
+        with killer.cursor() as cur:
+            cur.execute(f"KILL QUERY {greeting_id}")
+        thread.join(60)
+        self.assertFalse(thread.is_alive())
+        self.assertTrue(result.get("value") == 1 or result.get("error") == 1317, result)
+        # The killed query's session goes on; the bystander was not touched.
+        with victim.cursor() as cur:
+            cur.execute("SELECT 2")
+            self.assertEqual(cur.fetchone()[0], 2)
+        with bystander.cursor() as cur:
+            cur.execute("SELECT 3")
+            self.assertEqual(cur.fetchone()[0], 3)
+        # An id borealis never gave goes to the server as it is.
+        with self.assertRaises(pymysql.err.OperationalError) as unknown:
+            with killer.cursor() as cur:
+                cur.execute(f"KILL QUERY {2**30 + 2**29}")
+        self.assertEqual(unknown.exception.args[0], 1094)
+
+    def test_mariadb_client_ctrl_c_cancels_the_query(self):
+        """The `mariadb` client's Ctrl-C: it opens a second connection and
+        sends `KILL QUERY <greeting id>`; through borealis the query stops
+        and the client says so. Defect: "Unknown thread id" and a query
+        that runs on."""
+        self.start()
+        argv = [harness.MARIADB_CLI, "--no-defaults", "-h", harness.LOCAL,
+                "-P", str(self.listen), "--protocol=TCP",
+                f"-u{harness.APP_USER}", f"-p{harness.APP_PASSWORD}",
+                "-e", "SELECT SLEEP(60) AS slept"]
+        cli = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.addCleanup(cli.kill)
+        self.wait_for_sleeping_query()
+        cli.send_signal(signal.SIGINT)
+        out, err = cli.communicate(timeout=60)
+        text = (out + err).decode(errors="replace")
+        self.assertIn("query killed", text.lower())
+        self.assertNotIn("Unknown thread id", text)
+        # The server no longer runs it.
+        rows = self.db.query("SELECT COUNT(*) FROM information_schema.processlist "
+                             "WHERE info LIKE 'SELECT SLEEP%'")
+        self.assertEqual(rows[0][0], 0)
 
     def test_no_usable_server_gets_an_error_packet(self):
         """Every server down: ERR 1152 (SQLSTATE 08S01) naming the reason,
