@@ -18,9 +18,14 @@ std::uint8_t sequence(std::string_view header) { return static_cast<std::uint8_t
 
 }  // namespace
 
-std::string_view ClientStreamFilter::keep(std::string bytes) {
-  kept_.push_back(std::move(bytes));
-  return kept_.back();
+// A copy that lives until the next feed(). The copies' buffers are reused
+// from one feed() to the next (a deque never moves its elements): holding a
+// short command costs a copy, not an allocation.
+std::string_view ClientStreamFilter::keep(std::string_view bytes) {
+  if (kept_used_ == kept_.size()) kept_.emplace_back();
+  std::string& slot = kept_[kept_used_++];
+  slot.assign(bytes);
+  return slot;
 }
 
 // A command is a packet with sequence 0 that does not continue a 16 MiB one.
@@ -46,7 +51,7 @@ void ClientStreamFilter::finish_held(std::vector<std::string_view>& out) {
   std::string_view payload = std::string_view(held_).substr(kHeaderSize);
   auto rewritten = rewriter_->rewrite(static_cast<std::uint8_t>(held_[3]), payload);
   if (!rewritten) {
-    out.push_back(keep(std::move(held_)));
+    out.push_back(keep(held_));
   } else {
     std::string packet(kHeaderSize, '\0');
     const auto length = static_cast<std::uint32_t>(rewritten->size());
@@ -55,13 +60,13 @@ void ClientStreamFilter::finish_held(std::vector<std::string_view>& out) {
     packet[2] = static_cast<char>((length >> 16) & 0xff);
     packet[3] = held_[3];
     packet += *rewritten;
-    out.push_back(keep(std::move(packet)));
+    out.push_back(keep(packet));
   }
   held_.clear();
 }
 
 void ClientStreamFilter::feed(std::string_view chunk, std::vector<std::string_view>& out) {
-  kept_.clear();
+  kept_used_ = 0;
   std::size_t at = 0;
   std::size_t passed_from = 0;  // start of the run of `chunk` not yet in `out`
   auto pass_until = [&](std::size_t end) {
@@ -130,10 +135,10 @@ void ClientStreamFilter::feed(std::string_view chunk, std::vector<std::string_vi
     payload_left_ -= pending_.size() - kHeaderSize;
     if (hold) {
       holding_ = true;
-      held_ = std::move(pending_);
+      held_.assign(pending_);
       if (payload_left_ == 0) finish_held(out);
     } else if (deciding) {
-      out.push_back(keep(std::move(pending_)));
+      out.push_back(keep(pending_));
     }
     pending_.clear();
   }

@@ -48,7 +48,7 @@ class ClientStreamFilter {
 
   void start_packet(std::string_view header, int first_byte);
   bool wants_to_hold(std::string_view header, int first_byte) const;
-  std::string_view keep(std::string bytes);
+  std::string_view keep(std::string_view bytes);
   void finish_held(std::vector<std::string_view>& out);
 
   PacketRewriter* rewriter_;
@@ -58,6 +58,7 @@ class ClientStreamFilter {
   bool holding_ = false;
   std::string held_;  // the packet being held, header included
   std::deque<std::string> kept_;
+  std::size_t kept_used_ = 0;
   std::uint64_t commands_ = 0;
   std::uint64_t change_users_ = 0;
 };
