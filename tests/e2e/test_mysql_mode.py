@@ -458,6 +458,60 @@ class MysqlTlsTest(MysqlModeBase):
         finally:
             conn.close()
 
+    def test_stops_with_sessions_caught_in_every_handshake_step(self):
+        """SIGTERM while sessions wait in each step of the handshake: one
+        greeted and silent, one that asked for TLS and never started it,
+        one half-way through the TLS handshake (a ClientHello only), one
+        logged in over TLS. borealis exits at once with status 0 (the
+        harness fails the test on a sanitizer report or another status),
+        and every client sees its connection end. Defect: a coroutine left
+        waiting that keeps the process alive, or frees what a stopped
+        handshake still uses."""
+        self.start_tls()
+        socks = []
+
+        def raw():
+            sock = socket.create_connection((harness.LOCAL, self.listen), 5)
+            self.addCleanup(harness.close_quietly, sock)
+            self.assertTrue(netprobe.is_handshake(netprobe.read_greeting(sock, 10)))
+            socks.append(sock)
+            return sock
+
+        raw()  # greeted, silent
+        asked = raw()
+        ssl_request = struct.pack("<IIB23x", 0x0800 | 0x0200 | 0x8000 | 0x80000,
+                                  1 << 24, 45)
+        asked.sendall(len(ssl_request).to_bytes(3, "little") + b"\x01" + ssl_request)
+        midway = raw()
+        midway.sendall(len(ssl_request).to_bytes(3, "little") + b"\x01" + ssl_request)
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        tls = context.wrap_bio(incoming, outgoing)
+        with self.assertRaises(ssl.SSLWantReadError):
+            tls.do_handshake()
+        midway.sendall(outgoing.read())  # the ClientHello, and nothing more
+        logged_in = pymysql.connect(host=harness.LOCAL, port=self.listen,
+                                    user=harness.APP_USER,
+                                    password=harness.APP_PASSWORD,
+                                    ssl={"check_hostname": False}, connect_timeout=15)
+        self.addCleanup(harness.close_quietly, logged_in)
+        time.sleep(0.2)  # let the ClientHello reach borealis (a window, not a bound)
+        self.proxy.signal(signal.SIGTERM)
+        self.assertEqual(self.proxy.wait(15), 0, self.proxy.log()[-2000:])
+        for sock in socks:
+            # (The TLS one has borealis's ServerHello to read first.)
+            sock.settimeout(10)
+            try:
+                while sock.recv(65536):
+                    pass
+            except ConnectionResetError:
+                pass
+        with self.assertRaises(pymysql.err.OperationalError):
+            with logged_in.cursor() as cur:
+                cur.execute("SELECT 1")
+
     def test_plain_client_refused_unless_allowed(self):
         """TLS required: a client that does not upgrade gets 3159 (MySQL's
         `require_secure_transport` error), not a reset; with
