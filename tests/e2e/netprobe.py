@@ -25,6 +25,7 @@ Not a test file (no `test_` prefix): ctest does not run it by itself.
 """
 
 import ctypes
+import os
 import re
 import select
 import socket
@@ -246,15 +247,57 @@ def listen_queue(port, host=harness.LOCAL):
     return total
 
 
-def established_to(port, host):
+def _process_tree(pid):
+    """`pid` and its descendants (from /proc's parent ids)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        parent = int(stat[stat.rindex(")") + 2:].split()[1])
+        children.setdefault(parent, []).append(int(entry))
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(children.get(current, []))
+    return tree
+
+
+def _socket_inodes(pid):
+    """Inodes of the sockets `pid` and its descendants hold."""
+    inodes = set()
+    for process in _process_tree(pid):
+        try:
+            for fd in os.listdir(f"/proc/{process}/fd"):
+                try:
+                    target = os.readlink(f"/proc/{process}/fd/{fd}")
+                except OSError:
+                    continue
+                if target.startswith("socket:["):
+                    inodes.add(target[8:-1])
+        except OSError:
+            continue
+    return inodes
+
+
+def established_to(port, host, pid=None):
     """Number of ESTABLISHED TCP connections whose remote end is
-    host:port (connections some local process made to that server)."""
+    host:port (connections some local process made to that server); only
+    those of process `pid` and its children when given (other processes,
+    another test's among them, are not counted)."""
     want = _hex_address(host, port)
+    inodes = _socket_inodes(pid) if pid is not None else None
     count = 0
     with open("/proc/net/tcp", encoding="ascii") as f:
         for line in f.readlines()[1:]:
             fields = line.split()
-            if fields[2] == want and fields[3] == "01":
+            if fields[2] == want and fields[3] == "01" and \
+                    (inodes is None or fields[9] in inodes):
                 count += 1
     return count
 

@@ -238,13 +238,13 @@ backend be
                                  "timeout queue 10s"])
         first = harness.connect(harness.LOCAL, self.listen)
         self.assertEqual(harness.session_marker(first), "A")
-        self.assertEqual(netprobe.established_to(db.port, db.host), 1)
+        self.assertEqual(netprobe.established_to(db.port, db.host, proxy.pid), 1)
 
         sock, port = self.client()
         queued_at = time.monotonic()
         self.assertIsNone(netprobe.read_greeting(sock, 1.0),
                           "second client served past the server's maxconn")
-        self.assertEqual(netprobe.established_to(db.port, db.host), 1)
+        self.assertEqual(netprobe.established_to(db.port, db.host, proxy.pid), 1)
         closed_at = time.monotonic()
         first.close()
         greeting = netprobe.read_greeting(sock, 5)
@@ -267,8 +267,10 @@ backend be
         only once connected, so clients that pick the server during each
         other's connect all get through."""
         db = self.start_mariadb(host=harness.host(2), name="A")
-        self.proxy_with([f"server db {db.host}:{db.port} maxconn 1",
-                         "timeout queue 10s"], global_lines=["nbthread 1"])
+        proxy = self.proxy_with([f"server db {db.host}:{db.port} maxconn 1",
+                                 "timeout queue 10s"], global_lines=["nbthread 1"])
+        # Only the proxy's own connections to the server are counted.
+        pid = proxy.pid
         socks = []
         for _ in range(4):
             s = socket.socket()
@@ -281,7 +283,7 @@ backend be
         deadline = time.monotonic() + 1.5
         peak = 0
         while time.monotonic() < deadline:
-            peak = max(peak, netprobe.established_to(db.port, db.host))
+            peak = max(peak, netprobe.established_to(db.port, db.host, pid))
             time.sleep(0.01)
         for s in socks:
             s.setblocking(True)
@@ -298,7 +300,7 @@ backend be
 
         harness.wait_until(poll, 5, 0.05, "a client served")
         poll()
-        peak = max(peak, netprobe.established_to(db.port, db.host))
+        peak = max(peak, netprobe.established_to(db.port, db.host, pid))
         self.assertEqual((len(greeted), peak), (1, 1),
                          "clients served at once past server maxconn 1")
 
