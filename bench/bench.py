@@ -125,13 +125,23 @@ def start_proxy(binary, workdir, name, server_port, threads, mode="tcp", crt=Non
     return process, port
 
 
+SYSBENCH_TLS_DIR = None
+
+
 def sysbench(port, args, seconds, extra=(), tls=False):
     command = ["sysbench", *args, "--db-driver=mysql", "--mysql-host=127.0.0.1",
                f"--mysql-port={port}", f"--mysql-user={SB_USER}",
                f"--mysql-password={SB_PASSWORD}", "--mysql-db=sbtest", "--tables=4",
                "--table-size=10000", f"--time={seconds}", "--percentile=95",
                f"--mysql-ssl={'on' if tls else 'off'}", *extra]
-    return subprocess.run(command + ["run"], capture_output=True, text=True, check=True).stdout
+    # sysbench 1.0 reads client-key.pem, client-cert.pem and cacert.pem from
+    # its working directory when --mysql-ssl=on (make_crt() puts them there).
+    out = subprocess.run(command + ["run"], capture_output=True, text=True,
+                         cwd=SYSBENCH_TLS_DIR if tls else None)
+    if out.returncode != 0:
+        raise RuntimeError(f"sysbench failed against port {port}:\n{out.stdout[-1500:]}"
+                           f"\n{out.stderr[-1500:]}")
+    return out.stdout
 
 
 def parse(output, reconnect):
@@ -174,6 +184,11 @@ def make_crt(workdir):
                     "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
                     "/CN=borealis-bench", "-keyout", key, "-out", cert], check=True,
                    capture_output=True)
+    global SYSBENCH_TLS_DIR
+    SYSBENCH_TLS_DIR = os.path.join(workdir, "sysbench-tls")
+    os.makedirs(SYSBENCH_TLS_DIR, exist_ok=True)
+    for source, name in ((key, "client-key.pem"), (cert, "client-cert.pem"), (cert, "cacert.pem")):
+        shutil.copy(source, os.path.join(SYSBENCH_TLS_DIR, name))
     pem = os.path.join(workdir, "crt.pem")
     with open(pem, "w") as out:
         for part in (cert, key):

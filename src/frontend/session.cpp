@@ -242,14 +242,16 @@ asio::awaitable<void> Session::run() {
     log_end();
     co_return;
   }
+  // Small packets both ways from here (a handshake's, then queries'):
+  // never held back by Nagle waiting for a delayed ACK.
+  connection.socket.set_option(tcp::no_delay(true), error);
   if (mysql_mode() && !co_await mysql_log_in(connection)) {
     end_backend_use(backend_slot, connection);
     log_end();
     co_return;
   }
   backend_->load(connection.server_id).total.fetch_add(1, std::memory_order_relaxed);
-  client_.set_option(tcp::no_delay(true), error);
-  connection.socket.set_option(tcp::no_delay(true), error);
+  if (!mysql_mode()) client_.set_option(tcp::no_delay(true), error);
 
   const auto& fe = frontend_.config().timeouts;
   const auto& be = backend_->config().timeouts;
@@ -359,6 +361,10 @@ void Session::wake_paused_databases() const {
 }
 
 asio::awaitable<bool> Session::mysql_greet() {
+  // borealis talks first and in small packets (greeting, TLS records, auth
+  // switch): Nagle would hold each behind the client's delayed ACK.
+  asio::error_code ignored;
+  client_.set_option(tcp::no_delay(true), ignored);
   mysql_.emplace(client_, *backend_->server_version(), next_mysql_connection_id(),
                  MysqlTls{tls_, bind_.ssl && !bind_.allow_plaintext});
   wake_paused_databases();
