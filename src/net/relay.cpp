@@ -106,6 +106,11 @@ asio::awaitable<void> pass_on(To& to, const char* data, std::size_t count,
   }
   pieces.clear();
   filter->feed(std::string_view(data, count), pieces);
+  if (pieces.size() == 1) {  // the usual case: one buffer, asio's simplest write
+    co_await asio::async_write(to.socket, asio::buffer(pieces[0].data(), pieces[0].size()),
+                               asio::redirect_error(asio::use_awaitable, error));
+    co_return;
+  }
   buffers.clear();
   for (auto piece : pieces) buffers.push_back(asio::buffer(piece.data(), piece.size()));
   if (buffers.empty()) co_return;
