@@ -1,0 +1,351 @@
+#include "mysql/response_tracker.hpp"
+
+#include <algorithm>
+#include <span>
+
+#include "mysql/protocol_codec.hpp"
+
+namespace borealis::mysql {
+namespace {
+
+constexpr std::uint32_t kMaxPayload = 0xffffff;
+// Larger packets are never read whole: no OK, ERR or EOF is that long.
+constexpr std::uint32_t kMaxWhole = 64 * 1024;
+constexpr std::uint8_t kLocalInfileHeader = 0xfb;
+
+std::span<const std::uint8_t> bytes(std::string_view text) {
+  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
+}
+
+int first_byte(std::string_view payload) {
+  return payload.empty() ? -1 : static_cast<unsigned char>(payload.front());
+}
+
+}  // namespace
+
+ResponseTracker::Expect ResponseTracker::expect_for(std::uint8_t command) {
+  switch (command) {
+    case 0x01:  // COM_QUIT
+    case 0x18:  // COM_STMT_SEND_LONG_DATA
+    case 0x19:  // COM_STMT_CLOSE
+      return Expect::none;
+    case 0x02:  // COM_INIT_DB
+    case 0x07:  // COM_REFRESH
+    case 0x08:  // COM_SHUTDOWN
+    case 0x0c:  // COM_PROCESS_KILL
+    case 0x0d:  // COM_DEBUG
+    case 0x0e:  // COM_PING
+    case 0x1a:  // COM_STMT_RESET
+    case 0x1b:  // COM_SET_OPTION
+    case 0x1f:  // COM_RESET_CONNECTION
+      return Expect::ok;
+    case 0x03:  // COM_QUERY
+    case 0x0a:  // COM_PROCESS_INFO
+    case 0x17:  // COM_STMT_EXECUTE
+    case 0xfa:  // COM_STMT_BULK_EXECUTE (MariaDB)
+      return Expect::result;
+    case 0x16:  // COM_STMT_PREPARE
+      return Expect::prepare;
+    case 0x1c:  // COM_STMT_FETCH
+      return Expect::fetch;
+    case 0x04:  // COM_FIELD_LIST
+      return Expect::field_list;
+    case 0x09:  // COM_STATISTICS
+      return Expect::one_packet;
+    case 0x11:  // COM_CHANGE_USER
+      return Expect::change_user;
+    default:
+      break;
+  }
+  return Expect::one_packet;  // replaced by lose() in command_sent()
+}
+
+void ResponseTracker::command_sent(std::uint8_t command) {
+  const Expect expect = expect_for(command);
+  const bool known = expect != Expect::one_packet || command == 0x09;
+  if (!known) return lose();
+  if (expect == Expect::none) return;
+  pending_.push_back(expect);
+  if (phase_ == Phase::waiting) start_next_response();
+}
+
+SessionChanges ResponseTracker::take_changes() {
+  SessionChanges out = std::move(changes_);
+  changes_ = {};
+  return out;
+}
+
+void ResponseTracker::start_next_response() {
+  if (pending_.empty()) {
+    phase_ = Phase::waiting;
+    current_ = Expect::none;
+    return;
+  }
+  current_ = pending_.front();
+  pending_.pop_front();
+  phase_ = Phase::first;
+}
+
+void ResponseTracker::finish_response() {
+  ++responses_;
+  start_next_response();
+}
+
+void ResponseTracker::take_ok(std::string_view payload) {
+  auto ok = decode_tracked_ok(bytes(payload), session_track_);
+  if (!ok) return lose();
+  status_flags_ = ok->status_flags;
+  SessionChanges& in = ok->changes;
+  if (in.schema) changes_.schema = std::move(in.schema);
+  for (auto& variable : in.system_variables)
+    changes_.system_variables.push_back(std::move(variable));
+  changes_.state_changed = changes_.state_changed || in.state_changed;
+  if (in.transaction_state) changes_.transaction_state = std::move(in.transaction_state);
+  if (in.transaction_characteristics)
+    changes_.transaction_characteristics = std::move(in.transaction_characteristics);
+}
+
+void ResponseTracker::take_eof(std::string_view payload) {
+  if (payload.size() < 5) return lose();
+  status_flags_ = static_cast<std::uint16_t>(static_cast<unsigned char>(payload[3]) |
+                                             (static_cast<unsigned char>(payload[4]) << 8));
+}
+
+// An OK ends a result set under CLIENT_DEPRECATE_EOF, an EOF otherwise;
+// more results may follow in the same response.
+void ResponseTracker::end_of_result(std::string_view payload) {
+  if (deprecate_eof_)
+    take_ok(payload);
+  else
+    take_eof(payload);
+  if (lost_) return;
+  if (status_flags_ & server_status::kMoreResultsExist)
+    phase_ = Phase::first;
+  else
+    finish_response();
+}
+
+bool ResponseTracker::wants_whole(int first, std::uint32_t length) const {
+  if (length > kMaxWhole) return false;
+  const bool ends = first == kErrHeader || first == kEofHeader;
+  switch (phase_) {
+    case Phase::first:
+    case Phase::infile:
+      return true;
+    case Phase::rows:
+      return first == kErrHeader ||
+             (first == kEofHeader && (deprecate_eof_ ? length < kMaxPayload : length < 9));
+    case Phase::columns_eof:
+    case Phase::prepare_params_eof:
+    case Phase::prepare_columns_eof:
+    case Phase::until_eof:
+      return ends;
+    case Phase::until_ok:
+      return first == kOkHeader || first == kErrHeader;
+    default:
+      return false;
+  }
+}
+
+void ResponseTracker::on_first(std::string_view payload) {
+  const int first = first_byte(payload);
+  switch (current_) {
+    case Expect::ok:
+      if (first == kOkHeader)
+        take_ok(payload);
+      else if (first == kEofHeader)
+        take_eof(payload);  // COM_SET_OPTION, COM_DEBUG
+      else if (first != kErrHeader)
+        return lose();
+      if (!lost_) finish_response();
+      return;
+    case Expect::result:
+      if (first == kErrHeader) return finish_response();
+      if (first == kOkHeader) return end_of_result_ok(payload);
+      if (first == kLocalInfileHeader) {
+        phase_ = Phase::infile;
+        return;
+      }
+      {
+        auto count = decode_lenenc_int(bytes(payload));
+        if (!count || count->value == 0 || count->size != payload.size()) return lose();
+        columns_left_ = count->value;
+        phase_ = Phase::columns;
+      }
+      return;
+    case Expect::prepare:
+      if (first == kErrHeader) return finish_response();
+      if (first != kOkHeader) return lose();
+      return on_prepare_ok(payload);
+    case Expect::fetch:
+      phase_ = Phase::rows;
+      return on_row_phase(payload, static_cast<std::uint32_t>(payload.size()));
+    case Expect::field_list:
+      phase_ = Phase::until_eof;
+      return on_packet(payload, static_cast<std::uint32_t>(payload.size()));
+    case Expect::change_user:
+      phase_ = Phase::until_ok;
+      return on_packet(payload, static_cast<std::uint32_t>(payload.size()));
+    case Expect::one_packet:
+      return finish_response();
+    case Expect::none:
+      break;
+  }
+  lose();
+}
+
+// A statement's OK (no result set): the response ends unless more results
+// of a multi-statement follow.
+void ResponseTracker::end_of_result_ok(std::string_view payload) {
+  take_ok(payload);
+  if (lost_) return;
+  if (status_flags_ & server_status::kMoreResultsExist)
+    phase_ = Phase::first;
+  else
+    finish_response();
+}
+
+void ResponseTracker::on_prepare_ok(std::string_view payload) {
+  // 0x00, statement id (4), columns (2), parameters (2), filler, warnings.
+  if (payload.size() < 9) return lose();
+  auto u16 = [&](std::size_t at) {
+    return static_cast<std::uint64_t>(static_cast<unsigned char>(payload[at]) |
+                                      (static_cast<unsigned char>(payload[at + 1]) << 8));
+  };
+  prepare_columns_ = u16(5);
+  columns_left_ = u16(7);  // parameters first
+  if (columns_left_ > 0) {
+    phase_ = Phase::prepare_params;
+    return;
+  }
+  columns_left_ = prepare_columns_;
+  if (columns_left_ > 0) {
+    phase_ = Phase::prepare_columns;
+    return;
+  }
+  finish_response();
+}
+
+void ResponseTracker::on_row_phase(std::string_view payload, std::uint32_t length) {
+  const int first = first_byte(payload);
+  if (first == kErrHeader) return finish_response();
+  const bool terminator =
+      first == kEofHeader && (deprecate_eof_ ? length < kMaxPayload : length < 9);
+  if (terminator) end_of_result(payload);
+}
+
+void ResponseTracker::on_packet(std::string_view payload, std::uint32_t length) {
+  const int first = first_byte(payload);
+  switch (phase_) {
+    case Phase::waiting:
+      return lose();  // the server spoke unasked
+    case Phase::first:
+      return on_first(payload);
+    case Phase::columns:
+      if (--columns_left_ == 0) phase_ = deprecate_eof_ ? Phase::rows : Phase::columns_eof;
+      return;
+    case Phase::columns_eof:
+      if (first == kErrHeader) return finish_response();
+      if (first != kEofHeader) return lose();
+      take_eof(payload);
+      if (lost_) return;
+      // A cursor was opened: its rows come with COM_STMT_FETCH.
+      if (status_flags_ & server_status::kCursorExists) return finish_response();
+      phase_ = Phase::rows;
+      return;
+    case Phase::rows:
+      return on_row_phase(payload, length);
+    case Phase::prepare_params:
+      if (--columns_left_ > 0) return;
+      if (!deprecate_eof_) {
+        phase_ = Phase::prepare_params_eof;
+        return;
+      }
+      [[fallthrough]];
+    case Phase::prepare_params_eof:
+      if (phase_ == Phase::prepare_params_eof && first != kEofHeader) return lose();
+      columns_left_ = prepare_columns_;
+      if (columns_left_ == 0) return finish_response();
+      phase_ = Phase::prepare_columns;
+      return;
+    case Phase::prepare_columns:
+      if (--columns_left_ > 0) return;
+      if (!deprecate_eof_) {
+        phase_ = Phase::prepare_columns_eof;
+        return;
+      }
+      return finish_response();
+    case Phase::prepare_columns_eof:
+      if (first != kEofHeader) return lose();
+      return finish_response();
+    case Phase::infile:
+      if (first == kOkHeader) return end_of_result_ok(payload);
+      if (first == kErrHeader) return finish_response();
+      return lose();
+    case Phase::until_ok:
+      if (first == kOkHeader) {
+        take_ok(payload);
+        if (!lost_) finish_response();
+        return;
+      }
+      if (first == kErrHeader) return finish_response();
+      return;  // an auth switch or more authentication data
+    case Phase::until_eof:
+      if (first == kErrHeader) return finish_response();
+      if (first == kEofHeader && length < 9) {
+        take_eof(payload);
+        if (!lost_) finish_response();
+      }
+      return;
+    case Phase::one_packet:
+      return finish_response();
+  }
+}
+
+void ResponseTracker::feed(std::string_view chunk) {
+  std::size_t at = 0;
+  while (at < chunk.size() && !lost_) {
+    if (payload_left_ > 0) {
+      const std::size_t take = std::min<std::uint64_t>(payload_left_, chunk.size() - at);
+      if (!deciding_) {
+        if (keeping_) whole_.append(chunk.substr(at, take));
+        at += take;
+        payload_left_ -= take;
+      } else {
+        // The packet's first byte decides whether it is read whole.
+        deciding_ = false;
+        const int first = static_cast<unsigned char>(chunk[at]);
+        keeping_ = wants_whole(first, length_);
+        if (keeping_) {
+          whole_.clear();
+          continue;
+        }
+        const char byte = chunk[at];
+        at += take;
+        payload_left_ -= take;
+        on_packet(std::string_view(&byte, 1), length_);
+      }
+      if (payload_left_ == 0 && keeping_) {
+        keeping_ = false;
+        on_packet(whole_, length_);
+      }
+      continue;
+    }
+    const std::size_t take = std::min(4 - header_.size(), chunk.size() - at);
+    header_.append(chunk.substr(at, take));
+    at += take;
+    if (header_.size() < 4) break;
+    length_ = static_cast<std::uint32_t>(static_cast<unsigned char>(header_[0]) |
+                                         (static_cast<unsigned char>(header_[1]) << 8) |
+                                         (static_cast<unsigned char>(header_[2]) << 16));
+    header_.clear();
+    const bool continuation = continued_;
+    continued_ = length_ == kMaxPayload;
+    payload_left_ = length_;
+    keeping_ = false;
+    deciding_ = !continuation && length_ > 0;
+    if (!continuation && length_ == 0) on_packet({}, 0);
+  }
+}
+
+}  // namespace borealis::mysql

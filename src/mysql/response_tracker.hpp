@@ -1,0 +1,98 @@
+// Follows the server's side of a relayed `mode mysql` session without
+// copying rows: for each command the client sent (in order, pipelined or
+// not), where its response ends, and what its OK and EOF packets say (the
+// status flags, and the session state changes of CLIENT_SESSION_TRACK).
+// Only the packets that can end a response or carry its shape are read
+// whole (OK, ERR, EOF, column counts, COM_STMT_PREPARE's answer); rows and
+// column definitions are counted by their headers.
+//
+// What it cannot follow (a command it does not know, a packet where none
+// can be) makes it `lost`: from then on it never says the session is idle,
+// which is the safe answer for everything built on it.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+
+#include "mysql/ok_packet.hpp"
+
+namespace borealis::mysql {
+
+class ResponseTracker {
+ public:
+  // `deprecate_eof`, `session_track`: the session's CLIENT_DEPRECATE_EOF
+  // and CLIENT_SESSION_TRACK, as the server agreed them.
+  ResponseTracker(bool deprecate_eof, bool session_track)
+      : deprecate_eof_(deprecate_eof), session_track_(session_track) {}
+
+  // The client sent a command (its first payload byte).
+  void command_sent(std::uint8_t command);
+  // Bytes the server sent, in order.
+  void feed(std::string_view chunk);
+
+  // Every command sent has had its whole response (and nothing is amiss).
+  bool idle() const { return !lost_ && pending_.empty() && phase_ == Phase::waiting; }
+  bool lost() const { return lost_; }
+  // Status flags of the last OK or EOF (SERVER_STATUS_IN_TRANS, ...).
+  std::uint16_t status_flags() const { return status_flags_; }
+  // Session state changes reported since the last take_changes().
+  SessionChanges take_changes();
+  std::uint64_t responses() const { return responses_; }
+
+ private:
+  enum class Phase {
+    waiting,         // no response under way
+    first,           // a response's first packet is next
+    columns,         // column definitions (columns_left_ more)
+    columns_eof,     // the EOF after them (classic protocol)
+    rows,            // rows until EOF / OK / ERR
+    prepare_params,  // COM_STMT_PREPARE: parameter definitions
+    prepare_params_eof,
+    prepare_columns,
+    prepare_columns_eof,
+    infile,      // LOAD DATA LOCAL: the client sends the file; then OK/ERR
+    until_ok,    // any packets until OK or ERR (COM_CHANGE_USER)
+    until_eof,   // definitions until EOF or ERR (COM_FIELD_LIST)
+    one_packet,  // COM_STATISTICS: one string
+  };
+  enum class Expect { none, ok, result, prepare, fetch, field_list, one_packet, change_user };
+  static Expect expect_for(std::uint8_t command);
+
+  void start_next_response();
+  void on_packet(std::string_view payload, std::uint32_t length);
+  bool wants_whole(int first_byte, std::uint32_t length) const;
+  void on_first(std::string_view payload);
+  void on_row_phase(std::string_view payload, std::uint32_t length);
+  void on_prepare_ok(std::string_view payload);
+  void end_of_result(std::string_view payload);
+  void end_of_result_ok(std::string_view payload);
+  void finish_response();
+  void take_ok(std::string_view payload);
+  void take_eof(std::string_view payload);
+  void lose() { lost_ = true; }
+
+  bool deprecate_eof_;
+  bool session_track_;
+  std::deque<Expect> pending_;
+  Phase phase_ = Phase::waiting;
+  Expect current_ = Expect::none;
+  std::uint64_t columns_left_ = 0;
+  std::uint64_t prepare_columns_ = 0;
+  std::uint16_t status_flags_ = 0;
+  SessionChanges changes_;
+  bool lost_ = false;
+  std::uint64_t responses_ = 0;
+  // Framing: the header being read, the packet being kept whole, what is
+  // left of the current packet's payload.
+  std::string header_;
+  std::string whole_;
+  bool keeping_ = false;
+  bool deciding_ = false;  // the current packet's first byte is still to come
+  std::uint32_t length_ = 0;
+  std::uint64_t payload_left_ = 0;
+  bool continued_ = false;  // the last packet was 16 MiB - 1 long
+};
+
+}  // namespace borealis::mysql
