@@ -172,16 +172,21 @@ asio::awaitable<bool> MysqlHandshake::read_answer() {
   co_return true;
 }
 
+// A TLS handshake on `stream` (just made), as `side`; on failure the
+// stream is dropped and failure() names `who`.
+asio::awaitable<bool> MysqlHandshake::handshake_tls(
+    std::optional<asio::ssl::stream<asio::ip::tcp::socket&>>& stream,
+    asio::ssl::stream_base::handshake_type side, std::string_view who) {
+  asio::error_code error;
+  co_await stream->async_handshake(side, asio::redirect_error(asio::use_awaitable, error));
+  if (!error) co_return true;
+  stream.reset();
+  co_return fail(fmt::format("{}: TLS handshake failed: {}", who, error.message()));
+}
+
 asio::awaitable<bool> MysqlHandshake::start_tls() {
   tls_stream_.emplace(client_, tls_.context->context());
-  asio::error_code error;
-  co_await tls_stream_->async_handshake(asio::ssl::stream_base::server,
-                                        asio::redirect_error(asio::use_awaitable, error));
-  if (error) {
-    tls_stream_.reset();
-    co_return fail("client: TLS handshake failed: " + error.message());
-  }
-  co_return true;
+  co_return co_await handshake_tls(tls_stream_, asio::ssl::stream_base::server, "client");
 }
 
 // The server's answer to borealis's HandshakeResponse, for the client's
@@ -221,14 +226,7 @@ asio::awaitable<bool> MysqlHandshake::start_server_tls(asio::ip::tcp::socket& se
     co_return false;
   server_tls_stream_.emplace(server, context.context());
   context.prepare(*server_tls_stream_);
-  asio::error_code error;
-  co_await server_tls_stream_->async_handshake(asio::ssl::stream_base::client,
-                                               asio::redirect_error(asio::use_awaitable, error));
-  if (error) {
-    server_tls_stream_.reset();
-    co_return fail("server: TLS handshake failed: " + error.message());
-  }
-  co_return true;
+  co_return co_await handshake_tls(server_tls_stream_, asio::ssl::stream_base::client, "server");
 }
 
 auth::Verdict::Kind MysqlHandshake::verify(const auth::AccountTable& accounts,

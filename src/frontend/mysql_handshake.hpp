@@ -129,6 +129,9 @@ class MysqlHandshake {
   asio::awaitable<Login> relay_authentication(asio::ip::tcp::socket& server);
   asio::awaitable<bool> read_answer();
   asio::awaitable<bool> start_tls();
+  asio::awaitable<bool> handshake_tls(
+      std::optional<asio::ssl::stream<asio::ip::tcp::socket&>>& stream,
+      asio::ssl::stream_base::handshake_type side, std::string_view who);
   asio::awaitable<bool> start_server_tls(asio::ip::tcp::socket& server,
                                          const mysql::Greeting& greeting,
                                          tls::ClientContext& context);

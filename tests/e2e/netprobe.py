@@ -268,10 +268,11 @@ def _process_tree(pid):
     return tree
 
 
-def _socket_inodes(pid):
-    """Inodes of the sockets `pid` and its descendants hold."""
+def socket_inodes(pid, children=True):
+    """Inodes of the sockets `pid` (and its descendants, with `children`)
+    holds."""
     inodes = set()
-    for process in _process_tree(pid):
+    for process in (_process_tree(pid) if children else [pid]):
         try:
             for fd in os.listdir(f"/proc/{process}/fd"):
                 try:
@@ -291,7 +292,7 @@ def established_to(port, host, pid=None):
     those of process `pid` and its children when given (other processes,
     another test's among them, are not counted)."""
     want = _hex_address(host, port)
-    inodes = _socket_inodes(pid) if pid is not None else None
+    inodes = socket_inodes(pid) if pid is not None else None
     count = 0
     with open("/proc/net/tcp", encoding="ascii") as f:
         for line in f.readlines()[1:]:

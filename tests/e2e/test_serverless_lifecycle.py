@@ -14,6 +14,7 @@ import unittest
 import pymysql
 
 import harness
+import netprobe
 
 
 def processes_on(datadir):
@@ -48,18 +49,8 @@ def socket_inodes_on_port(port):
 
 
 def socket_inodes_of(pid):
-    inodes = set()
-    try:
-        for fd in os.listdir(f"/proc/{pid}/fd"):
-            try:
-                target = os.readlink(f"/proc/{pid}/fd/{fd}")
-            except OSError:
-                continue
-            if target.startswith("socket:["):
-                inodes.add(target[len("socket:["):-1])
-    except OSError:
-        pass
-    return inodes
+    """The sockets `pid` itself holds (not its children's)."""
+    return netprobe.socket_inodes(pid, children=False)
 
 
 class LifecycleTest(harness.ServerlessTestCase):

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "mysql/change_user.hpp"
+#include "mysql/packets.hpp"
 #include "mysql/protocol_codec.hpp"
 
 namespace borealis::mysql {
@@ -15,14 +16,7 @@ using namespace std::string_literals;
 constexpr std::uint32_t kCapabilities = capability::kProtocol41 | capability::kSecureConnection |
                                         capability::kPluginAuth | capability::kConnectAttrs;
 
-std::string packet(std::uint8_t sequence, std::string_view payload) {
-  std::string out(4, '\0');
-  out[0] = static_cast<char>(payload.size() & 0xff);
-  out[1] = static_cast<char>((payload.size() >> 8) & 0xff);
-  out[2] = static_cast<char>((payload.size() >> 16) & 0xff);
-  out[3] = static_cast<char>(sequence);
-  return out + std::string(payload);
-}
+using test::packet;
 
 std::string change_user_payload(std::string_view user, std::string_view auth) {
   std::string p(1, static_cast<char>(kComChangeUser));

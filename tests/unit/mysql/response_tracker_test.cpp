@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "mysql/packets.hpp"
 #include "mysql/protocol_codec.hpp"
 
 namespace borealis::mysql {
@@ -9,14 +10,7 @@ namespace {
 
 using namespace std::string_literals;
 
-std::string packet(std::uint8_t sequence, std::string_view payload) {
-  std::string out(4, '\0');
-  out[0] = static_cast<char>(payload.size() & 0xff);
-  out[1] = static_cast<char>((payload.size() >> 8) & 0xff);
-  out[2] = static_cast<char>((payload.size() >> 16) & 0xff);
-  out[3] = static_cast<char>(sequence);
-  return out + std::string(payload);
-}
+using test::packet;
 
 std::string u16(std::uint16_t v) {
   return {static_cast<char>(v & 0xff), static_cast<char>(v >> 8)};
