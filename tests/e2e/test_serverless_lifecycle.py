@@ -161,9 +161,24 @@ class LifecycleTest(harness.ServerlessTestCase):
         self.assertNotIn("crash recovery", err.split("ready for connections")[-1])
 
     def test_interrupted_initialisation_is_done_again(self):
+        """An initialisation cut by `timeout command` (mariadb-install-db
+        made slow by a wrapper first in borealis's PATH, so the cut does
+        not depend on this machine's speed) is cleaned and done again at
+        the next start."""
         datadir = self.new_datadir(template=False)
-        first = self.start_serverless(harness.database_section(
-            datadir, extra=["timeout command 1s"]), datadir)
+        wrappers = self.tmp.join("slow-install")
+        os.makedirs(wrappers)
+        wrapper = os.path.join(wrappers, "mariadb-install-db")
+        with open(wrapper, "w", encoding="ascii") as f:
+            f.write("#!/bin/sh\n/usr/bin/mariadb-install-db \"$@\"\nexec sleep 60\n")
+        os.chmod(wrapper, 0o755)
+        saved_path = os.environ["PATH"]
+        os.environ["PATH"] = wrappers + os.pathsep + saved_path
+        try:
+            first = self.start_serverless(harness.database_section(
+                datadir, extra=["timeout command 1s"]), datadir)
+        finally:
+            os.environ["PATH"] = saved_path
         # The first connection starts the initialisation, which is cut at 1 s.
         with self.assertRaises(pymysql.err.OperationalError) as lost:
             first.query("SELECT 1", timeout=30)
