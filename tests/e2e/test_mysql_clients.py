@@ -485,6 +485,28 @@ public class Jdbc {
         }
       }
       System.out.println("reused: " + ids.size() + " sessions, " + leaks + " leaks");
+      // Statement.cancel(): the driver sends KILL QUERY <greeting id> on a
+      // connection of its own; SLEEP() returns 1 when interrupted.
+      try (Statement st = c.createStatement()) {
+        Thread canceller = new Thread(() -> {
+          try {
+            Thread.sleep(1500);  // a window for the SLEEP to start, not a bound
+            st.cancel();
+          } catch (Exception e) {
+            System.out.println("cancel_error: " + e);
+          }
+        });
+        canceller.start();
+        String outcome;
+        try (ResultSet rs = st.executeQuery("SELECT SLEEP(60)")) {
+          rs.next();
+          outcome = "returned " + rs.getInt(1);
+        } catch (SQLException e) {
+          outcome = "error " + e.getErrorCode();
+        }
+        canceller.join();
+        System.out.println("cancel: " + outcome);
+      }
     }
     // The driver's pool, one connection: each close resets it.
     try (org.mariadb.jdbc.MariaDbPoolDataSource pool = new org.mariadb.jdbc.MariaDbPoolDataSource(
@@ -710,7 +732,9 @@ class MysqlClientsTest(MysqlModeBase):
         a batch of 1000 executes sent without waiting for each answer, a
         17 MiB prepared parameter read back by SHA-256 on both sides, then
         the same connection reset (COM_RESET_CONNECTION) and used again 40
-        times, then the driver's pool of one connection for 30 uses.
+        times, Statement.cancel() of a running query (KILL QUERY with the
+        greeting id, which borealis translates), then the driver's pool of
+        one connection for 30 uses.
         Defects: pipelined commands or a 16 MiB split mishandled (batch
         count, blob hash), a reset that drops the session (another
         CONNECTION_ID) or is not passed on (a variable that survives)."""
@@ -726,6 +750,10 @@ class MysqlClientsTest(MysqlModeBase):
             self.check_common(result, table, sha, min_executes=1000)
             self.assertEqual(result["batch"], "1000 1000")
             self.assertEqual(result["reused"], "1 sessions, 0 leaks")
+            # The cancel reached the server's thread (1: SLEEP interrupted;
+            # 1317: query interrupted), not "Unknown thread id".
+            self.assertIn(result["cancel"], ("returned 1", "error 1317"), result)
+            self.assertNotIn("cancel_error", result)
             self.assertEqual(result["pool"], "1 sessions, 0 leaks")
         self.check_sessions_clean(4)
 
