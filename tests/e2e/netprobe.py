@@ -260,11 +260,11 @@ def _process_tree(pid):
             continue
         parent = int(stat[stat.rindex(")") + 2:].split()[1])
         children.setdefault(parent, []).append(int(entry))
-    tree, todo = [], [pid]
-    while todo:
-        current = todo.pop()
+    tree, pending = [], [pid]
+    while pending:
+        current = pending.pop()
         tree.append(current)
-        todo.extend(children.get(current, []))
+        pending.extend(children.get(current, []))
     return tree
 
 
