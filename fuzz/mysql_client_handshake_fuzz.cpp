@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::uint32_t offers[2] = {0xffffffffu, 0};
   for (std::size_t i = 0; i < 4 && i < size; ++i) offers[1] |= std::uint32_t{data[i]} << (8 * i);
   for (std::uint32_t offered : offers) {
-    auto decoded = mysql::decode_client_handshake(bytes, offered);
+    auto decoded = mysql::decode_client_handshake(bytes, offered, offered);
     if (!decoded) {
       if (decoded.error().message.empty()) std::abort();
       continue;

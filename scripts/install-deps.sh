@@ -10,7 +10,7 @@ packages=(
   libasio-dev libc-ares-dev libssl-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # real programs the tests and benchmarks start
-  mariadb-server mariadb-client dnsmasq-base haproxy sysbench
+  mariadb-server mariadb-client mariadb-test dnsmasq-base haproxy sysbench
   python3 python3-pymysql python3-mysqldb procps iproute2 openssl
   # client stacks the mode mysql tests drive (PHP, Perl, Node.js, Java)
   php-cli php-mysql libdbd-mariadb-perl libmariadb-java default-jre-headless

@@ -16,14 +16,15 @@ Backend::Backend(const config::Proxy& proxy, logging::Logger logger)
     : config_(proxy),
       logger_(std::move(logger)),
       view_(std::make_shared<const BackendView>()),
-      server_version_(std::make_shared<const std::string>(kDefaultServerVersion)) {
+      server_identity_(std::make_shared<const mysql::ServerIdentity>(
+          mysql::ServerIdentity{kDefaultServerVersion})) {
   for (std::size_t i = 0; i < proxy.servers.size(); ++i)
     loads_.push_back(std::make_unique<ServerLoad>());
 }
 
-void Backend::remember_server_version(const std::string& version) {
-  if (version.empty() || *server_version_.load() == version) return;
-  server_version_.publish(std::make_shared<const std::string>(version));
+void Backend::remember_server_identity(const mysql::ServerIdentity& identity) {
+  if (identity.version.empty() || *server_identity_.load() == identity) return;
+  server_identity_.publish(std::make_shared<const mysql::ServerIdentity>(identity));
 }
 
 }  // namespace borealis::backend

@@ -14,6 +14,7 @@
 #include "config/model.hpp"
 #include "core/snapshot.hpp"
 #include "logging/logger.hpp"
+#include "mysql/server_handshake.hpp"
 #include "serverless/database_gate.hpp"
 #include "tls/client_context.hpp"
 
@@ -57,10 +58,13 @@ class Backend {
   ServerLoad& load(int server_id) { return *loads_[static_cast<std::size_t>(server_id)]; }
   std::atomic<unsigned long long>& round_robin_counter() { return round_robin_; }
 
-  // `mode mysql`: the server version borealis greets clients with, the one
-  // a server of this backend announced last (a MariaDB-like default before).
-  std::shared_ptr<const std::string> server_version() const { return server_version_.load(); }
-  void remember_server_version(const std::string& version);
+  // `mode mysql`: what borealis greets clients with, what a server of this
+  // backend announced last (before any: a MariaDB-like version, the usual
+  // capabilities and no MariaDB extensions).
+  std::shared_ptr<const mysql::ServerIdentity> server_identity() const {
+    return server_identity_.load();
+  }
+  void remember_server_identity(const mysql::ServerIdentity& identity);
   std::atomic<int>& active_sessions() { return active_; }
 
  private:
@@ -70,7 +74,7 @@ class Backend {
   std::vector<std::unique_ptr<ServerLoad>> loads_;
   std::atomic<unsigned long long> round_robin_{0};
   std::atomic<int> active_{0};
-  core::Snapshot<std::string> server_version_;
+  core::Snapshot<mysql::ServerIdentity> server_identity_;
 };
 
 }  // namespace borealis::backend

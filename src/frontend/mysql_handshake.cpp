@@ -25,6 +25,12 @@ constexpr int kMaxAuthRoundTrips = 8;
 
 constexpr std::uint32_t kNeverPassed = capability::kSsl | capability::kCompress;
 
+// Flags that change how results are framed: a client promised one that the
+// server it reaches lacks would misread every result.
+constexpr std::uint32_t kFraming = capability::kDeprecateEof;
+constexpr std::uint32_t kMariadbFraming =
+    mysql::mariadb_capability::kExtendedMetadata | mysql::mariadb_capability::kCacheMetadata;
+
 }  // namespace
 
 std::uint32_t mysql_offered_capabilities() {
@@ -38,15 +44,27 @@ std::uint32_t mysql_offered_capabilities() {
          capability::kSessionTrack | capability::kDeprecateEof;
 }
 
-MysqlHandshake::MysqlHandshake(asio::ip::tcp::socket& client, std::string server_version,
-                               std::uint32_t connection_id, MysqlTls tls)
-    : client_(client),
-      server_version_(std::move(server_version)),
-      connection_id_(connection_id),
-      tls_(tls) {}
+std::uint32_t mysql_offered_mariadb_capabilities() {
+  namespace mariadb = mysql::mariadb_capability;
+  return mariadb::kProgress | mariadb::kStmtBulkOperations | mariadb::kExtendedMetadata |
+         mariadb::kCacheMetadata;
+}
 
+MysqlHandshake::MysqlHandshake(asio::ip::tcp::socket& client, mysql::ServerIdentity server,
+                               std::uint32_t connection_id, MysqlTls tls)
+    : client_(client), server_(std::move(server)), connection_id_(connection_id), tls_(tls) {}
+
+// Before any server was seen, everything borealis passes; after, only what
+// that server has (bit 0, "a MySQL client or server", stays: MariaDB's
+// extensions are announced apart).
 std::uint32_t MysqlHandshake::offered() const {
-  return mysql_offered_capabilities() | (tls_.context ? capability::kSsl : 0);
+  std::uint32_t passed = mysql_offered_capabilities();
+  if (server_.capabilities) passed &= server_.capabilities | capability::kLongPassword;
+  return passed | (tls_.context ? capability::kSsl : 0);
+}
+
+std::uint32_t MysqlHandshake::offered_mariadb() const {
+  return server_.mariadb_capabilities & mysql_offered_mariadb_capabilities();
 }
 
 bool MysqlHandshake::fail(std::string why) {
@@ -126,10 +144,11 @@ asio::awaitable<std::optional<mysql::Packet>> MysqlHandshake::read_from_server(
 asio::awaitable<bool> MysqlHandshake::greet() {
   scramble_ = mysql::make_scramble();
   mysql::ServerGreeting greeting;
-  greeting.server_version = server_version_;
+  greeting.server_version = server_.version;
   greeting.connection_id = connection_id_;
   greeting.scramble = scramble_;
   greeting.capabilities = offered();
+  greeting.mariadb_capabilities = offered_mariadb();
   if (!co_await send_to_client(mysql::encode_server_greeting(greeting))) co_return false;
   if (!co_await read_answer()) co_return false;
   if (hello_.ssl_request) {
@@ -155,7 +174,7 @@ asio::awaitable<bool> MysqlHandshake::greet() {
 asio::awaitable<bool> MysqlHandshake::read_answer() {
   auto answer = co_await read_from_client();
   if (!answer) co_return false;
-  auto decoded = mysql::decode_client_handshake(answer->payload, offered());
+  auto decoded = mysql::decode_client_handshake(answer->payload, offered(), offered_mariadb());
   if (!decoded) {
     fail("client: " + decoded.error().message);
     bad_handshake_ = true;
@@ -195,6 +214,7 @@ std::string MysqlHandshake::response_for(const mysql::Greeting& greeting, const 
                                          std::string_view plugin) const {
   mysql::HandshakeResponse response;
   response.capabilities = capabilities_for(greeting);
+  response.mariadb_capabilities = hello_.mariadb_capabilities & greeting.mariadb_capabilities;
   response.max_packet_size = hello_.max_packet_size;
   response.character_set = hello_.character_set;
   response.user = hello_.user;
@@ -227,6 +247,21 @@ asio::awaitable<bool> MysqlHandshake::start_server_tls(asio::ip::tcp::socket& se
   server_tls_stream_.emplace(server, context.context());
   context.prepare(*server_tls_stream_);
   co_return co_await handshake_tls(server_tls_stream_, asio::ssl::stream_base::client, "server");
+}
+
+// The client was greeted with what the backend's server announced last; a
+// server of another version may lack a result format the client now
+// expects. Refused rather than misread: the next greeting offers what this
+// server has (server_seen()).
+bool MysqlHandshake::server_frames_as_promised(const mysql::Greeting& greeting) {
+  const std::uint32_t missing = hello_.capabilities & kFraming & ~greeting.capabilities;
+  const std::uint32_t missing_mariadb =
+      hello_.mariadb_capabilities & kMariadbFraming & ~greeting.mariadb_capabilities;
+  if (!missing && !missing_mariadb) return true;
+  return fail(fmt::format(
+      "server '{}' lacks result formats the client was offered (capabilities {:#x}, MariaDB "
+      "extensions {:#x}); a new connection is offered what it has",
+      greeting.server_version, missing, missing_mariadb));
 }
 
 auth::Verdict::Kind MysqlHandshake::verify(const auth::AccountTable& accounts,
@@ -294,7 +329,8 @@ asio::awaitable<MysqlHandshake::Login> MysqlHandshake::log_in(asio::ip::tcp::soc
     fail("server: " + greeting.error().message);
     co_return Login::failed;
   }
-  server_version_seen_ = greeting->server_version;
+  server_seen_ = {greeting->server_version, greeting->capabilities, greeting->mariadb_capabilities};
+  if (!server_frames_as_promised(*greeting)) co_return Login::failed;
   server_scramble_ = greeting->scramble;
   server_thread_id_ = greeting->connection_id;
   if (server_tls && !co_await start_server_tls(server, *greeting, *server_tls))

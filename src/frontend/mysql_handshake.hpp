@@ -23,11 +23,14 @@
 
 namespace borealis::frontend {
 
-// The capabilities borealis offers a client: what a relay that does not
-// rewrite commands or results can pass through. No compression, no MariaDB
-// extensions (bit 0 set: "a MySQL-compatible server"); TLS where the bind
-// has `ssl`.
+// The capabilities borealis offers a client at most: what a relay that
+// does not rewrite commands or results can pass through. No compression;
+// TLS where the bind has `ssl`. Of these, a client is offered only what the
+// backend's server announced last (mysql::ServerIdentity).
 std::uint32_t mysql_offered_capabilities();
+// MariaDB's extensions borealis passes through (all but COM_MULTI, which
+// no released server offers).
+std::uint32_t mysql_offered_mariadb_capabilities();
 
 // How a bind offers TLS (`ssl crt FILE [allow-plaintext]`).
 struct MysqlTls {
@@ -39,7 +42,9 @@ class MysqlHandshake {
  public:
   enum class Login { ok, refused, failed };
 
-  MysqlHandshake(asio::ip::tcp::socket& client, std::string server_version,
+  // `server`: what the greeting announces (version, capabilities) on the
+  // backend's behalf.
+  MysqlHandshake(asio::ip::tcp::socket& client, mysql::ServerIdentity server,
                  std::uint32_t connection_id, MysqlTls tls = {});
 
   // Sends the greeting and reads the client's answer. False when the client
@@ -105,8 +110,9 @@ class MysqlHandshake {
   // disconnect or silence): what `max-connect-errors` counts with failed
   // logins.
   bool bad_handshake() const { return bad_handshake_; }
-  // What the server announced in its greeting (for the next greetings).
-  const std::string& server_version_seen() const { return server_version_seen_; }
+  // What the server announced in its greeting (for the next greetings);
+  // an empty version until log_in() read a greeting.
+  const mysql::ServerIdentity& server_seen() const { return server_seen_; }
   std::uint64_t bytes_to_client() const { return bytes_to_client_; }
   // The client's TLS stream once it upgraded (relay through it), else null.
   asio::ssl::stream<asio::ip::tcp::socket&>* tls_stream() {
@@ -136,11 +142,13 @@ class MysqlHandshake {
                                          const mysql::Greeting& greeting,
                                          tls::ClientContext& context);
   std::uint32_t capabilities_for(const mysql::Greeting& greeting) const;
+  bool server_frames_as_promised(const mysql::Greeting& greeting);
   std::uint32_t offered() const;
+  std::uint32_t offered_mariadb() const;
   bool fail(std::string why);
 
   asio::ip::tcp::socket& client_;
-  std::string server_version_;
+  mysql::ServerIdentity server_;
   std::uint32_t connection_id_;
   MysqlTls tls_;
   std::optional<asio::ssl::stream<asio::ip::tcp::socket&>> tls_stream_;
@@ -150,7 +158,7 @@ class MysqlHandshake {
   std::uint8_t client_sequence_ = 0;  // the next packet's, both ways
   std::uint8_t server_sequence_ = 0;
   std::string failure_;
-  std::string server_version_seen_;
+  mysql::ServerIdentity server_seen_;
   std::uint64_t bytes_to_client_ = 0;
   std::uint16_t server_refusal_ = 0;
   // SHA1(password) once verify() proved it (empty: no password). Lives

@@ -186,7 +186,7 @@ asio::awaitable<void> Session::run() {
   if (session_refused()) {
     if (mysql_mode()) {
       // Where MariaDB says it for a host it does not admit, instead of a greeting.
-      MysqlHandshake refusal(client_, std::string(), 0);
+      MysqlHandshake refusal(client_, mysql::ServerIdentity{}, 0);
       const std::string message =
           fmt::format("Host '{}' is not allowed to connect to this MariaDB server",
                       client_address_.to_string());
@@ -215,7 +215,7 @@ asio::awaitable<void> Session::run() {
   if (mysql_mode() && frontend_.connect_errors().blocked(client_address_)) {
     // As MariaDB answers a blocked host: this error instead of a greeting.
     backend_slot.release();
-    MysqlHandshake refusal(client_, std::string(), 0);
+    MysqlHandshake refusal(client_, mysql::ServerIdentity{}, 0);
     const auto& fe = frontend_.config();
     const std::string message = fmt::format(
         "Host '{}' is blocked because of many connection errors (borealis: {} failed logins; "
@@ -365,7 +365,7 @@ asio::awaitable<bool> Session::mysql_greet() {
   // switch): Nagle would hold each behind the client's delayed ACK.
   asio::error_code ignored;
   client_.set_option(tcp::no_delay(true), ignored);
-  mysql_.emplace(client_, *backend_->server_version(), next_mysql_connection_id(),
+  mysql_.emplace(client_, *backend_->server_identity(), next_mysql_connection_id(),
                  MysqlTls{tls_, bind_.ssl && !bind_.allow_plaintext});
   wake_paused_databases();
   auto greeted = co_await within(mysql_->greet(), handshake_limit());
@@ -416,8 +416,7 @@ asio::awaitable<bool> Session::mysql_verify_locally() {
 asio::awaitable<bool> Session::mysql_log_in(Connection& connection) {
   auto login =
       co_await within(mysql_->log_in(connection.socket, connection.tls), handshake_limit());
-  if (!mysql_->server_version_seen().empty())
-    backend_->remember_server_version(mysql_->server_version_seen());
+  backend_->remember_server_identity(mysql_->server_seen());
   auto& errors = frontend_.connect_errors();
   if (login == MysqlHandshake::Login::ok) {
     errors.succeeded(client_address_);
@@ -451,7 +450,7 @@ asio::awaitable<bool> Session::mysql_log_in(Connection& connection) {
 // Why a MySQL client gets no session, as an ERR packet it can report: the
 // termination state decides the code (docs/configuration.md has the table).
 asio::awaitable<void> Session::mysql_refuse_after_failure() {
-  if (!mysql_) mysql_.emplace(client_, std::string(), 0);
+  if (!mysql_) mysql_.emplace(client_, mysql::ServerIdentity{}, 0);
   const auto& t = record_.termination;
   const std::string reason =
       failure_reason_ ? std::string(failure_reason_) : std::string(logging::describe(t));

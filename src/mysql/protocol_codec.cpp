@@ -125,6 +125,7 @@ Decoded<Greeting> decode_greeting(std::span<const std::uint8_t> payload) {
       !reader.read_u32(greeting.mariadb_capabilities))
     return error("greeting: truncated (pre-4.1 server?)");
   greeting.capabilities |= static_cast<std::uint32_t>(capabilities_high) << 16;
+  if (greeting.capabilities & capability::kLongPassword) greeting.mariadb_capabilities = 0;
   if (!(greeting.capabilities & capability::kSecureConnection))
     return error("greeting: server does not support 4.1 authentication");
   // Part 2 is at least 13 bytes: the rest of the 20-byte scramble and a NUL.
@@ -223,11 +224,14 @@ std::string encode_handshake_response(const HandshakeResponse& response) {
     capabilities &= ~capability::kConnectWithDb;
   else
     capabilities |= capability::kConnectWithDb;
+  // Bit 0 clear: the filler carries MariaDB's extensions.
+  if (response.mariadb_capabilities) capabilities &= ~capability::kLongPassword;
   std::string payload;
   append_le(payload, capabilities, 4);
   append_le(payload, response.max_packet_size, 4);
   payload.push_back(static_cast<char>(response.character_set));
-  payload.append(23, '\0');
+  payload.append(19, '\0');
+  append_le(payload, response.mariadb_capabilities, 4);
   payload.append(response.user);
   payload.push_back('\0');
   std::size_t auth_length = std::min<std::size_t>(response.auth_response.size(), 255);

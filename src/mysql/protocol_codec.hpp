@@ -45,6 +45,16 @@ constexpr std::uint32_t kSessionTrack = 0x00800000;
 constexpr std::uint32_t kDeprecateEof = 0x01000000;
 }  // namespace capability
 
+// MariaDB's extended capabilities (bits 32..63 of its capability word, sent
+// in the 4 filler bytes when bit 0 is clear).
+namespace mariadb_capability {
+constexpr std::uint32_t kProgress = 0x01;            // progress reports during long statements
+constexpr std::uint32_t kComMulti = 0x02;            // (never used by released servers)
+constexpr std::uint32_t kStmtBulkOperations = 0x04;  // COM_STMT_BULK_EXECUTE
+constexpr std::uint32_t kExtendedMetadata = 0x08;    // data type names in column definitions
+constexpr std::uint32_t kCacheMetadata = 0x10;       // prepared statements skip known metadata
+}  // namespace mariadb_capability
+
 // Server status flags.
 namespace server_status {
 constexpr std::uint16_t kInTransaction = 0x0001;
@@ -96,8 +106,10 @@ struct Greeting {
   std::uint32_t capabilities = 0;
   std::uint8_t character_set = 0;
   std::uint16_t status_flags = 0;
-  std::uint32_t mariadb_capabilities = 0;  // the filler MariaDB reuses
-  std::string scramble;                    // part 1 + part 2, without the NUL
+  // The filler MariaDB reuses for its extensions; 0 when the server set
+  // bit 0 (a MySQL server, or a MariaDB server older than 10.2).
+  std::uint32_t mariadb_capabilities = 0;
+  std::string scramble;  // part 1 + part 2, without the NUL
   std::string auth_plugin_name;
 };
 Decoded<Greeting> decode_greeting(std::span<const std::uint8_t> payload);
@@ -144,6 +156,8 @@ struct HandshakeResponse {
   std::uint32_t capabilities = kAdminClientCapabilities;
   std::uint32_t max_packet_size = 0xffffff;
   std::uint8_t character_set = kUtf8mb4GeneralCi;
+  // MariaDB's extensions, sent (bit 0 cleared) when not 0.
+  std::uint32_t mariadb_capabilities = 0;
   std::string user;
   std::string auth_response;  // at most 255 bytes
   std::string database;       // sent, with CONNECT_WITH_DB, when not empty

@@ -73,19 +73,22 @@ bool read_attributes(PayloadReader& reader, ClientHandshake& out) {
 
 std::string encode_server_greeting(const ServerGreeting& greeting) {
   std::string payload;
+  std::uint32_t capabilities = greeting.capabilities;
+  if (greeting.mariadb_capabilities) capabilities &= ~capability::kLongPassword;
   payload.push_back(static_cast<char>(kProtocolVersion10));
   payload.append(greeting.server_version);
   payload.push_back('\0');
   append_le(payload, greeting.connection_id, 4);
   payload.append(reinterpret_cast<const char*>(greeting.scramble.data()), kScramblePart1Length);
   payload.push_back('\0');
-  append_le(payload, greeting.capabilities & 0xffff, 2);
+  append_le(payload, capabilities & 0xffff, 2);
   payload.push_back(static_cast<char>(greeting.character_set));
   append_le(payload, greeting.status_flags, 2);
-  append_le(payload, greeting.capabilities >> 16, 2);
-  const bool plugin_auth = greeting.capabilities & capability::kPluginAuth;
+  append_le(payload, capabilities >> 16, 2);
+  const bool plugin_auth = capabilities & capability::kPluginAuth;
   payload.push_back(static_cast<char>(plugin_auth ? kScrambleLength + 1 : 0));
-  payload.append(10, '\0');  // reserved; MariaDB's extended capabilities: none
+  payload.append(6, '\0');  // reserved
+  append_le(payload, greeting.mariadb_capabilities, 4);
   payload.append(reinterpret_cast<const char*>(greeting.scramble.data()) + kScramblePart1Length,
                  kScrambleLength - kScramblePart1Length);
   payload.push_back('\0');
@@ -97,7 +100,8 @@ std::string encode_server_greeting(const ServerGreeting& greeting) {
 }
 
 Decoded<ClientHandshake> decode_client_handshake(std::span<const std::uint8_t> payload,
-                                                 std::uint32_t offered) {
+                                                 std::uint32_t offered,
+                                                 std::uint32_t offered_mariadb) {
   PayloadReader reader(payload);
   ClientHandshake out;
   std::uint32_t sent = 0;
@@ -108,6 +112,7 @@ Decoded<ClientHandshake> decode_client_handshake(std::span<const std::uint8_t> p
       !reader.skip(19) || !reader.read_u32(out.mariadb_capabilities))
     return error("handshake response: truncated");
   if (sent & capability::kLongPassword) out.mariadb_capabilities = 0;  // filler, not extensions
+  out.mariadb_capabilities &= offered_mariadb;
   // Bit 0 says who the client is, not what it wants: keep it as sent.
   out.capabilities = sent & (offered | capability::kLongPassword);
   if (payload.size() == kSslRequestLength && (sent & capability::kSsl)) {

@@ -29,11 +29,23 @@ inline constexpr std::size_t kMaxPluginNameLength = 64;
 inline constexpr std::size_t kMaxAttributesLength = 65536;
 inline constexpr std::size_t kMaxAttributes = 256;
 
+// What borealis greets clients with for a backend: what the server it last
+// logged in to announced in its greeting.
+struct ServerIdentity {
+  std::string version;
+  std::uint32_t capabilities = 0;  // 0: no server seen yet
+  std::uint32_t mariadb_capabilities = 0;
+  bool operator==(const ServerIdentity&) const = default;
+};
+
 struct ServerGreeting {
   std::string server_version;
   std::uint32_t connection_id = 0;
   Scramble scramble{};
   std::uint32_t capabilities = 0;
+  // MariaDB's extensions: when not 0, bit 0 of `capabilities` is cleared
+  // (what a MariaDB server does) and these fill the last 4 reserved bytes.
+  std::uint32_t mariadb_capabilities = 0;
   std::uint8_t character_set = kUtf8mb4GeneralCi;
   std::uint16_t status_flags = server_status::kAutocommit;
   std::string auth_plugin_name{kNativePasswordPlugin};
@@ -60,10 +72,11 @@ struct ClientHandshake {
 };
 
 // Decodes the client's answer. The client's capabilities count only as far
-// as the server offered them (`offered`): a flag the server did not offer
-// is taken as unset, as MySQL does.
+// as the server offered them (`offered`, `offered_mariadb`): a flag the
+// server did not offer is taken as unset, as MySQL and MariaDB do.
 Decoded<ClientHandshake> decode_client_handshake(std::span<const std::uint8_t> payload,
-                                                 std::uint32_t offered);
+                                                 std::uint32_t offered,
+                                                 std::uint32_t offered_mariadb);
 
 // OK packet payload for a client that speaks protocol 4.1.
 std::string encode_ok(std::uint64_t affected_rows, std::uint64_t last_insert_id,

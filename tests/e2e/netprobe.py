@@ -625,6 +625,18 @@ def greeting_scramble(payload):
     return part1 + part2
 
 
+def greeting_capabilities(payload):
+    """(capabilities, MariaDB extended capabilities) of a protocol-10
+    greeting; the extensions are 0 unless bit 0 is clear."""
+    version_end = payload.index(b"\x00", 1)
+    at = version_end + 1 + 4 + 8 + 1
+    low = int.from_bytes(payload[at:at + 2], "little")
+    high = int.from_bytes(payload[at + 5:at + 7], "little")
+    caps = low | high << 16
+    extended = int.from_bytes(payload[at + 14:at + 18], "little")
+    return caps, (0 if caps & 1 else extended)
+
+
 def native_answer(password, scramble):
     """mysql_native_password's answer to `scramble`."""
     import hashlib
@@ -636,14 +648,16 @@ def native_answer(password, scramble):
     return bytes(a ^ b for a, b in zip(stage1, mask))
 
 
-def raw_login(sock, user, password, timeout=30):
+def raw_login(sock, user, password, timeout=30, extra_caps=0):
     """Reads the greeting on `sock`, answers it as a 4.1 client with
-    mysql_native_password, and returns the payload of the packet that
-    follows (OK 0x00, ERR 0xff, or an auth switch 0xfe)."""
+    mysql_native_password (asking also for `extra_caps`), and returns the
+    payload of the packet that follows (OK 0x00, ERR 0xff, or an auth
+    switch 0xfe)."""
     greeting = read_greeting(sock, timeout)
     assert is_handshake(greeting), greeting
     answer = native_answer(password, greeting_scramble(greeting))
-    caps = (0x00000200 | 0x00008000 | 0x00080000 | 0x00000001 | 0x00000004)
+    caps = (0x00000200 | 0x00008000 | 0x00080000 | 0x00000001 | 0x00000004 |
+            extra_caps)
     body = struct.pack("<IIB23x", caps, 1 << 24, 45) + user.encode() + b"\x00" + \
         bytes([len(answer)]) + answer + b"mysql_native_password\x00"
     sock.sendall(len(body).to_bytes(3, "little") + b"\x01" + body)

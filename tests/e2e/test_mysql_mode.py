@@ -14,6 +14,7 @@ import socket
 import ssl
 import struct
 import subprocess
+import threading
 import time
 import unittest
 
@@ -657,6 +658,148 @@ backend be
         self.assertEqual(proxy.wait(30), 1, proxy.log())
         self.assertIn(f"ca-file '{missing}'", proxy.log())
         self.assertIn("server 'db'", proxy.log())
+
+
+DEPRECATE_EOF = 0x01000000
+# MariaDB 10.11's extensions: progress reports, bulk execution, extended
+# and cached metadata; borealis passes them all.
+MARIADB_EXTENSIONS = 0x1d
+
+
+class OlderServer:
+    """A stand-in for a server of another version (no MySQL 5.6 or MariaDB
+    10.1 package exists here): it greets every connection as a MySQL 5.6
+    server does, without CLIENT_DEPRECATE_EOF or MariaDB extensions, and
+    reads what comes back. Not a database: nothing logs in to it."""
+
+    CAPS = (0x00000001 | 0x00000004 | 0x00000008 | 0x00000200 | 0x00002000 |
+            0x00008000 | 0x00010000 | 0x00020000 | 0x00080000)
+
+    def __init__(self, host):
+        self.listener = socket.create_server((host, 0))
+        self.host, self.port = host, self.listener.getsockname()[1]
+        self.answers = []
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def greeting(self):
+        scramble = os.urandom(20).replace(b"\x00", b"\x01")
+        body = (b"\x0a5.6.51-older\x00" + struct.pack("<I", 7) + scramble[:8] +
+                b"\x00" + struct.pack("<HBHHB", self.CAPS & 0xffff, 45, 2,
+                                      self.CAPS >> 16, 21) + bytes(10) +
+                scramble[8:] + b"\x00mysql_native_password\x00")
+        return len(body).to_bytes(3, "little") + b"\x00" + body
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.sendall(self.greeting())
+                try:
+                    self.answers.append(netprobe.read_packet(conn, 5))
+                except (EOFError, OSError):
+                    self.answers.append(None)
+
+    def close(self):
+        self.listener.close()
+
+
+class MysqlCapabilitiesTest(MysqlModeBase):
+    """What the greeting offers follows the server borealis last logged in
+    to: its capabilities and MariaDB's extended capabilities."""
+
+    def greeting_caps(self):
+        with socket.create_connection((harness.LOCAL, self.listen), 5) as sock:
+            return netprobe.greeting_capabilities(netprobe.read_greeting(sock, 5))
+
+    def test_greeting_offers_the_servers_mariadb_extensions(self):
+        """Before any login: a MySQL-style greeting (bit 0 set, no
+        extensions). After one: MariaDB's extensions, bit 0 clear, and a
+        client that takes them gets them from the server: progress
+        reports and bulk execution (mariadb-client-test's own tests of
+        them), extended metadata (`mariadb --column-type-info` shows a
+        JSON column's format). Defect: extensions not passed on (the
+        server never sends progress, bulk fails with 5003) or offered
+        without the server (a client misreads results)."""
+        self.start()
+        caps, extended = self.greeting_caps()
+        self.assertTrue(caps & 1, hex(caps))
+        self.assertEqual(extended, 0)
+        self.connect().close()
+        caps, extended = self.greeting_caps()
+        self.assertFalse(caps & 1, hex(caps))
+        self.assertEqual(extended, MARIADB_EXTENSIONS)
+        self.assertTrue(caps & DEPRECATE_EOF)
+
+        self.db.execute("CREATE DATABASE client_test_db")
+        tests = ["test_progress_reporting", "test_bulk_autoinc",
+                 "test_bulk_delete", "test_bulk_replace", "test_mdev_24411",
+                 "test_mdev_34718_au"]
+        out = subprocess.run(
+            ["mariadb-client-test", f"--host={harness.LOCAL}",
+             f"--port={self.listen}", f"--user={harness.APP_USER}",
+             f"--password={harness.APP_PASSWORD}", "--database=client_test_db",
+             *tests], capture_output=True, timeout=120, check=False)
+        text = out.stdout.decode(errors="replace") + out.stderr.decode(errors="replace")
+        self.assertEqual(out.returncode, 0, text[-3000:])
+        self.assertIn(f"All '{len(tests)}' tests were successful", text)
+
+        # (mariadb-client-test dropped its database when it ended.)
+        self.db.execute("CREATE DATABASE json_test", "CREATE TABLE json_test.j (doc JSON)")
+        out = subprocess.run(
+            ["mariadb", f"--host={harness.LOCAL}", f"--port={self.listen}",
+             f"--user={harness.APP_USER}", f"--password={harness.APP_PASSWORD}",
+             "--column-type-info", "-t", "-e", "SELECT doc FROM json_test.j"],
+            capture_output=True, timeout=30, check=False)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn(b"Type:       BLOB (format=json)", out.stdout)
+
+    def test_compression_is_negotiated_off(self):
+        """borealis never offers CLIENT_COMPRESS: a client asking for it
+        (`mariadb --compress`) goes on uncompressed and works."""
+        self.start()
+        caps, _ = self.greeting_caps()
+        self.assertFalse(caps & 0x20, hex(caps))
+        out = subprocess.run(
+            ["mariadb", f"--host={harness.LOCAL}", f"--port={self.listen}",
+             f"--user={harness.APP_USER}", f"--password={harness.APP_PASSWORD}",
+             "--compress", "-N", "-e", "SHOW SESSION STATUS LIKE 'Compression'"],
+            capture_output=True, timeout=30, check=False)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(out.stdout.split(), [b"Compression", b"OFF"])
+
+    def test_server_lacking_a_promised_result_format_is_refused(self):
+        """A client greeted with CLIENT_DEPRECATE_EOF (learned from
+        mariadbd) that reaches a server without it gets ERROR 1152 naming
+        the missing formats, not results it would misread; the next
+        greeting offers only what that server has. Defect: the flag
+        silently dropped towards the server (the client waits for OK
+        where EOF comes), or never learned."""
+        older = OlderServer(harness.host(3))
+        self.addCleanup(older.close)
+        self.db = self.start_mariadb(host=harness.host(2), name="A")
+        self.start(server_lines=[
+            f"server db {self.db.host}:{self.db.port} maxconn 1",
+            f"server older {older.host}:{older.port}"],
+            backend_lines=["balance first"])
+        held = self.connect()  # the only slot of `db`: the next go to `older`
+        self.addCleanup(held.close)
+        with socket.create_connection((harness.LOCAL, self.listen), 5) as sock:
+            answer = netprobe.raw_login(sock, harness.APP_USER, harness.APP_PASSWORD,
+                                        extra_caps=DEPRECATE_EOF)
+        self.assertEqual(answer[0], 0xFF, answer)
+        code = struct.unpack("<H", answer[1:3])[0]
+        self.assertEqual(code, 1152, answer)
+        self.assertIn(b"'5.6.51-older' lacks result formats", answer)
+        self.assertIn(b"capabilities 0x1000000", answer)
+        self.assertEqual(older.answers, [])  # refused before answering it
+        caps, extended = self.greeting_caps()
+        self.assertFalse(caps & DEPRECATE_EOF, hex(caps))
+        self.assertTrue(caps & 1)
+        self.assertEqual(extended, 0)
 
 
 class MysqlModeServerlessTest(harness.ServerlessTestCase):

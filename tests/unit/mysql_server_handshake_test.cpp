@@ -20,6 +20,8 @@ constexpr std::uint32_t kOffered =
     capability::kProtocol41 | capability::kSsl | capability::kTransactions |
     capability::kSecureConnection | capability::kMultiStatements | capability::kMultiResults |
     capability::kPluginAuth | capability::kConnectAttrs | capability::kPluginAuthLenencData;
+// What MariaDB 10.11 offers: progress, bulk, extended and cached metadata.
+constexpr std::uint32_t kMariadbOffered = 0x1d;
 
 void append_le(std::string& out, std::uint64_t value, int count) {
   for (int i = 0; i < count; ++i) out.push_back(static_cast<char>(value >> (8 * i)));
@@ -67,7 +69,8 @@ TEST(ClientHandshake, ResponseFromBorealisOwnClientEncoder) {
   response.user = "app";
   response.auth_response = std::string(20, 'x');
   response.database = "shop";
-  auto decoded = decode_client_handshake(bytes(encode_handshake_response(response)), kOffered);
+  auto decoded = decode_client_handshake(bytes(encode_handshake_response(response)), kOffered,
+                                         kMariadbOffered);
   ASSERT_TRUE(decoded) << decoded.error().message;
   EXPECT_FALSE(decoded->ssl_request);
   EXPECT_EQ(decoded->user, "app");
@@ -81,9 +84,62 @@ TEST(ClientHandshake, AttributesBorealisPassesOnDecodeAsSent) {
   HandshakeResponse response;
   response.capabilities |= capability::kConnectAttrs;
   response.attributes = {{"_client_name", "libmariadb"}, {"program_name", "billing"}, {"", ""}};
-  auto decoded = decode_client_handshake(bytes(encode_handshake_response(response)), kOffered);
+  auto decoded = decode_client_handshake(bytes(encode_handshake_response(response)), kOffered,
+                                         kMariadbOffered);
   ASSERT_TRUE(decoded) << decoded.error().message;
   EXPECT_EQ(decoded->attributes, response.attributes);
+}
+
+TEST(ServerGreeting, MariadbExtensionsClearBitZero) {
+  ServerGreeting greeting;
+  greeting.server_version = "5.5.5-10.11.6-MariaDB";
+  greeting.scramble = make_scramble();
+  greeting.capabilities = kOffered;
+  greeting.mariadb_capabilities =
+      mariadb_capability::kProgress | mariadb_capability::kCacheMetadata;
+  auto decoded = decode_greeting(bytes(encode_server_greeting(greeting)));
+  ASSERT_TRUE(decoded) << decoded.error().message;
+  EXPECT_EQ(decoded->capabilities, kOffered & ~capability::kLongPassword);
+  EXPECT_EQ(decoded->mariadb_capabilities, greeting.mariadb_capabilities);
+  EXPECT_EQ(std::string(decoded->scramble),
+            std::string(greeting.scramble.begin(), greeting.scramble.end()));
+}
+
+TEST(ServerGreeting, WithoutExtensionsItIsAMysqlGreeting) {
+  ServerGreeting greeting;
+  greeting.server_version = "8.0.36";
+  greeting.scramble = make_scramble();
+  greeting.capabilities = kOffered;
+  auto decoded = decode_greeting(bytes(encode_server_greeting(greeting)));
+  ASSERT_TRUE(decoded) << decoded.error().message;
+  EXPECT_TRUE(decoded->capabilities & capability::kLongPassword);
+  EXPECT_EQ(decoded->mariadb_capabilities, 0u);
+}
+
+TEST(ClientHandshake, MariadbExtensionsCountOnlyAsFarAsOffered) {
+  const std::uint32_t sent = kOffered & ~capability::kLongPassword;
+  auto payload = mariadb_client_response(sent, "app", "", "", "");
+  auto decoded = decode_client_handshake(bytes(payload), kOffered, mariadb_capability::kProgress);
+  ASSERT_TRUE(decoded) << decoded.error().message;
+  EXPECT_EQ(decoded->mariadb_capabilities, mariadb_capability::kProgress);
+}
+
+TEST(HandshakeResponse, CarriesMariadbExtensionsInTheFiller) {
+  HandshakeResponse response;
+  response.capabilities = kOffered;
+  response.user = "app";
+  response.mariadb_capabilities = mariadb_capability::kExtendedMetadata;
+  auto decoded = decode_client_handshake(bytes(encode_handshake_response(response)), kOffered,
+                                         kMariadbOffered);
+  ASSERT_TRUE(decoded) << decoded.error().message;
+  EXPECT_FALSE(decoded->capabilities & capability::kLongPassword);
+  EXPECT_EQ(decoded->mariadb_capabilities, mariadb_capability::kExtendedMetadata);
+  response.mariadb_capabilities = 0;
+  decoded = decode_client_handshake(bytes(encode_handshake_response(response)), kOffered,
+                                    kMariadbOffered);
+  ASSERT_TRUE(decoded);
+  EXPECT_TRUE(decoded->capabilities & capability::kLongPassword);
+  EXPECT_EQ(decoded->mariadb_capabilities, 0u);
 }
 
 TEST(ClientHandshake, MariadbClientWithLenencAuthAndAttributes) {
@@ -94,7 +150,7 @@ TEST(ClientHandshake, MariadbClientWithLenencAuthAndAttributes) {
   append_lenenc_string(attributes, "4242");
   const std::uint32_t sent = (kOffered & ~capability::kLongPassword) | capability::kConnectAttrs;
   auto payload = mariadb_client_response(sent, "app", std::string(20, '\x01'), "", attributes);
-  auto decoded = decode_client_handshake(bytes(payload), kOffered);
+  auto decoded = decode_client_handshake(bytes(payload), kOffered, kMariadbOffered);
   ASSERT_TRUE(decoded) << decoded.error().message;
   EXPECT_EQ(decoded->mariadb_capabilities, 0x1du);
   EXPECT_EQ(decoded->auth_response.size(), 20u);
@@ -108,20 +164,21 @@ TEST(ClientHandshake, SslRequestIsTheFirst32Bytes) {
   HandshakeResponse response;
   response.capabilities |= capability::kSsl;
   auto full = encode_handshake_response(response);
-  auto decoded = decode_client_handshake(bytes(full.substr(0, 32)), kOffered);
+  auto decoded = decode_client_handshake(bytes(full.substr(0, 32)), kOffered, kMariadbOffered);
   ASSERT_TRUE(decoded) << decoded.error().message;
   EXPECT_TRUE(decoded->ssl_request);
   EXPECT_TRUE(decoded->capabilities & capability::kSsl);
   // Without CLIENT_SSL, 32 bytes are a truncated response.
   response.capabilities &= ~capability::kSsl;
-  EXPECT_FALSE(
-      decode_client_handshake(bytes(encode_handshake_response(response).substr(0, 32)), kOffered));
+  EXPECT_FALSE(decode_client_handshake(bytes(encode_handshake_response(response).substr(0, 32)),
+                                       kOffered, kMariadbOffered));
 }
 
 TEST(ClientHandshake, OnlyOfferedCapabilitiesCount) {
   HandshakeResponse response;
   response.capabilities |= capability::kCompress | capability::kMultiStatements;
-  auto decoded = decode_client_handshake(bytes(encode_handshake_response(response)), kOffered);
+  auto decoded = decode_client_handshake(bytes(encode_handshake_response(response)), kOffered,
+                                         kMariadbOffered);
   ASSERT_TRUE(decoded);
   EXPECT_FALSE(decoded->capabilities & capability::kCompress);  // never offered
   EXPECT_TRUE(decoded->capabilities & capability::kMultiStatements);
@@ -133,7 +190,7 @@ TEST(ClientHandshake, PreProtocol41ClientsAreRefused) {
   append_le(payload, 0xffffff, 3);
   payload += "app";
   payload.push_back('\0');
-  auto decoded = decode_client_handshake(bytes(payload), kOffered);
+  auto decoded = decode_client_handshake(bytes(payload), kOffered, kMariadbOffered);
   ASSERT_FALSE(decoded);
   EXPECT_NE(decoded.error().message.find("4.1"), std::string::npos);
 }
@@ -143,30 +200,30 @@ TEST(ClientHandshake, BoundsOnEveryField) {
   // User name too long (no NUL within the limit).
   EXPECT_FALSE(decode_client_handshake(
       bytes(mariadb_client_response(sent, std::string(kMaxUserLength + 1, 'u'), "", "", "")),
-      kOffered));
+      kOffered, kMariadbOffered));
   // Auth data longer than the limit, announced by a lenenc length.
   EXPECT_FALSE(decode_client_handshake(
       bytes(mariadb_client_response(sent, "app", std::string(kMaxAuthResponseLength + 1, 'a'), "",
                                     "")),
-      kOffered));
+      kOffered, kMariadbOffered));
   // Database name too long.
   EXPECT_FALSE(decode_client_handshake(
       bytes(mariadb_client_response(sent, "app", "", std::string(kMaxDatabaseLength + 1, 'd'), "")),
-      kOffered));
+      kOffered, kMariadbOffered));
   // Attributes: a key longer than what is left.
   std::string bad;
   append_lenenc_int(bad, 1000);
   bad += "short";
-  EXPECT_FALSE(
-      decode_client_handshake(bytes(mariadb_client_response(sent, "app", "", "", bad)), kOffered));
+  EXPECT_FALSE(decode_client_handshake(bytes(mariadb_client_response(sent, "app", "", "", bad)),
+                                       kOffered, kMariadbOffered));
   // More than the limit of pairs.
   std::string many;
   for (std::size_t i = 0; i <= kMaxAttributes; ++i) {
     append_lenenc_string(many, "k");
     append_lenenc_string(many, "v");
   }
-  EXPECT_FALSE(
-      decode_client_handshake(bytes(mariadb_client_response(sent, "app", "", "", many)), kOffered));
+  EXPECT_FALSE(decode_client_handshake(bytes(mariadb_client_response(sent, "app", "", "", many)),
+                                       kOffered, kMariadbOffered));
 }
 
 TEST(ClientHandshake, EveryTruncationIsAnErrorOrAShorterAnswerNeverACrash) {
@@ -176,7 +233,7 @@ TEST(ClientHandshake, EveryTruncationIsAnErrorOrAShorterAnswerNeverACrash) {
   auto payload = mariadb_client_response(kOffered | capability::kConnectAttrs, "app",
                                          std::string(20, 'z'), "db", attributes);
   for (std::size_t n = 0; n < payload.size(); ++n) {
-    auto decoded = decode_client_handshake(bytes(payload.substr(0, n)), kOffered);
+    auto decoded = decode_client_handshake(bytes(payload.substr(0, n)), kOffered, kMariadbOffered);
     if (n < 32) {
       EXPECT_FALSE(decoded) << n;
     }
