@@ -203,7 +203,7 @@ void Gateway::stop_accepting() {
   if (accepting_stopped_) return;
   accepting_stopped_ = true;
   for (auto& [worker, acceptor] : acceptors_) {
-    asio::post(workers_->context(worker), [acceptor] {
+    asio::post(workers_->context(worker), [acceptor = acceptor] {
       asio::error_code ignored;
       acceptor->close(ignored);
     });
