@@ -13,7 +13,7 @@ packages=(
   mariadb-server mariadb-client mariadb-test dnsmasq-base haproxy sysbench
   python3 python3-pymysql python3-mysqldb procps iproute2 openssl
   # client stacks the mode mysql tests drive (PHP, Perl, Node.js, Java)
-  php-cli php-mysql libdbd-mariadb-perl libmariadb-java default-jre-headless
+  php-cli php-mysql libdbd-mariadb-perl libdbd-mysql-perl libmariadb-java default-jre-headless
 )
 # Node.js and npm (for the mysql2 client test): the machine's own when it
 # has them (a NodeSource nodejs ships npm and conflicts with Debian's), else

@@ -2,7 +2,7 @@
 mariadbd through borealis, plain and over TLS (`bind ... ssl crt`):
 
   * PHP mysqli and PDO_mysql (mysqlnd, PHP's own protocol code),
-  * Perl DBI with DBD::MariaDB (libmariadb),
+  * Perl DBI with DBD::MariaDB and DBD::mysql (both on libmariadb),
   * Node.js mysql2 (protocol code in JavaScript),
   * Java JDBC with MariaDB Connector/J 2.7 (Debian's; protocol code in
     Java), used as a pool uses it: one connection kept and reset between
@@ -224,7 +224,9 @@ $pdo = null;
 echo "done\n";
 '''
 
-PERL_DBD_MARIADB = r'''# Perl DBI + DBD::MariaDB (libmariadb) with server-side prepared statements.
+PERL_DBD = r'''# Perl DBI with server-side prepared statements, through DBD::MariaDB or
+# DBD::mysql (DBD in the environment): the same attributes, each driver's
+# prefix.
 use strict;
 use warnings;
 use utf8;
@@ -233,16 +235,28 @@ use JSON::PP;
 binmode STDOUT, ":encoding(UTF-8)";
 my %e = %ENV;
 my $t = $e{DB_TABLE};
+my $driver = $e{DBD};
+my $p = lc $driver;
 my %attr = (RaiseError => 1, PrintError => 0, AutoCommit => 1,
-            mariadb_server_prepare => 1, mariadb_multi_statements => 1);
+            "${p}_server_prepare" => 1, "${p}_multi_statements" => 1);
+# DBD::mysql passes bytes unless told to decode (DBD::MariaDB always does).
+$attr{mysql_enable_utf8mb4} = 1 if $driver eq "mysql";
 if ($e{DB_CA} ne "") {
-    %attr = (%attr, mariadb_ssl => 1, mariadb_ssl_ca_file => $e{DB_CA},
-             mariadb_ssl_verify_server_cert => 1);
+    %attr = (%attr, "${p}_ssl" => 1, "${p}_ssl_ca_file" => $e{DB_CA},
+             "${p}_ssl_verify_server_cert" => 1);
+    # DBD::mysql 4.050 on libmariadb can neither enforce TLS nor verify
+    # the certificate ("Enforcing SSL encryption is not supported", also
+    # directly to mariadbd), nor report the cipher: TLS is optional for it
+    # here, and the bind, which refuses plain clients, proves it was used.
+    if ($driver eq "mysql") {
+        delete $attr{mysql_ssl_verify_server_cert};
+        $attr{mysql_ssl_optional} = 1;
+    }
 }
-my $dbh = DBI->connect("DBI:MariaDB:host=$e{DB_HOST};port=$e{DB_PORT};database=$e{DB_NAME}",
+my $dbh = DBI->connect("DBI:$driver:host=$e{DB_HOST};port=$e{DB_PORT};database=$e{DB_NAME}",
                        $e{DB_USER}, $e{DB_PASSWORD}, \%attr);
-print "greeting_id: $dbh->{mariadb_thread_id}\n";
-print "ssl_cipher: ", ($dbh->{mariadb_ssl_cipher} // ""), "\n";
+print "greeting_id: $dbh->{\"${p}_thread_id\"}\n";
+print "ssl_cipher: ", ($dbh->{"${p}_ssl_cipher"} // ""), "\n";
 print "connection_id: ", $dbh->selectrow_array("SELECT CONNECTION_ID()"), "\n";
 $dbh->do("CREATE TABLE $t (id INT PRIMARY KEY, name VARCHAR(64) CHARACTER SET utf8mb4, "
          . "amount DECIMAL(10,2), note TEXT)");
@@ -255,7 +269,7 @@ print "rows: ", JSON::PP->new->encode($sel->fetchall_arrayref), "\n";
 # Several result sets: the text protocol (a server-side prepare takes one
 # statement).
 my $multi = $dbh->prepare("SELECT COUNT(*) FROM $t; UPDATE $t SET amount = amount + 1; "
-                          . "SELECT SUM(amount) FROM $t", { mariadb_server_prepare => 0 });
+                          . "SELECT SUM(amount) FROM $t", { "${p}_server_prepare" => 0 });
 $multi->execute;
 my @sets;
 do {
@@ -675,25 +689,38 @@ class MysqlClientsTest(MysqlModeBase):
             self.assertEqual(result["reexecuted"], "50 times, 0 wrong")
         self.check_sessions_clean(2)
 
+    def run_perl(self, driver, package):
+        require_run(["perl", f"-MDBD::{driver}", "-MJSON::PP", "-e", "1"], package)
+        script = self.tmp.write("dbd.pl", PERL_DBD)
+        for tls in (False, True):
+            table = f"perl_{driver.lower()}_{'tls' if tls else 'plain'}"
+            result = self.run_script(["perl", script], table, tls,
+                                     extra_env={"DBD": driver})
+            self.check_common(result, table)
+            self.assertEqual(result["ping"], "1")
+            if driver == "mysql":
+                pass  # no cipher attribute; the TLS bind refuses plain clients
+            elif tls:
+                self.assertRegex(result["ssl_cipher"], r"^TLS_AES_|^ECDHE-")
+            else:
+                self.assertEqual(result["ssl_cipher"], "")
+        self.check_sessions_clean(2)
+
     def test_perl_dbd_mariadb(self):
         """DBI with DBD::MariaDB (libmariadb), `mariadb_server_prepare=1`,
         plain and TLS (`mariadb_ssl_verify_server_cert`, the cipher from
         the driver): prepared INSERT/SELECT, a multi-statement, COM_PING.
         Defect: libmariadb's prepared-statement packets or the TLS
         upgrade broken (no connection, wrong rows, no cipher)."""
-        require_run(["perl", "-MDBD::MariaDB", "-MJSON::PP", "-e", "1"],
-                    "libdbd-mariadb-perl")
-        script = self.tmp.write("dbd.pl", PERL_DBD_MARIADB)
-        for tls in (False, True):
-            table = f"perl_{'tls' if tls else 'plain'}"
-            result = self.run_script(["perl", script], table, tls)
-            self.check_common(result, table)
-            self.assertEqual(result["ping"], "1")
-            if tls:
-                self.assertRegex(result["ssl_cipher"], r"^TLS_AES_|^ECDHE-")
-            else:
-                self.assertEqual(result["ssl_cipher"], "")
-        self.check_sessions_clean(2)
+        self.run_perl("MariaDB", "libdbd-mariadb-perl")
+
+    def test_perl_dbd_mysql(self):
+        """The same through DBD::mysql (the older driver most Perl code
+        still uses; Debian builds it on libmariadb's compatibility
+        layer), `mysql_server_prepare=1`, plain and TLS (on the TLS bind,
+        which refuses plain clients with 3159: DBD::mysql 4.050 on
+        libmariadb cannot require TLS itself nor say which cipher)."""
+        self.run_perl("mysql", "libdbd-mysql-perl")
 
     def test_node_mysql2(self):
         """mysql2 (protocol code in JavaScript), plain and TLS
