@@ -1,50 +1,79 @@
-// What a server (or something posing as one) sends a relayed session: any
-// bytes, cut into reads of any size, after any commands. The response
-// tracker may not crash, read out of bounds or grow without bound; a run
-// cut differently must reach the same verdict (idle, lost, responses).
+// What a client and a server (or things posing as them) send a relayed
+// `mode mysql` session that borealis follows for session continuity: any
+// bytes, cut into reads of any size. The client stream filter, the
+// statement scanner, the response tracker and the session state may not
+// crash, read out of bounds or grow without bound; a run cut differently
+// runs whole and cut into small interleaved reads (where the verdicts may
+// differ: a server byte read before the client's command is unasked).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <string_view>
+#include <vector>
 
+#include "mysql/client_stream_filter.hpp"
 #include "mysql/ok_packet.hpp"
-#include "mysql/response_tracker.hpp"
+#include "mysql/session_follower.hpp"
+#include "mysql/statement_hints.hpp"
 
 namespace mysql = borealis::mysql;
 
 namespace {
 
 struct Verdict {
-  bool idle, lost;
-  std::uint64_t responses;
-  std::uint16_t status;
+  std::uint32_t holds;
+  std::string restore;
+  std::string schema;
 };
 
-Verdict run(std::string_view commands, std::string_view stream, bool deprecate_eof,
-            bool session_track, std::size_t piece) {
-  mysql::ResponseTracker tracker(deprecate_eof, session_track);
-  for (char command : commands) tracker.command_sent(static_cast<std::uint8_t>(command));
-  for (std::size_t at = 0; at < stream.size(); at += piece) tracker.feed(stream.substr(at, piece));
-  (void)tracker.take_changes();
-  return {tracker.idle(), tracker.lost(), tracker.responses(), tracker.status_flags()};
+// The client's bytes and the server's, alternating in pieces of `piece`
+// bytes (the client's first, as a session goes).
+Verdict run(std::string_view client, std::string_view server, mysql::ResponseFormat format,
+            std::size_t piece) {
+  mysql::SessionFollower follower(format, "db");
+  mysql::ClientStreamFilter filter(nullptr, &follower);
+  std::vector<std::string_view> out;
+  std::size_t c = 0, s = 0;
+  while (c < client.size() || s < server.size()) {
+    if (c < client.size()) {
+      out.clear();
+      filter.feed(client.substr(c, piece), out);
+      c += piece;
+    }
+    if (s < server.size()) {
+      follower.server_bytes(server.substr(s, piece));
+      s += piece;
+    }
+  }
+  return {follower.holds(), follower.state().restore_statement(), follower.state().schema()};
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 3) return 0;
-  const bool deprecate_eof = data[0] & 1, session_track = data[0] & 2;
-  const std::size_t command_count = data[1] % 8;
-  if (size < 2 + command_count) return 0;
+  const mysql::ResponseFormat format{(data[0] & 1) != 0, (data[0] & 2) != 0, (data[0] & 4) != 0};
+  const std::size_t client_length = data[1] | (static_cast<std::size_t>(data[2] & 0x0f) << 8);
+  if (size < 3 + client_length) return 0;
   const std::string_view all(reinterpret_cast<const char*>(data), size);
-  const std::string_view commands = all.substr(2, command_count);
-  const std::string_view stream = all.substr(2 + command_count);
-  const Verdict whole = run(commands, stream, deprecate_eof, session_track, stream.size() + 1);
-  const Verdict cut = run(commands, stream, deprecate_eof, session_track, 1 + data[0] % 7);
-  if (whole.idle != cut.idle || whole.lost != cut.lost || whole.responses != cut.responses ||
-      whole.status != cut.status)
+  const std::string_view client = all.substr(3, client_length);
+  const std::string_view server = all.substr(3 + client_length);
+  // Whole (the client's bytes all before the server's), and cut small.
+  const Verdict whole = run(client, server, format, client.size() + server.size() + 1);
+  const Verdict cut = run(client, server, format, 1 + data[0] % 7);
+  if (whole.restore.size() > client.size() + server.size() + 64 ||
+      cut.restore.size() > client.size() + server.size() + 64)
+    std::abort();  // built from what was received, never more
+  // The scanner finds the same in one piece as in many.
+  mysql::StatementScanner scanner;
+  for (std::size_t at = 0; at < client.size(); at += 3) scanner.feed(client.substr(at, 3));
+  const mysql::StatementHints pieces = scanner.finish();
+  const mysql::StatementHints one = mysql::hints_for(client);
+  if (pieces.plain_set != one.plain_set || pieces.get_lock != one.get_lock ||
+      pieces.release_all_locks != one.release_all_locks)
     std::abort();
-  auto payload = std::span<const std::uint8_t>(data + 2, size - 2);
-  (void)mysql::decode_tracked_ok(payload, session_track);
+  auto payload = std::span<const std::uint8_t>(data + 3, size - 3);
+  (void)mysql::decode_tracked_ok(payload, format.session_track);
   return 0;
 }

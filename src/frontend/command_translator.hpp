@@ -31,6 +31,9 @@ class CommandTranslator : public mysql::PacketRewriter {
         server_address_(std::move(server_address)),
         server_(server) {}
 
+  // The session moved to a new server connection (session continuity).
+  void server_changed(asio::ip::tcp::endpoint server) { server_ = server; }
+
   bool wants(std::uint8_t sequence, bool command, int first_byte, std::uint32_t length) override;
   std::optional<std::string> rewrite(std::uint8_t sequence, std::string_view payload) override;
 

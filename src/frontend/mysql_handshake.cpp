@@ -211,7 +211,7 @@ asio::awaitable<bool> MysqlHandshake::start_tls() {
 // The server's answer to borealis's HandshakeResponse, for the client's
 // account: its capabilities, the client's, all borealis passes on.
 std::string MysqlHandshake::response_for(const mysql::Greeting& greeting, const std::string& auth,
-                                         std::string_view plugin) const {
+                                         std::string_view plugin, std::string_view schema) const {
   mysql::HandshakeResponse response;
   response.capabilities = capabilities_for(greeting);
   response.mariadb_capabilities = hello_.mariadb_capabilities & greeting.mariadb_capabilities;
@@ -219,7 +219,7 @@ std::string MysqlHandshake::response_for(const mysql::Greeting& greeting, const 
   response.character_set = hello_.character_set;
   response.user = hello_.user;
   response.auth_response = auth;
-  response.database = hello_.database;
+  response.database = std::string(schema);
   response.auth_plugin_name = std::string(plugin);
   response.attributes = hello_.attributes;
   return mysql::encode_handshake_response(response);
@@ -293,8 +293,8 @@ asio::awaitable<bool> MysqlHandshake::answer_for_client(asio::ip::tcp::socket& s
                                                         const mysql::Greeting& greeting) {
   if (stage1_) {
     const std::string answer = mysql::native_password_answer(*stage1_, greeting.scramble);
-    co_return co_await send_to_server(server,
-                                      response_for(greeting, answer, mysql::kNativePasswordPlugin));
+    co_return co_await send_to_server(
+        server, response_for(greeting, answer, mysql::kNativePasswordPlugin, hello_.database));
   }
   const std::string& scramble = greeting.scramble;
   if (!co_await send_to_client(mysql::encode_auth_switch(
@@ -305,38 +305,128 @@ asio::awaitable<bool> MysqlHandshake::answer_for_client(asio::ip::tcp::socket& s
   if (!auth) co_return false;
   const std::string auth_data(auth->payload.begin(), auth->payload.end());
   if (auth_data.size() > 255) co_return fail("client: authentication data longer than 255 bytes");
-  co_return co_await send_to_server(server,
-                                    response_for(greeting, auth_data, greeting.auth_plugin_name));
+  co_return co_await send_to_server(
+      server, response_for(greeting, auth_data, greeting.auth_plugin_name, hello_.database));
+}
+
+// Reads and judges the server's greeting on a fresh connection, and starts
+// TLS to the server when configured. nullopt: failure() says why, or
+// the server refused with an ERR, kept in refusal_payload_ (server_refusal()).
+asio::awaitable<std::optional<mysql::Greeting>> MysqlHandshake::read_server_greeting(
+    asio::ip::tcp::socket& server, tls::ClientContext* server_tls) {
+  server_sequence_ = 0;
+  server_tls_stream_.reset();
+  auto greeting_packet = co_await read_from_server(server);
+  if (!greeting_packet) co_return std::nullopt;
+  const auto& first = greeting_packet->payload;
+  if (mysql::is_err_packet(first)) {
+    // "Too many connections", "Host ... is blocked".
+    auto err = mysql::decode_err(first);
+    server_refusal_ = err ? err->code : std::uint16_t{1105};
+    refusal_payload_.assign(first.begin(), first.end());
+    fail(fmt::format("server: refused the connection: {}",
+                     err ? mysql::format_error(*err) : std::string("a malformed ERR")));
+    co_return std::nullopt;
+  }
+  auto greeting = mysql::decode_greeting(first);
+  if (!greeting) {
+    fail("server: " + greeting.error().message);
+    co_return std::nullopt;
+  }
+  server_seen_ = {greeting->server_version, greeting->capabilities, greeting->mariadb_capabilities};
+  if (identity_sink_) identity_sink_(server_seen_);
+  if (!server_frames_as_promised(*greeting)) co_return std::nullopt;
+  server_scramble_ = greeting->scramble;
+  server_thread_id_ = greeting->connection_id;
+  format_ = {
+      (capabilities_for(*greeting) & capability::kDeprecateEof) != 0,
+      (capabilities_for(*greeting) & capability::kSessionTrack) != 0,
+      (hello_.mariadb_capabilities & greeting->mariadb_capabilities &
+       mysql::mariadb_capability::kCacheMetadata) != 0,
+  };
+  if (server_tls && !co_await start_server_tls(server, *greeting, *server_tls))
+    co_return std::nullopt;
+  co_return std::move(*greeting);
 }
 
 asio::awaitable<MysqlHandshake::Login> MysqlHandshake::log_in(asio::ip::tcp::socket& server,
                                                               tls::ClientContext* server_tls) {
-  server_sequence_ = 0;
-  auto greeting_packet = co_await read_from_server(server);
-  if (!greeting_packet) co_return Login::failed;
-  const auto& first = greeting_packet->payload;
-  if (mysql::is_err_packet(first)) {
-    // "Too many connections", "Host ... is blocked": the client gets it.
-    auto err = mysql::decode_err(first);
+  auto greeting = co_await read_server_greeting(server, server_tls);
+  if (!greeting) {
+    if (refusal_payload_.empty()) co_return Login::failed;
+    // The client gets the server's refusal as it is, with its own code.
+    auto err = mysql::decode_err(std::span(
+        reinterpret_cast<const std::uint8_t*>(refusal_payload_.data()), refusal_payload_.size()));
+    refusal_payload_.clear();
     const std::uint16_t code = err ? err->code : std::uint16_t{1105};
     const std::string state = err && err->sql_state.size() == 5 ? err->sql_state : "HY000";
     const std::string message = err ? err->message : "the server refused the connection";
     co_await refuse(code, state, message);
     co_return Login::refused;
   }
-  auto greeting = mysql::decode_greeting(first);
-  if (!greeting) {
-    fail("server: " + greeting.error().message);
-    co_return Login::failed;
-  }
-  server_seen_ = {greeting->server_version, greeting->capabilities, greeting->mariadb_capabilities};
-  if (!server_frames_as_promised(*greeting)) co_return Login::failed;
-  server_scramble_ = greeting->scramble;
-  server_thread_id_ = greeting->connection_id;
-  if (server_tls && !co_await start_server_tls(server, *greeting, *server_tls))
-    co_return Login::failed;
   if (!co_await answer_for_client(server, *greeting)) co_return Login::failed;
   co_return co_await relay_authentication(server);
+}
+
+asio::awaitable<MysqlHandshake::Login> MysqlHandshake::log_in_again(asio::ip::tcp::socket& server,
+                                                                    tls::ClientContext* server_tls,
+                                                                    std::string_view schema,
+                                                                    std::string_view restore) {
+  if (!stage1_) {
+    fail("the client's login is not one borealis can make");
+    co_return Login::failed;
+  }
+  auto greeting = co_await read_server_greeting(server, server_tls);
+  refusal_payload_.clear();
+  if (!greeting) co_return Login::failed;
+  const std::string answer = mysql::native_password_answer(*stage1_, greeting->scramble);
+  if (!co_await send_to_server(
+          server, response_for(*greeting, answer, mysql::kNativePasswordPlugin, schema)))
+    co_return Login::failed;
+  // The server's OK, or first a switch to mysql_native_password with a new
+  // scramble, which borealis answers too.
+  for (int round = 0; round < 2; ++round) {
+    auto reply = co_await read_from_server(server);
+    if (!reply) co_return Login::failed;
+    if (mysql::is_ok_packet(reply->payload)) {
+      if (!co_await restore_session(server, restore)) co_return Login::failed;
+      co_return Login::ok;
+    }
+    auto to = mysql::decode_auth_switch(reply->payload);
+    if (round > 0 || !to || to->plugin_name != mysql::kNativePasswordPlugin) {
+      auto err = mysql::decode_err(reply->payload);
+      fail(err ? "server: " + mysql::format_error(*err)
+               : std::string("server: an unexpected answer to the login"));
+      co_return Login::failed;
+    }
+    if (!co_await send_to_server(server, mysql::native_password_answer(*stage1_, to->plugin_data)))
+      co_return Login::failed;
+  }
+  co_return Login::failed;
+}
+
+// Runs `restore` (one statement) on the new connection; its OK stays with
+// borealis.
+asio::awaitable<bool> MysqlHandshake::restore_session(asio::ip::tcp::socket& server,
+                                                      std::string_view restore) {
+  if (restore.empty()) co_return true;
+  server_sequence_ = 0;
+  if (!co_await send_to_server(server, mysql::encode_com_query(restore))) co_return false;
+  auto reply = co_await read_from_server(server);
+  if (!reply) co_return false;
+  if (mysql::is_ok_packet(reply->payload)) co_return true;
+  auto err = mysql::decode_err(reply->payload);
+  co_return fail(fmt::format("restoring the session's variables failed: {}",
+                             err ? mysql::format_error(*err) : std::string("no OK")));
+}
+
+mysql::ResponseFormat MysqlHandshake::response_format() const { return format_; }
+
+asio::awaitable<void> MysqlHandshake::fail_command(std::uint16_t code, std::string_view sql_state,
+                                                   std::string_view message) {
+  client_sequence_ = 1;
+  const std::string payload = mysql::encode_err(code, sql_state, message, true);
+  co_await send_to_client(payload);
 }
 
 // Relays the plugin's exchange until the server decides. A server that

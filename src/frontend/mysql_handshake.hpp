@@ -11,12 +11,14 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/ssl/stream.hpp>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "auth/account_table.hpp"
 #include "mysql/packet_reader.hpp"
+#include "mysql/response_tracker.hpp"
 #include "mysql/server_handshake.hpp"
 #include "tls/client_context.hpp"
 #include "tls/server_context.hpp"
@@ -83,6 +85,21 @@ class MysqlHandshake {
   // switch (which libmariadb computes from borealis's scramble).
   std::optional<std::string> answer_for_server() const;
 
+  // Session continuity: logs in to `server`, a fresh connection, for the
+  // client again, with what verify() derived (possible while
+  // logged_in_for_client()), in `schema`, then runs `restore` (SQL that
+  // gives the new connection the session's variables; may be empty).
+  // Nothing reaches the client: `ok`, or `failed` with failure() saying why.
+  asio::awaitable<Login> log_in_again(asio::ip::tcp::socket& server, tls::ClientContext* server_tls,
+                                      std::string_view schema, std::string_view restore);
+
+  // The response formats agreed with the server at the last login.
+  mysql::ResponseFormat response_format() const;
+
+  // Answers the client's command in flight with an ERR (sequence 1).
+  asio::awaitable<void> fail_command(std::uint16_t code, std::string_view sql_state,
+                                     std::string_view message);
+
   // Passes on the server's ERR that refused the login (after log_in()
   // returned `refused`).
   asio::awaitable<void> forward_refusal();
@@ -113,6 +130,12 @@ class MysqlHandshake {
   // What the server announced in its greeting (for the next greetings);
   // an empty version until log_in() read a greeting.
   const mysql::ServerIdentity& server_seen() const { return server_seen_; }
+  // Called with each server greeting as soon as it is read, before the
+  // client hears anything more: the next client's greeting can offer what
+  // this server has.
+  void on_server_greeting(std::function<void(const mysql::ServerIdentity&)> sink) {
+    identity_sink_ = std::move(sink);
+  }
   std::uint64_t bytes_to_client() const { return bytes_to_client_; }
   // The client's TLS stream once it upgraded (relay through it), else null.
   asio::ssl::stream<asio::ip::tcp::socket&>* tls_stream() {
@@ -129,7 +152,10 @@ class MysqlHandshake {
   asio::awaitable<std::optional<mysql::Packet>> read_from_client();
   asio::awaitable<std::optional<mysql::Packet>> read_from_server(asio::ip::tcp::socket& server);
   std::string response_for(const mysql::Greeting& greeting, const std::string& auth,
-                           std::string_view plugin) const;
+                           std::string_view plugin, std::string_view schema) const;
+  asio::awaitable<std::optional<mysql::Greeting>> read_server_greeting(
+      asio::ip::tcp::socket& server, tls::ClientContext* server_tls);
+  asio::awaitable<bool> restore_session(asio::ip::tcp::socket& server, std::string_view restore);
   asio::awaitable<bool> answer_for_client(asio::ip::tcp::socket& server,
                                           const mysql::Greeting& greeting);
   asio::awaitable<Login> relay_authentication(asio::ip::tcp::socket& server);
@@ -159,6 +185,7 @@ class MysqlHandshake {
   std::uint8_t server_sequence_ = 0;
   std::string failure_;
   mysql::ServerIdentity server_seen_;
+  std::function<void(const mysql::ServerIdentity&)> identity_sink_;
   std::uint64_t bytes_to_client_ = 0;
   std::uint16_t server_refusal_ = 0;
   // SHA1(password) once verify() proved it (empty: no password). Lives
@@ -167,6 +194,7 @@ class MysqlHandshake {
   std::optional<std::string> stage1_;
   std::string server_scramble_;  // the server's greeting's, for COM_CHANGE_USER
   std::uint32_t server_thread_id_ = 0;
+  mysql::ResponseFormat format_;  // what the last login agreed
   std::string refusal_payload_;
   bool bad_handshake_ = false;
 };

@@ -121,6 +121,11 @@ class Session {
   asio::awaitable<bool> mysql_greet();
   asio::awaitable<bool> mysql_verify_locally();
   asio::awaitable<bool> mysql_log_in(Connection& connection);
+  bool mysql_continuity_possible() const;
+  asio::awaitable<net::RelayOutcome> relay_once(Connection& connection,
+                                                const net::RelayTimeouts& timeouts,
+                                                net::MysqlHooks hooks);
+  asio::awaitable<bool> mysql_reconnect(Connection& connection, mysql::SessionFollower& follower);
   asio::awaitable<void> mysql_refuse_after_failure();
   asio::awaitable<bool> send_proxy_header(Connection& connection);
   asio::awaitable<bool> connect_to_server(Connection& connection);
@@ -257,10 +262,10 @@ asio::awaitable<void> Session::run() {
   const auto& be = backend_->config().timeouts;
   net::RelayTimeouts timeouts{fe.client, be.server, fe.client_fin, be.server_fin};
   if (be.tunnel) timeouts.client = timeouts.server = be.tunnel;
-  auto* tls_client = mysql_ ? mysql_->tls_stream() : nullptr;
   // The client was greeted by borealis: the commands that name what the
   // greeting said (COM_CHANGE_USER, KILL) are translated for the server.
   std::optional<CommandTranslator> translator;
+  std::optional<mysql::SessionFollower> follower;
   std::optional<mysql::ClientStreamFilter> filter;
   DirectoryEntry directory_entry;
   if (mysql_) {
@@ -268,26 +273,119 @@ asio::awaitable<void> Session::run() {
     const tcp::endpoint server = connection.socket.remote_endpoint(ignored);
     directory_entry.set(mysql_->greeting_id(), {server, mysql_->server_thread_id()});
     translator.emplace(*mysql_, account_source_, account_server_address_, server);
-    filter.emplace(&*translator);
+    if (mysql_continuity_possible())
+      follower.emplace(mysql_->response_format(), mysql_->client().database);
+    filter.emplace(&*translator, follower ? &*follower : nullptr);
   }
-  mysql::ClientStreamFilter* client_filter = filter ? &*filter : nullptr;
-  auto* tls_server = mysql_ ? mysql_->server_tls_stream() : nullptr;
   net::RelayOutcome outcome;
-  // (No co_await inside ?: : g++ 12 miscompiles it.)
-  if (tls_client && tls_server)
-    outcome = co_await net::relay(*tls_client, *tls_server, timeouts, client_filter);
-  else if (tls_client)
-    outcome = co_await net::relay(*tls_client, connection.socket, timeouts, client_filter);
-  else if (tls_server)
-    outcome = co_await net::relay(client_, *tls_server, timeouts, client_filter);
-  else
-    outcome = co_await net::relay(client_, connection.socket, timeouts, client_filter);
+  std::uint64_t to_client = 0;
+  std::string waiting;
+  // Session continuity: a server connection that ends while the session is
+  // at a safe point is replaced when the client speaks again.
+  for (;;) {
+    // (A named value: g++ 12 mishandles class-type temporaries in co_await
+    // operands.)
+    const net::MysqlHooks hooks{filter ? &*filter : nullptr, follower ? &*follower : nullptr,
+                                waiting};
+    outcome = co_await relay_once(connection, timeouts, hooks);
+    to_client += outcome.bytes_to_client;
+    if (!outcome.server_lost) break;
+    waiting = std::move(outcome.client_bytes_waiting);
+    if (!co_await mysql_reconnect(connection, *follower)) {
+      outcome.cause = TerminationCause::server_abort;
+      break;
+    }
+    asio::error_code ignored;
+    const tcp::endpoint server = connection.socket.remote_endpoint(ignored);
+    directory_entry.set(mysql_->greeting_id(), {server, mysql_->server_thread_id()});
+    translator->server_changed(server);
+  }
+  outcome.bytes_to_client = to_client;
   record_.bytes_to_client = outcome.bytes_to_client + (mysql_ ? mysql_->bytes_to_client() : 0);
   record_.termination = {outcome.cause, outcome.cause == TerminationCause::none
                                             ? TerminationStep::none
                                             : TerminationStep::data};
   end_backend_use(backend_slot, connection);
   log_end();
+}
+
+// One relay over the connection's streams, TLS on either side or not.
+asio::awaitable<net::RelayOutcome> Session::relay_once(Connection& connection,
+                                                       const net::RelayTimeouts& timeouts,
+                                                       net::MysqlHooks hooks) {
+  auto* tls_client = mysql_ ? mysql_->tls_stream() : nullptr;
+  auto* tls_server = mysql_ ? mysql_->server_tls_stream() : nullptr;
+  // (No co_await inside ?: : g++ 12 miscompiles it.)
+  net::RelayOutcome outcome;
+  if (tls_client && tls_server)
+    outcome = co_await net::relay(*tls_client, *tls_server, timeouts, hooks);
+  else if (tls_client)
+    outcome = co_await net::relay(*tls_client, connection.socket, timeouts, hooks);
+  else if (tls_server)
+    outcome = co_await net::relay(client_, *tls_server, timeouts, hooks);
+  else
+    outcome = co_await net::relay(client_, connection.socket, timeouts, hooks);
+  co_return outcome;
+}
+
+// Session continuity needs a login borealis can make again (it proved the
+// client's password: a `database@` server whose accounts it keeps) and a
+// server that reports session state (the client asked for
+// CLIENT_SESSION_TRACK, and borealis starts the database with its
+// trackers on).
+bool Session::mysql_continuity_possible() const {
+  return account_source_ && mysql_->logged_in_for_client() &&
+         mysql_->response_format().session_track;
+}
+
+// The session's server connection ended at a safe point and the client
+// has sent its next command: a new connection (waking the database if it
+// must), the client's login made again by borealis, the session's schema
+// and variables restored. False: the client got an ERR for its command.
+asio::awaitable<bool> Session::mysql_reconnect(Connection& connection,
+                                               mysql::SessionFollower& follower) {
+  asio::error_code ignored;
+  connection.socket.close(ignored);
+  connection.socket = tcp::socket(client_.get_executor());
+  connection.server_slot.reset();
+  connection.server_id = -1;
+  const mysql::SessionState& state = follower.state();
+  const std::string restore = state.restore_statement();
+  std::string why;
+  if (!co_await connect_to_server(connection) || !co_await send_proxy_header(connection)) {
+    why = failure_reason_ ? failure_reason_ : std::string(logging::describe(record_.termination));
+  } else {
+    connection.socket.set_option(tcp::no_delay(true), ignored);
+    auto login = co_await within(
+        mysql_->log_in_again(connection.socket, connection.tls, state.schema(), restore),
+        handshake_limit());
+    if (login == MysqlHandshake::Login::ok) {
+      backend_->load(connection.server_id).total.fetch_add(1, std::memory_order_relaxed);
+      frontend_.logger().log(
+          logging::Level::info,
+          fmt::format("{}:{} {}/{}: session of '{}' continues on a new connection to '{}' (the "
+                      "last one ended{}; schema '{}', {} variable(s) restored)",
+                      client_address_.to_string(), record_.client_port, record_.frontend,
+                      record_.backend, mysql_->client().user, connection.server_name,
+                      follower.goodbye() ? fmt::format(" with error {}", follower.goodbye())
+                                         : std::string(),
+                      state.schema(), state.variables().size()));
+      follower.reconnected(mysql_->response_format());
+      co_return true;
+    }
+    why = login ? mysql_->failure() : std::string("the login timed out");
+  }
+  frontend_.logger().log(
+      logging::Level::warning,
+      fmt::format("{}:{} {}/{}: session of '{}' could not continue on a new server connection: {}",
+                  client_address_.to_string(), record_.client_port, record_.frontend,
+                  record_.backend, mysql_->client().user, why));
+  const std::string message = fmt::format(
+      "Connection was killed (borealis: the server connection "
+      "ended and a new one failed: {})",
+      why);
+  co_await mysql_->fail_command(1927, "70100", message);
+  co_return false;
 }
 
 // Without a whole, valid header within `timeout client` (10 s when unset:
@@ -367,6 +465,9 @@ asio::awaitable<bool> Session::mysql_greet() {
   client_.set_option(tcp::no_delay(true), ignored);
   mysql_.emplace(client_, *backend_->server_identity(), next_mysql_connection_id(),
                  MysqlTls{tls_, bind_.ssl && !bind_.allow_plaintext});
+  mysql_->on_server_greeting([backend = backend_](const mysql::ServerIdentity& identity) {
+    backend->remember_server_identity(identity);
+  });
   wake_paused_databases();
   auto greeted = co_await within(mysql_->greet(), handshake_limit());
   record_.mysql_user = mysql_->client().user;
@@ -416,7 +517,6 @@ asio::awaitable<bool> Session::mysql_verify_locally() {
 asio::awaitable<bool> Session::mysql_log_in(Connection& connection) {
   auto login =
       co_await within(mysql_->log_in(connection.socket, connection.tls), handshake_limit());
-  backend_->remember_server_identity(mysql_->server_seen());
   auto& errors = frontend_.connect_errors();
   if (login == MysqlHandshake::Login::ok) {
     errors.succeeded(client_address_);

@@ -38,17 +38,41 @@ bool ClientStreamFilter::wants_to_hold(std::string_view header, int first_byte) 
 
 void ClientStreamFilter::start_packet(std::string_view header, int first_byte) {
   const std::uint32_t length = payload_length(header);
-  if (!continued_ && sequence(header) == 0 && length > 0) {
+  const bool command = !continued_ && sequence(header) == 0 && length > 0;
+  if (command) {
     ++commands_;
     if (first_byte == kComChangeUser) ++change_users_;
   }
+  // A continuation belongs to the command it continues.
+  if (!continued_) observing_ = command && observer_;
+  if (command && observer_) {
+    skip_command_byte_ = true;
+    observer_->command_started(static_cast<std::uint8_t>(first_byte));
+  }
   continued_ = length == kMaxPayload;
   payload_left_ = length;
+  if (length == 0) observe_payload({});  // an empty packet ending a 16 MiB command
+}
+
+// Payload bytes of the current packet have passed (payload_left_ already
+// counts them).
+void ClientStreamFilter::observe_payload(std::string_view bytes) {
+  if (!observing_) return;
+  if (skip_command_byte_ && !bytes.empty()) {
+    bytes.remove_prefix(1);
+    skip_command_byte_ = false;
+  }
+  if (!bytes.empty()) observer_->command_bytes(bytes);
+  if (payload_left_ == 0 && !continued_) {
+    observing_ = false;
+    observer_->command_ended();
+  }
 }
 
 void ClientStreamFilter::finish_held(std::vector<std::string_view>& out) {
   holding_ = false;
   std::string_view payload = std::string_view(held_).substr(kHeaderSize);
+  observe_payload(payload);
   auto rewritten = rewriter_->rewrite(static_cast<std::uint8_t>(held_[3]), payload);
   if (!rewritten) {
     out.push_back(keep(held_));
@@ -85,8 +109,10 @@ void ClientStreamFilter::feed(std::string_view chunk, std::vector<std::string_vi
     }
     if (payload_left_ > 0) {
       const std::size_t take = std::min<std::uint64_t>(payload_left_, chunk.size() - at);
+      const std::string_view passed = chunk.substr(at, take);
       at += take;
       payload_left_ -= take;
+      observe_payload(passed);
       continue;
     }
     // A packet starts here. Its header and first byte decide; whatever of
@@ -137,8 +163,9 @@ void ClientStreamFilter::feed(std::string_view chunk, std::vector<std::string_vi
       holding_ = true;
       held_.assign(pending_);
       if (payload_left_ == 0) finish_held(out);
-    } else if (deciding) {
-      out.push_back(keep(pending_));
+    } else {
+      if (deciding) out.push_back(keep(pending_));
+      if (has_payload) observe_payload(std::string_view(pending_).substr(kHeaderSize));
     }
     pending_.clear();
   }

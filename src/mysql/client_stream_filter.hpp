@@ -27,10 +27,23 @@ class PacketRewriter {
   virtual std::optional<std::string> rewrite(std::uint8_t sequence, std::string_view payload) = 0;
 };
 
+// Sees each command the client sends as it passes: its first byte, then
+// the rest of its payload in pieces (continuation packets included, the
+// payload as the client sent it, before any rewriting), then its end.
+class CommandObserver {
+ public:
+  virtual ~CommandObserver() = default;
+  virtual void command_started(std::uint8_t command) = 0;
+  virtual void command_bytes(std::string_view bytes) = 0;
+  virtual void command_ended() = 0;
+};
+
 class ClientStreamFilter {
  public:
-  // Without a rewriter nothing is held back; it must outlive the filter.
-  explicit ClientStreamFilter(PacketRewriter* rewriter = nullptr) : rewriter_(rewriter) {}
+  // Without a rewriter nothing is held back. Both must outlive the filter.
+  explicit ClientStreamFilter(PacketRewriter* rewriter = nullptr,
+                              CommandObserver* observer = nullptr)
+      : rewriter_(rewriter), observer_(observer) {}
 
   // Splits `chunk` into what goes to the server, in order, appended to
   // `out`: views of `chunk` or of bytes the filter keeps, valid until the
@@ -47,11 +60,15 @@ class ClientStreamFilter {
   static constexpr std::size_t kMaxHeld = 64 * 1024;
 
   void start_packet(std::string_view header, int first_byte);
+  void observe_payload(std::string_view bytes);
   bool wants_to_hold(std::string_view header, int first_byte) const;
   std::string_view keep(std::string_view bytes);
   void finish_held(std::vector<std::string_view>& out);
 
   PacketRewriter* rewriter_;
+  CommandObserver* observer_;
+  bool observing_ = false;          // the current packet belongs to a command
+  bool skip_command_byte_ = false;  // its first byte was told apart
   std::uint64_t payload_left_ = 0;  // of the current packet, after its header
   bool continued_ = false;          // the last packet was 16 MiB - 1: more of it follows
   std::string pending_;             // a header (and maybe its first byte) split across reads

@@ -35,7 +35,11 @@ bool read_entry(SessionTrack type, std::span<const std::uint8_t> data, SessionCh
       changes.schema = std::move(first);
       return true;
     case SessionTrack::state_change:
-      if (!read_lenenc_text(reader, first)) return false;
+      // MariaDB sends the flag bare ("1"), MySQL as a length-encoded string.
+      if (data.size() == 1)
+        first.assign(1, static_cast<char>(data[0]));
+      else if (!read_lenenc_text(reader, first))
+        return false;
       changes.state_changed = changes.state_changed || first == "1";
       return true;
     case SessionTrack::transaction_state:

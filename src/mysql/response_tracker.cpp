@@ -21,6 +21,14 @@ int first_byte(std::string_view payload) {
   return payload.empty() ? -1 : static_cast<unsigned char>(payload.front());
 }
 
+// MariaDB's progress report: an ERR packet with code 0xffff, sent while a
+// long statement runs, before its response.
+bool is_progress_report(std::string_view payload) {
+  return payload.size() >= 3 && static_cast<unsigned char>(payload[0]) == kErrHeader &&
+         static_cast<unsigned char>(payload[1]) == 0xff &&
+         static_cast<unsigned char>(payload[2]) == 0xff;
+}
+
 }  // namespace
 
 ResponseTracker::Expect ResponseTracker::expect_for(std::uint8_t command) {
@@ -65,7 +73,7 @@ void ResponseTracker::command_sent(std::uint8_t command) {
   const bool known = expect != Expect::one_packet || command == 0x09;
   if (!known) return lose();
   if (expect == Expect::none) return;
-  pending_.push_back(expect);
+  pending_.push_back({command, expect});
   if (phase_ == Phase::waiting) start_next_response();
 }
 
@@ -81,13 +89,17 @@ void ResponseTracker::start_next_response() {
     current_ = Expect::none;
     return;
   }
-  current_ = pending_.front();
+  current_ = pending_.front().expect;
+  ending_ = {};
+  ending_.command = pending_.front().command;
+  ending_.status_flags = status_flags_;
   pending_.pop_front();
   phase_ = Phase::first;
 }
 
 void ResponseTracker::finish_response() {
   ++responses_;
+  if (observer_) observer_->response_ended(std::move(ending_));
   start_next_response();
 }
 
@@ -95,25 +107,30 @@ void ResponseTracker::take_ok(std::string_view payload) {
   auto ok = decode_tracked_ok(bytes(payload), session_track_);
   if (!ok) return lose();
   status_flags_ = ok->status_flags;
-  SessionChanges& in = ok->changes;
-  if (in.schema) changes_.schema = std::move(in.schema);
-  for (auto& variable : in.system_variables)
-    changes_.system_variables.push_back(std::move(variable));
-  changes_.state_changed = changes_.state_changed || in.state_changed;
-  if (in.transaction_state) changes_.transaction_state = std::move(in.transaction_state);
-  if (in.transaction_characteristics)
-    changes_.transaction_characteristics = std::move(in.transaction_characteristics);
+  ending_.status_flags = status_flags_;
+  const SessionChanges& in = ok->changes;
+  for (SessionChanges* into : {&changes_, &ending_.changes}) {
+    if (in.schema) into->schema = in.schema;
+    into->system_variables.insert(into->system_variables.end(), in.system_variables.begin(),
+                                  in.system_variables.end());
+    into->state_changed = into->state_changed || in.state_changed;
+    if (in.transaction_state) into->transaction_state = in.transaction_state;
+    if (in.transaction_characteristics)
+      into->transaction_characteristics = in.transaction_characteristics;
+  }
 }
 
 void ResponseTracker::take_eof(std::string_view payload) {
   if (payload.size() < 5) return lose();
   status_flags_ = static_cast<std::uint16_t>(static_cast<unsigned char>(payload[3]) |
                                              (static_cast<unsigned char>(payload[4]) << 8));
+  ending_.status_flags = status_flags_;
 }
 
 // An OK ends a result set under CLIENT_DEPRECATE_EOF, an EOF otherwise;
 // more results may follow in the same response.
 void ResponseTracker::end_of_result(std::string_view payload) {
+  ++ending_.results;
   if (deprecate_eof_)
     take_ok(payload);
   else
@@ -127,21 +144,24 @@ void ResponseTracker::end_of_result(std::string_view payload) {
 
 bool ResponseTracker::wants_whole(int first, std::uint32_t length) const {
   if (length > kMaxWhole) return false;
-  const bool ends = first == kErrHeader || first == kEofHeader;
+  // An ERR (or a progress report) may come in any phase; no row or
+  // definition starts with 0xff.
+  if (first == kErrHeader) return true;
+  const bool ends = first == kEofHeader;
   switch (phase_) {
+    case Phase::waiting:
     case Phase::first:
     case Phase::infile:
       return true;
     case Phase::rows:
-      return first == kErrHeader ||
-             (first == kEofHeader && (deprecate_eof_ ? length < kMaxPayload : length < 9));
+      return first == kEofHeader && (deprecate_eof_ ? length < kMaxPayload : length < 9);
     case Phase::columns_eof:
     case Phase::prepare_params_eof:
     case Phase::prepare_columns_eof:
     case Phase::until_eof:
       return ends;
     case Phase::until_ok:
-      return first == kOkHeader || first == kErrHeader;
+      return first == kOkHeader;
     default:
       return false;
   }
@@ -166,13 +186,7 @@ void ResponseTracker::on_first(std::string_view payload) {
         phase_ = Phase::infile;
         return;
       }
-      {
-        auto count = decode_lenenc_int(bytes(payload));
-        if (!count || count->value == 0 || count->size != payload.size()) return lose();
-        columns_left_ = count->value;
-        phase_ = Phase::columns;
-      }
-      return;
+      return on_column_count(payload);
     case Expect::prepare:
       if (first == kErrHeader) return finish_response();
       if (first != kOkHeader) return lose();
@@ -194,9 +208,25 @@ void ResponseTracker::on_first(std::string_view payload) {
   lose();
 }
 
+// A result set starts: its column count, and with MariaDB's cached
+// metadata whether the column definitions follow (0: the client has them,
+// the EOF after them or the rows come next).
+void ResponseTracker::on_column_count(std::string_view payload) {
+  auto count = decode_lenenc_int(bytes(payload));
+  const std::size_t expected = (count ? count->size : 0) + (cache_metadata_ ? 1 : 0);
+  if (!count || count->value == 0 || payload.size() != expected) return lose();
+  columns_left_ = count->value;
+  const bool metadata_follows = !cache_metadata_ || payload.back() != 0;
+  if (metadata_follows)
+    phase_ = Phase::columns;
+  else
+    phase_ = deprecate_eof_ ? Phase::rows : Phase::columns_eof;
+}
+
 // A statement's OK (no result set): the response ends unless more results
 // of a multi-statement follow.
 void ResponseTracker::end_of_result_ok(std::string_view payload) {
+  ++ending_.results;
   take_ok(payload);
   if (lost_) return;
   if (status_flags_ & server_status::kMoreResultsExist)
@@ -212,6 +242,10 @@ void ResponseTracker::on_prepare_ok(std::string_view payload) {
     return static_cast<std::uint64_t>(static_cast<unsigned char>(payload[at]) |
                                       (static_cast<unsigned char>(payload[at + 1]) << 8));
   };
+  ending_.statement_id = static_cast<std::uint32_t>(
+      static_cast<unsigned char>(payload[1]) | (static_cast<unsigned char>(payload[2]) << 8) |
+      (static_cast<unsigned char>(payload[3]) << 16) |
+      (static_cast<std::uint32_t>(static_cast<unsigned char>(payload[4])) << 24));
   prepare_columns_ = u16(5);
   columns_left_ = u16(7);  // parameters first
   if (columns_left_ > 0) {
@@ -236,9 +270,18 @@ void ResponseTracker::on_row_phase(std::string_view payload, std::uint32_t lengt
 
 void ResponseTracker::on_packet(std::string_view payload, std::uint32_t length) {
   const int first = first_byte(payload);
+  if (first == kErrHeader && phase_ != Phase::waiting) {
+    if (is_progress_report(payload)) return;
+    ending_.failed = true;
+  }
   switch (phase_) {
-    case Phase::waiting:
-      return lose();  // the server spoke unasked
+    case Phase::waiting: {
+      // The server spoke unasked: only a farewell ERR is understood.
+      auto err = decode_err(bytes(payload));
+      if (first != kErrHeader || goodbye_ || !err || err->code == 0) return lose();
+      goodbye_ = err->code;
+      return;
+    }
     case Phase::first:
       return on_first(payload);
     case Phase::columns:

@@ -9,10 +9,15 @@
 // What it cannot follow (a command it does not know, a packet where none
 // can be) makes it `lost`: from then on it never says the session is idle,
 // which is the safe answer for everything built on it.
+//
+// MariaDB's progress reports (an ERR packet with code 0xffff while a long
+// statement runs) are skipped; with MariaDB's cached metadata a column
+// count may say that no column definitions follow.
 #pragma once
 
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,12 +25,40 @@
 
 namespace borealis::mysql {
 
+// One command's whole response, as the tracker saw it end.
+struct ResponseEnd {
+  std::uint8_t command = 0;
+  bool failed = false;                        // ended by an ERR
+  std::uint16_t status_flags = 0;             // of its last OK or EOF (before it, when it failed)
+  SessionChanges changes;                     // what its OKs reported
+  std::optional<std::uint32_t> statement_id;  // a COM_STMT_PREPARE's, when it succeeded
+  int results = 0;  // OKs and result sets: more than one from a multi-statement or a CALL
+};
+
+class ResponseObserver {
+ public:
+  virtual ~ResponseObserver() = default;
+  virtual void response_ended(ResponseEnd&& end) = 0;
+};
+
+// The response formats the session agreed with its server.
+struct ResponseFormat {
+  bool deprecate_eof = false;   // CLIENT_DEPRECATE_EOF
+  bool session_track = false;   // CLIENT_SESSION_TRACK
+  bool cache_metadata = false;  // MARIADB_CLIENT_CACHE_METADATA
+};
+
 class ResponseTracker {
  public:
-  // `deprecate_eof`, `session_track`: the session's CLIENT_DEPRECATE_EOF
-  // and CLIENT_SESSION_TRACK, as the server agreed them.
+  // `observer` (may be null) hears of every response as it ends; it must
+  // outlive the tracker.
+  explicit ResponseTracker(ResponseFormat format, ResponseObserver* observer = nullptr)
+      : deprecate_eof_(format.deprecate_eof),
+        session_track_(format.session_track),
+        cache_metadata_(format.cache_metadata),
+        observer_(observer) {}
   ResponseTracker(bool deprecate_eof, bool session_track)
-      : deprecate_eof_(deprecate_eof), session_track_(session_track) {}
+      : ResponseTracker(ResponseFormat{deprecate_eof, session_track, false}) {}
 
   // The client sent a command (its first payload byte).
   void command_sent(std::uint8_t command);
@@ -34,6 +67,10 @@ class ResponseTracker {
 
   // Every command sent has had its whole response (and nothing is amiss).
   bool idle() const { return !lost_ && pending_.empty() && phase_ == Phase::waiting; }
+  // The server sent an ERR no command asked for: what MariaDB sends a
+  // connection it is about to close (KILL, shutdown). Its code, else 0.
+  // Anything else unasked, or anything after it, makes the tracker lost.
+  std::uint16_t goodbye() const { return goodbye_; }
   bool lost() const { return lost_; }
   // Status flags of the last OK or EOF (SERVER_STATUS_IN_TRANS, ...).
   std::uint16_t status_flags() const { return status_flags_; }
@@ -59,6 +96,10 @@ class ResponseTracker {
   };
   enum class Expect { none, ok, result, prepare, fetch, field_list, one_packet, change_user };
   static Expect expect_for(std::uint8_t command);
+  struct Pending {
+    std::uint8_t command;
+    Expect expect;
+  };
 
   void start_next_response();
   void on_packet(std::string_view payload, std::uint32_t length);
@@ -69,20 +110,25 @@ class ResponseTracker {
   void end_of_result(std::string_view payload);
   void end_of_result_ok(std::string_view payload);
   void finish_response();
+  void on_column_count(std::string_view payload);
   void take_ok(std::string_view payload);
   void take_eof(std::string_view payload);
   void lose() { lost_ = true; }
 
   bool deprecate_eof_;
   bool session_track_;
-  std::deque<Expect> pending_;
+  bool cache_metadata_;
+  ResponseObserver* observer_;
+  std::deque<Pending> pending_;
   Phase phase_ = Phase::waiting;
   Expect current_ = Expect::none;
+  ResponseEnd ending_;  // the response under way, as far as it went
   std::uint64_t columns_left_ = 0;
   std::uint64_t prepare_columns_ = 0;
   std::uint16_t status_flags_ = 0;
   SessionChanges changes_;
   bool lost_ = false;
+  std::uint16_t goodbye_ = 0;
   std::uint64_t responses_ = 0;
   // Framing: the header being read, the packet being kept whole, what is
   // left of the current packet's payload.

@@ -48,6 +48,9 @@ struct RelayState {
   // `limits_changed` set, so that a shorter `-fin` timeout takes effect.
   asio::steady_timer watchdog_timer;
   bool limits_changed = false;
+  // `mode mysql`: the server's connection ended at a safe point; the relay
+  // waits for the client's next bytes (see lose_server()).
+  bool server_lost = false;
 };
 
 // Ends the relay at once: both sockets closed, so the other pump and the
@@ -117,16 +120,65 @@ asio::awaitable<void> pass_on(To& to, const char* data, std::size_t count,
   co_await asio::async_write(to.socket, buffers, asio::redirect_error(asio::use_awaitable, error));
 }
 
+// `mode mysql`, the server's connection ended while the session was at a
+// safe point: it is closed, the client's side stays open, and the relay
+// waits (under `timeout client`) for the client's next bytes, which
+// park() hands to the session for the next server connection.
+template <typename State>
+void lose_server(State& state) {
+  state.server_lost = true;
+  state.server.finished_sending = true;
+  close_stream(state.server.socket);
+  state.limits_changed = true;
+  state.watchdog_timer.cancel();
+}
+
+template <typename State>
+void park(State& state, const char* data, std::size_t count) {
+  state.outcome.server_lost = true;
+  state.outcome.client_bytes_waiting.assign(data, count);
+  state.stopped = true;
+  state.watchdog_timer.cancel();
+}
+
+// What one direction does beyond moving bytes (`mode mysql`).
+struct PumpHooks {
+  mysql::ClientStreamFilter* filter = nullptr;  // client to server: decides what is written
+  mysql::SessionFollower* follower = nullptr;   // server to client: sees what is read
+  bool from_client = false;                     // parks when the server is lost
+};
+
+// Whether bytes read go on to the other side. The follower sees the
+// server's bytes first; what the server says when no command is
+// outstanding (MariaDB's farewell ERR before it closes a connection) is
+// not for the client, whose next command may well go to another server.
+bool passes_on(const PumpHooks& hooks, const char* data, std::size_t count) {
+  if (!hooks.follower) return true;
+  const bool unasked = hooks.follower->expects_nothing();
+  hooks.follower->server_bytes(std::string_view(data, count));
+  return !unasked || hooks.follower->lost();
+}
+
 template <typename State, typename From, typename To>
 asio::awaitable<void> pump(State& state, From& from, To& to, std::uint64_t& counter,
-                           TerminationCause abort_cause,
-                           mysql::ClientStreamFilter* filter = nullptr) {
+                           TerminationCause abort_cause, PumpHooks hooks = {},
+                           std::string_view first = {}) {
   BufferPool& pool = BufferPool::for_this_thread();
   char waiting_buffer[kWaitingBufferSize];
   std::vector<std::string_view> pieces;
   std::vector<asio::const_buffer> buffers;
   asio::error_code error;
   ReadOutcome outcome = ReadOutcome::data;
+  bool write_failed = false;
+  if (!first.empty()) {
+    co_await pass_on(to, first.data(), first.size(), hooks.filter, pieces, buffers, error);
+    if (error) {
+      write_failed = true;
+      outcome = ReadOutcome::failed;
+    } else {
+      counter += first.size();
+    }
+  }
   while (!state.stopped && outcome == ReadOutcome::data) {
     std::size_t count = co_await from.socket.async_read_some(
         asio::buffer(waiting_buffer), asio::redirect_error(asio::use_awaitable, error));
@@ -137,17 +189,20 @@ asio::awaitable<void> pump(State& state, From& from, To& to, std::uint64_t& coun
     std::optional<BufferPool::Lease> lease;
     for (;;) {
       from.last_activity = core::SteadyClock::now();
-      co_await pass_on(to, data, count, filter, pieces, buffers, error);
-      if (error) {
-        // The writing side failed.
-        abort_cause = abort_cause == TerminationCause::client_abort
-                          ? TerminationCause::server_abort
-                          : TerminationCause::client_abort;
-        outcome = ReadOutcome::failed;
-        break;
+      if (hooks.from_client && state.server_lost) {
+        if (!state.stopped) park(state, data, count);
+        co_return;
       }
-      to.last_activity = core::SteadyClock::now();
-      counter += count;
+      if (passes_on(hooks, data, count)) {
+        co_await pass_on(to, data, count, hooks.filter, pieces, buffers, error);
+        if (error) {
+          write_failed = true;
+          outcome = ReadOutcome::failed;
+          break;
+        }
+        to.last_activity = core::SteadyClock::now();
+        counter += count;
+      }
       if (!more) break;
       if (!lease) lease.emplace(pool.lend());
       count =
@@ -160,6 +215,15 @@ asio::awaitable<void> pump(State& state, From& from, To& to, std::uint64_t& coun
     }
   }
   if (state.stopped) co_return;
+  if (write_failed) {
+    // The writing side failed.
+    co_return stop(state, abort_cause == TerminationCause::client_abort
+                              ? TerminationCause::server_abort
+                              : TerminationCause::client_abort);
+  }
+  // The server's side ended with nothing of the session lost: wait for the
+  // client's next command instead.
+  if (hooks.follower && hooks.follower->at_safe_point()) co_return lose_server(state);
   if (outcome == ReadOutcome::eof) co_return half_close(state, from, to);
   stop(state, abort_cause);
 }
@@ -180,6 +244,12 @@ asio::awaitable<void> watchdog(State& state, const RelayTimeouts& timeouts) {
     state.limits_changed = false;
     auto client_limit = idle_limit(state.client, timeouts.client, timeouts.client_fin);
     auto server_limit = idle_limit(state.server, timeouts.server, timeouts.server_fin);
+    if (state.server_lost) {
+      // Only the client is waited for, as an idle client (no -fin: the
+      // server's end was not the client's to see).
+      client_limit = timeouts.client;
+      server_limit.reset();
+    }
     auto now = core::SteadyClock::now();
     if (client_limit && now - state.client.last_activity >= *client_limit)
       co_return stop(state, TerminationCause::client_timeout);
@@ -198,18 +268,19 @@ asio::awaitable<void> watchdog(State& state, const RelayTimeouts& timeouts) {
 
 template <typename ClientStream, typename ServerStream>
 asio::awaitable<RelayOutcome> relay_streams(ClientStream& client, ServerStream& server,
-                                            const RelayTimeouts& timeouts,
-                                            mysql::ClientStreamFilter* client_filter) {
+                                            const RelayTimeouts& timeouts, MysqlHooks mysql) {
   auto now = core::SteadyClock::now();
   RelayState<ClientStream, ServerStream> state{Side<ClientStream>{client, now},
                                                Side<ServerStream>{server, now},
                                                {},
                                                false,
                                                asio::steady_timer(client.get_executor())};
+  const PumpHooks to_server{mysql.client_filter, nullptr, true};
+  const PumpHooks to_client{nullptr, mysql.follower, false};
   co_await ((pump(state, state.client, state.server, state.outcome.bytes_to_server,
-                  TerminationCause::client_abort, client_filter) &&
+                  TerminationCause::client_abort, to_server, mysql.client_bytes_first) &&
              pump(state, state.server, state.client, state.outcome.bytes_to_client,
-                  TerminationCause::server_abort)) ||
+                  TerminationCause::server_abort, to_client)) ||
             watchdog(state, timeouts));
   co_return state.outcome;
 }
@@ -217,27 +288,23 @@ asio::awaitable<RelayOutcome> relay_streams(ClientStream& client, ServerStream& 
 }  // namespace
 
 asio::awaitable<RelayOutcome> relay(tcp::socket& client, tcp::socket& server,
-                                    const RelayTimeouts& timeouts,
-                                    mysql::ClientStreamFilter* client_filter) {
-  return relay_streams(client, server, timeouts, client_filter);
+                                    const RelayTimeouts& timeouts, MysqlHooks mysql) {
+  return relay_streams(client, server, timeouts, mysql);
 }
 
 asio::awaitable<RelayOutcome> relay(TlsStream& client, tcp::socket& server,
-                                    const RelayTimeouts& timeouts,
-                                    mysql::ClientStreamFilter* client_filter) {
-  return relay_streams(client, server, timeouts, client_filter);
+                                    const RelayTimeouts& timeouts, MysqlHooks mysql) {
+  return relay_streams(client, server, timeouts, mysql);
 }
 
 asio::awaitable<RelayOutcome> relay(tcp::socket& client, TlsStream& server,
-                                    const RelayTimeouts& timeouts,
-                                    mysql::ClientStreamFilter* client_filter) {
-  return relay_streams(client, server, timeouts, client_filter);
+                                    const RelayTimeouts& timeouts, MysqlHooks mysql) {
+  return relay_streams(client, server, timeouts, mysql);
 }
 
 asio::awaitable<RelayOutcome> relay(TlsStream& client, TlsStream& server,
-                                    const RelayTimeouts& timeouts,
-                                    mysql::ClientStreamFilter* client_filter) {
-  return relay_streams(client, server, timeouts, client_filter);
+                                    const RelayTimeouts& timeouts, MysqlHooks mysql) {
+  return relay_streams(client, server, timeouts, mysql);
 }
 
 }  // namespace borealis::net

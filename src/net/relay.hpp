@@ -12,6 +12,7 @@
 #include "core/clock.hpp"
 #include "logging/termination.hpp"
 #include "mysql/client_stream_filter.hpp"
+#include "mysql/session_follower.hpp"
 
 namespace borealis::net {
 
@@ -26,23 +27,35 @@ struct RelayOutcome {
   logging::TerminationCause cause = logging::TerminationCause::none;
   std::uint64_t bytes_to_client = 0;
   std::uint64_t bytes_to_server = 0;
+  // `mode mysql`: the server's connection ended while the session was at
+  // a safe point, and the client has spoken since: its bytes, as read, for
+  // the next server connection (cause is none; the client socket is open).
+  bool server_lost = false;
+  std::string client_bytes_waiting;
 };
 
-// `client_filter` (`mode mysql`, may be null) sees what the client sends
-// and decides what reaches the server. Either side may be TLS (`mode
-// mysql`: `bind ... ssl`, `server ... ssl`).
+// What a `mode mysql` relay does beyond moving bytes (each may be null).
+struct MysqlHooks {
+  // Sees what the client sends and decides what reaches the server.
+  mysql::ClientStreamFilter* client_filter = nullptr;
+  // Sees what the server sends (through the filter's observer, what the
+  // client sends too). With it, a server connection that ends while the
+  // session is at a safe point ends the relay with `server_lost`.
+  mysql::SessionFollower* follower = nullptr;
+  // Client bytes read before this relay (a lost server's
+  // client_bytes_waiting): they go first, through the filter.
+  std::string_view client_bytes_first;
+};
+
+// Either side may be TLS (`mode mysql`: `bind ... ssl`, `server ... ssl`).
 using TlsStream = asio::ssl::stream<asio::ip::tcp::socket&>;
 asio::awaitable<RelayOutcome> relay(asio::ip::tcp::socket& client, asio::ip::tcp::socket& server,
-                                    const RelayTimeouts& timeouts,
-                                    mysql::ClientStreamFilter* client_filter = nullptr);
+                                    const RelayTimeouts& timeouts, MysqlHooks mysql = {});
 asio::awaitable<RelayOutcome> relay(TlsStream& client, asio::ip::tcp::socket& server,
-                                    const RelayTimeouts& timeouts,
-                                    mysql::ClientStreamFilter* client_filter = nullptr);
+                                    const RelayTimeouts& timeouts, MysqlHooks mysql = {});
 asio::awaitable<RelayOutcome> relay(asio::ip::tcp::socket& client, TlsStream& server,
-                                    const RelayTimeouts& timeouts,
-                                    mysql::ClientStreamFilter* client_filter = nullptr);
+                                    const RelayTimeouts& timeouts, MysqlHooks mysql = {});
 asio::awaitable<RelayOutcome> relay(TlsStream& client, TlsStream& server,
-                                    const RelayTimeouts& timeouts,
-                                    mysql::ClientStreamFilter* client_filter = nullptr);
+                                    const RelayTimeouts& timeouts, MysqlHooks mysql = {});
 
 }  // namespace borealis::net

@@ -447,6 +447,13 @@ std::vector<std::string> MariadbEngine::server_arguments(double capacity) const 
       fmt::format("--innodb-buffer-pool-chunk-size={}", buffer_pool_chunk_bytes(config_.acu)),
       fmt::format("--innodb-buffer-pool-size={}", limits.buffer_pool_bytes),
       fmt::format("--max-connections={}", limits.max_connections),
+      // Session continuity (`mode mysql`) rebuilds a session on a new
+      // connection from what these trackers report in OK packets, to
+      // clients that ask for CLIENT_SESSION_TRACK (docs/session-continuity.md).
+      "--session-track-schema=ON",
+      "--session-track-system-variables=*",
+      "--session-track-state-change=ON",
+      "--session-track-transaction-info=CHARACTERISTICS",
   };
   if (needs_init_file()) arguments.push_back("--init-file=" + path(kInitFile));
   arguments.insert(arguments.end(), config_.mariadbd_options.begin(),

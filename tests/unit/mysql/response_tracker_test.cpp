@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+#include <vector>
+
 #include "mysql/packets.hpp"
 #include "mysql/protocol_codec.hpp"
 
@@ -191,6 +194,105 @@ TEST(ResponseTracker, CursorOpenedEndsTheExecute) {
   t.command_sent(0x1c);  // COM_STMT_FETCH
   t.feed(stream.substr(stream.size() - 18));
   EXPECT_TRUE(t.idle());
+}
+
+// The OK MariaDB 10.11 sent for `SET autocommit=0` with every tracker on,
+// byte for byte: its state-change entry is a bare "1".
+TEST(ResponseTracker, MariadbsOwnOkWithTrackers) {
+  const std::string mariadb_ok =
+      "\x00\x00\x00\x00\x40\x00\x00\x00\x14\x00\x0f\x0a"
+      "autocommit\x03OFF\x02\x01\x31"s;
+  ResponseTracker t(true, true);
+  t.command_sent(0x03);
+  t.feed(packet(1, mariadb_ok));
+  ASSERT_TRUE(t.idle());
+  SessionChanges c = t.take_changes();
+  ASSERT_EQ(c.system_variables.size(), 1u);
+  EXPECT_EQ(c.system_variables[0].first, "autocommit");
+  EXPECT_EQ(c.system_variables[0].second, "OFF");
+  EXPECT_TRUE(c.state_changed);
+}
+
+// Collects what the tracker reports at each response's end.
+struct Ends : ResponseObserver {
+  std::vector<ResponseEnd> seen;
+  void response_ended(ResponseEnd&& end) override { seen.push_back(std::move(end)); }
+};
+
+TEST(ResponseTracker, EachResponseEndIsReported) {
+  const std::string prepare_ok = "\x00\x07\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"s;
+  const std::string changes =
+      entry(SessionTrack::schema, lenenc("shop")) + entry(SessionTrack::state_change, lenenc("1"));
+  const std::string stream = packet(1, prepare_ok) + packet(1, err()) +
+                             packet(1, ok(kAutocommit | kMore, changes)) +
+                             packet(2, ok(kAutocommit | kInTransaction));
+  Ends ends;
+  ResponseTracker t(ResponseFormat{true, true, false}, &ends);
+  t.command_sent(0x16);
+  t.command_sent(0x17);
+  t.command_sent(0x03);
+  t.feed(stream);
+  ASSERT_TRUE(t.idle());
+  ASSERT_EQ(ends.seen.size(), 3u);
+  EXPECT_EQ(ends.seen[0].command, 0x16);
+  EXPECT_EQ(ends.seen[0].statement_id, 7u);
+  EXPECT_FALSE(ends.seen[0].failed);
+  EXPECT_EQ(ends.seen[1].command, 0x17);
+  EXPECT_TRUE(ends.seen[1].failed);
+  EXPECT_FALSE(ends.seen[1].statement_id);
+  EXPECT_EQ(ends.seen[2].command, 0x03);
+  EXPECT_EQ(ends.seen[2].results, 2);
+  EXPECT_EQ(ends.seen[2].changes.schema, "shop");
+  EXPECT_TRUE(ends.seen[2].changes.state_changed);
+  EXPECT_EQ(ends.seen[2].status_flags, kAutocommit | kInTransaction);
+}
+
+TEST(ResponseTracker, ProgressReportsAreSkipped) {
+  // MariaDB's progress report: ERR with code 0xffff, then progress data.
+  const std::string progress = "\xff\xff\xff\x01\x01\x02\x10\x27\x00\x05stage"s;
+  const std::string stream = packet(1, progress) + packet(2, progress) + packet(3, ok(kAutocommit));
+  every_split(
+      stream,
+      [] {
+        ResponseTracker t(false, false);
+        t.command_sent(0x03);
+        return t;
+      },
+      [](ResponseTracker& t, std::size_t cut) {
+        EXPECT_TRUE(t.idle()) << cut;
+        EXPECT_FALSE(t.lost()) << cut;
+        EXPECT_EQ(t.responses(), 1u) << cut;
+      });
+}
+
+TEST(ResponseTracker, CachedMetadataMaySkipTheColumnDefinitions) {
+  // MARIADB_CLIENT_CACHE_METADATA: the column count carries "metadata
+  // follows"; 0: no definitions (classic: the EOF after them still comes).
+  const std::string skipped_classic = packet(1, "\x01\x00"s) + packet(2, eof(kAutocommit)) +
+                                      packet(3, row("a")) + packet(4, eof(kAutocommit));
+  const std::string skipped_modern =
+      packet(1, "\x02\x00"s) + packet(2, row("a")) + packet(3, ok(kAutocommit, {}, '\xfe'));
+  const std::string sent_modern = packet(1, "\x01\x01"s) + packet(2, column()) +
+                                  packet(3, row("a")) + packet(4, ok(kAutocommit, {}, '\xfe'));
+  for (const auto& [stream, deprecate_eof] :
+       {std::pair{skipped_classic, false}, {skipped_modern, true}, {sent_modern, true}}) {
+    every_split(
+        stream,
+        [deprecate_eof = deprecate_eof] {
+          ResponseTracker t(ResponseFormat{deprecate_eof, false, true});
+          t.command_sent(0x17);
+          return t;
+        },
+        [](ResponseTracker& t, std::size_t cut) {
+          EXPECT_TRUE(t.idle()) << cut;
+          EXPECT_FALSE(t.lost()) << cut;
+        });
+  }
+  // Without the capability the extra byte is no column count.
+  ResponseTracker plain(true, false);
+  plain.command_sent(0x17);
+  plain.feed(packet(1, "\x01\x00"s));
+  EXPECT_TRUE(plain.lost());
 }
 
 TEST(ResponseTracker, WhatItCannotFollowMakesItLost) {

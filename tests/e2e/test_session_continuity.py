@@ -1,0 +1,165 @@
+"""Session continuity (docs/session-continuity.md): in `mode mysql` in
+front of a database borealis runs, a client session whose server
+connection ends while the session is at a safe point goes on, on a new
+connection, at its next command: borealis logs in for the client again
+(with what it derived when it checked the password) and restores the
+session's schema and variables. A session that holds what a new
+connection cannot be given (a transaction, user variables, ...) is not
+continued.
+
+The client is mysqlclient (MySQLdb, libmariadb), which asks for
+CLIENT_SESSION_TRACK. Server connections are ended from the server's side:
+`KILL CONNECTION` run as borealis's own account on the control socket, and
+mariadbd killed with SIGKILL (borealis starts it again).
+
+Real programs: mariadbd, mysqlclient, the `mariadb` client. borealis only.
+"""
+
+import os
+import signal
+import subprocess
+import unittest
+
+import MySQLdb
+
+import harness
+
+
+class SessionContinuityTest(harness.ServerlessTestCase):
+
+    def setUp(self):
+        super().setUp()
+        if harness.is_haproxy():
+            self.skipTest("serverless databases are borealis's")
+        self.datadir = self.new_datadir()
+        self.listen = harness.free_port()
+        config = harness.base_config(timeout_client="60s",
+                                     timeout_server="60s") + \
+            harness.database_section(datadir=self.datadir,
+                                     auto_pause="300s") + f"""\
+frontend fe
+    mode mysql
+    bind {harness.LOCAL}:{self.listen}
+    default_backend be
+
+backend be
+    mode mysql
+    server app database@app
+"""
+        proxy = self.start_proxy(config)
+        harness.wait_serverless_listening(proxy, self.listen)
+        self.db = harness.Serverless(proxy, self.listen, self.datadir)
+        self.db.query("CREATE DATABASE IF NOT EXISTS app_shop", timeout=60)
+        self.db.query("CREATE TABLE IF NOT EXISTS app_shop.t (a INT)")
+        # borealis proves passwords from the accounts it reads while the
+        # database runs; until the first read, logins go to the server.
+        harness.wait_until(lambda: os.path.exists(
+            os.path.join(self.datadir, "borealis-accounts")), 30, 0.1,
+            "accounts read")
+
+    def connect(self):
+        conn = MySQLdb.connect(host=harness.LOCAL, port=self.listen,
+                               user=harness.APP_USER, password=self.db.password(),
+                               database="app_shop", connect_timeout=30)
+        self.addCleanup(harness.close_quietly, conn)
+        return conn
+
+    def as_administrator(self, sql):
+        subprocess.run(
+            ["mariadb", "--no-defaults", "-u", "root", "-S",
+             os.path.join(self.datadir, "borealis-control.sock"), "-e", sql],
+            check=True, timeout=30, capture_output=True)
+
+    def one(self, conn, sql):
+        cur = conn.cursor()
+        cur.execute(sql)
+        row = cur.fetchone()
+        cur.close()
+        return row
+
+    def kill_server_connection(self, conn):
+        thread = self.one(conn, "SELECT CONNECTION_ID()")[0]
+        self.as_administrator(f"KILL CONNECTION {thread}")
+        return thread
+
+    def test_safe_session_continues_after_its_server_connection_is_killed(self):
+        """USE, SET NAMES, a session variable, autocommit off and committed:
+        the server connection is killed; the next query runs on a new one
+        with the same schema and variables, and the log says so. Defect:
+        no continuity (the client gets 2013 or 1927), the state not
+        restored (default values), or the server's farewell ERR passed to
+        the client as the answer to its query."""
+        conn = self.connect()
+        cur = conn.cursor()
+        cur.execute("SET NAMES latin1")
+        cur.execute("SET SESSION wait_timeout = 1234")
+        cur.execute("SET SESSION sql_mode = 'ANSI_QUOTES,NO_ENGINE_SUBSTITUTION'")
+        cur.execute("SET autocommit = 0")
+        cur.execute("INSERT INTO t VALUES (1)")
+        conn.commit()
+        before = self.db.log_offset()
+        old = self.kill_server_connection(conn)
+        row = self.one(conn, "SELECT DATABASE(), @@session.wait_timeout, "
+                             "@@character_set_client, @@sql_mode, @@autocommit, "
+                             "CONNECTION_ID()")
+        self.assertEqual(row[:5], ("app_shop", 1234, "latin1",
+                                   "ANSI_QUOTES,NO_ENGINE_SUBSTITUTION", 0))
+        self.assertNotEqual(row[5], old)
+        self.db.wait_for_log(r"session of 'app' continues on a new connection to "
+                             r"'app' \(the last one ended; schema 'app_shop', \d+ "
+                             r"variable\(s\) restored\)", start=before)
+        # The session goes on as before: a transaction, committed.
+        cur = conn.cursor()
+        cur.execute("INSERT INTO t VALUES (2)")
+        conn.commit()
+        self.assertEqual(self.db.query("SELECT COUNT(*) FROM app_shop.t")[0][0], 2)
+
+    def test_session_continues_across_an_engine_crash(self):
+        """mariadbd killed with SIGKILL while the session is idle at a safe
+        point: borealis starts the engine again and the session's next
+        query runs on it, schema kept."""
+        conn = self.connect()
+        self.one(conn, "SELECT 1")
+        pids = self.db.mariadbd_pids()
+        self.assertEqual(len(pids), 1, pids)
+        os.kill(pids[0], signal.SIGKILL)
+        harness.wait_until(lambda: self.db.mariadbd_pids() and
+                           self.db.mariadbd_pids() != pids, 30, 0.05,
+                           "mariadbd started again")
+        row = self.one(conn, "SELECT DATABASE(), COUNT(*) FROM t")
+        self.assertEqual(row, ("app_shop", 0))
+
+    def test_no_continuity_inside_a_transaction(self):
+        """An open transaction is not at a safe point: the server connection
+        killed mid-transaction is not replaced behind the client's back; the
+        client gets an error, and the uncommitted row is gone. Defect: a
+        reconnect that silently drops the transaction's first half."""
+        conn = self.connect()
+        cur = conn.cursor()
+        cur.execute("BEGIN")
+        cur.execute("INSERT INTO t VALUES (10)")
+        before = self.db.log_offset()
+        self.kill_server_connection(conn)
+        with self.assertRaises(MySQLdb.OperationalError):
+            cur.execute("INSERT INTO t VALUES (11)")
+            conn.commit()
+        self.assertEqual(self.db.query("SELECT COUNT(*) FROM app_shop.t")[0][0], 0)
+        self.assertNotIn("continues on a new connection", self.db.log()[before:])
+
+    def test_no_continuity_with_user_variables_or_named_locks(self):
+        """A user variable (only the state-change tracker says so) and a
+        named lock (no tracker says so: borealis reads GET_LOCK in the
+        text) each keep the session from a safe point."""
+        for setup in ("SET @x = 42", "SELECT GET_LOCK('job', 1)"):
+            conn = self.connect()
+            self.one(conn, setup)
+            before = self.db.log_offset()
+            self.kill_server_connection(conn)
+            with self.assertRaises(MySQLdb.OperationalError, msg=setup):
+                self.one(conn, "SELECT 1")
+            self.assertNotIn("continues on a new connection",
+                             self.db.log()[before:], setup)
+
+
+if __name__ == "__main__":
+    unittest.main()
