@@ -166,6 +166,7 @@ constexpr TimeoutKeyword kTimeouts[] = {
     {"queue", Side::backend, &Timeouts::queue},
     {"check", Side::backend, &Timeouts::check},
     {"tunnel", Side::backend, &Timeouts::tunnel},
+    {"release", Side::backend, &Timeouts::release},
 };
 
 void kw_timeout(const Statement& st, Proxy& proxy, Reporter& report) {
@@ -183,8 +184,8 @@ void kw_timeout(const Statement& st, Proxy& proxy, Reporter& report) {
     return report_unsupported(st, keyword, report);
   }
   report.alert(st.where, fmt::format("'timeout' supports 'client', 'server', 'connect', 'check', "
-                                     "'queue', 'tunnel', 'client-fin' and 'server-fin' (got "
-                                     "'{}').",
+                                     "'queue', 'tunnel', 'client-fin', 'server-fin' and "
+                                     "'release' (got '{}').",
                                      name));
 }
 

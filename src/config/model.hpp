@@ -48,6 +48,9 @@ struct Global {
 
 struct Timeouts {
   std::optional<Duration> connect, client, server, queue, check, client_fin, server_fin, tunnel;
+  // borealis's: a `mode mysql` session idle at a safe point gives its server
+  // connection back after this long (docs/session-continuity.md).
+  std::optional<Duration> release;
 };
 
 // `bind ADDR:PORT [v4v6|v6only]`. An empty host means every IPv4 address

@@ -122,6 +122,8 @@ class Session {
   asio::awaitable<bool> mysql_verify_locally();
   asio::awaitable<bool> mysql_log_in(Connection& connection);
   bool mysql_continuity_possible() const;
+  std::optional<config::Duration> release_after() const;
+  void give_back_server(Connection& connection, std::chrono::nanoseconds idle);
   asio::awaitable<net::RelayOutcome> relay_once(Connection& connection,
                                                 const net::RelayTimeouts& timeouts,
                                                 net::MysqlHooks hooks);
@@ -166,6 +168,9 @@ class Session {
   std::string account_server_address_;
   const char* failure_reason_ = nullptr;
   core::SteadyTime started_ = core::SteadyClock::now();
+  // `mode mysql`: the session's server connection was given back while
+  // idle (the next one is made when the client speaks).
+  bool server_given_back_ = false;
 };
 
 // Gives back the frontend slot the accept loop reserved for this session.
@@ -260,7 +265,7 @@ asio::awaitable<void> Session::run() {
 
   const auto& fe = frontend_.config().timeouts;
   const auto& be = backend_->config().timeouts;
-  net::RelayTimeouts timeouts{fe.client, be.server, fe.client_fin, be.server_fin};
+  net::RelayTimeouts timeouts{fe.client, be.server, fe.client_fin, be.server_fin, std::nullopt};
   if (be.tunnel) timeouts.client = timeouts.server = be.tunnel;
   // The client was greeted by borealis: the commands that name what the
   // greeting said (COM_CHANGE_USER, KILL) are translated for the server.
@@ -285,8 +290,14 @@ asio::awaitable<void> Session::run() {
   for (;;) {
     // (A named value: g++ 12 mishandles class-type temporaries in co_await
     // operands.)
-    const net::MysqlHooks hooks{filter ? &*filter : nullptr, follower ? &*follower : nullptr,
-                                waiting};
+    net::MysqlHooks hooks{filter ? &*filter : nullptr, follower ? &*follower : nullptr, waiting,
+                          nullptr};
+    if (follower) {
+      timeouts.release = release_after();
+      hooks.released = [this, &connection](std::chrono::nanoseconds idle) {
+        give_back_server(connection, idle);
+      };
+    }
     outcome = co_await relay_once(connection, timeouts, hooks);
     to_client += outcome.bytes_to_client;
     if (!outcome.server_lost) break;
@@ -338,6 +349,26 @@ bool Session::mysql_continuity_possible() const {
          mysql_->response_format().session_track;
 }
 
+// How long a session may stay idle at a safe point before its server
+// connection is given back: `timeout release`, else a database's
+// `auto-pause` (so that idle clients let it pause), else never.
+std::optional<config::Duration> Session::release_after() const {
+  if (const auto& release = backend_->config().timeouts.release) return release;
+  return account_source_ ? account_source_->auto_pause() : std::nullopt;
+}
+
+// Called by the relay as it gives the server connection back: the
+// server's `maxconn` slot goes, and the database no longer counts this
+// session, as unused since it went idle.
+void Session::give_back_server(Connection& connection, std::chrono::nanoseconds idle) {
+  server_given_back_ = true;
+  connection.server_slot.reset();
+  if (database_use_) {
+    database_use_->idle_for(idle);
+    database_use_.reset();
+  }
+}
+
 // The session's server connection ended at a safe point and the client
 // has sent its next command: a new connection (waking the database if it
 // must), the client's login made again by borealis, the session's schema
@@ -361,14 +392,18 @@ asio::awaitable<bool> Session::mysql_reconnect(Connection& connection,
         handshake_limit());
     if (login == MysqlHandshake::Login::ok) {
       backend_->load(connection.server_id).total.fetch_add(1, std::memory_order_relaxed);
+      std::string how = "ended";
+      if (server_given_back_)
+        how = "was given back while idle";
+      else if (follower.goodbye())
+        how = fmt::format("ended with error {}", follower.goodbye());
+      server_given_back_ = false;
       frontend_.logger().log(
           logging::Level::info,
           fmt::format("{}:{} {}/{}: session of '{}' continues on a new connection to '{}' (the "
-                      "last one ended{}; schema '{}', {} variable(s) restored)",
+                      "last one {}; schema '{}', {} variable(s) restored)",
                       client_address_.to_string(), record_.client_port, record_.frontend,
-                      record_.backend, mysql_->client().user, connection.server_name,
-                      follower.goodbye() ? fmt::format(" with error {}", follower.goodbye())
-                                         : std::string(),
+                      record_.backend, mysql_->client().user, connection.server_name, how,
                       state.schema(), state.variables().size()));
       follower.reconnected(mysql_->response_format());
       co_return true;

@@ -51,6 +51,7 @@ struct RelayState {
   // `mode mysql`: the server's connection ended at a safe point; the relay
   // waits for the client's next bytes (see lose_server()).
   bool server_lost = false;
+  const MysqlHooks* mysql = nullptr;
 };
 
 // Ends the relay at once: both sockets closed, so the other pump and the
@@ -228,6 +229,24 @@ asio::awaitable<void> pump(State& state, From& from, To& to, std::uint64_t& coun
   stop(state, abort_cause);
 }
 
+// `timeout release`: when the session has been idle at a safe point that
+// long, its server connection is given back (and the relay waits for the
+// client, as after a lost server). Returns the next time to look.
+template <typename State>
+std::optional<core::SteadyTime> follow_release(State& state, const RelayTimeouts& timeouts,
+                                               core::SteadyTime now) {
+  const MysqlHooks* mysql = state.mysql;
+  if (!timeouts.release || !mysql || !mysql->follower || state.server_lost) return std::nullopt;
+  const auto last = std::max(state.client.last_activity, state.server.last_activity);
+  const auto due = last + *timeouts.release;
+  if (now < due) return due;
+  // Not at a safe point (a transaction, a long query): look again later.
+  if (!mysql->follower->at_safe_point()) return now + *timeouts.release;
+  if (mysql->released) mysql->released(now - last);
+  lose_server(state);
+  return std::nullopt;
+}
+
 template <typename AnySide>
 std::optional<config::Duration> idle_limit(const AnySide& side,
                                            std::optional<config::Duration> idle,
@@ -242,6 +261,8 @@ asio::awaitable<void> watchdog(State& state, const RelayTimeouts& timeouts) {
   asio::steady_timer& timer = state.watchdog_timer;
   while (!state.stopped && !(state.client.finished_sending && state.server.finished_sending)) {
     state.limits_changed = false;
+    // (First: it may give the server connection back.)
+    const auto release_look = follow_release(state, timeouts, core::SteadyClock::now());
     auto client_limit = idle_limit(state.client, timeouts.client, timeouts.client_fin);
     auto server_limit = idle_limit(state.server, timeouts.server, timeouts.server_fin);
     if (state.server_lost) {
@@ -253,11 +274,18 @@ asio::awaitable<void> watchdog(State& state, const RelayTimeouts& timeouts) {
     auto now = core::SteadyClock::now();
     if (client_limit && now - state.client.last_activity >= *client_limit)
       co_return stop(state, TerminationCause::client_timeout);
-    if (server_limit && now - state.server.last_activity >= *server_limit)
-      co_return stop(state, TerminationCause::server_timeout);
+    if (server_limit && now - state.server.last_activity >= *server_limit) {
+      // A session at a safe point loses only its server connection.
+      const MysqlHooks* mysql = state.mysql;
+      if (!mysql || !mysql->follower || !mysql->follower->at_safe_point())
+        co_return stop(state, TerminationCause::server_timeout);
+      lose_server(state);
+      continue;
+    }
     auto deadline = core::SteadyTime::max();
     if (client_limit) deadline = std::min(deadline, state.client.last_activity + *client_limit);
     if (server_limit) deadline = std::min(deadline, state.server.last_activity + *server_limit);
+    if (release_look) deadline = std::min(deadline, *release_look);
     timer.expires_at(deadline);
     asio::error_code error;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, error));
@@ -275,6 +303,7 @@ asio::awaitable<RelayOutcome> relay_streams(ClientStream& client, ServerStream& 
                                                {},
                                                false,
                                                asio::steady_timer(client.get_executor())};
+  state.mysql = &mysql;
   const PumpHooks to_server{mysql.client_filter, nullptr, true};
   const PumpHooks to_client{nullptr, mysql.follower, false};
   co_await ((pump(state, state.client, state.server, state.outcome.bytes_to_server,

@@ -5,7 +5,9 @@
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/ssl/stream.hpp>
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 
 #include "config/model.hpp"
@@ -18,6 +20,9 @@ namespace borealis::net {
 
 struct RelayTimeouts {
   std::optional<config::Duration> client, server, client_fin, server_fin;
+  // `mode mysql` with a follower: idle this long at a safe point, the
+  // server connection is given back (`timeout release`).
+  std::optional<config::Duration> release;
 };
 
 // Why the relay ended: none (both sides finished), client_abort or
@@ -45,6 +50,10 @@ struct MysqlHooks {
   // Client bytes read before this relay (a lost server's
   // client_bytes_waiting): they go first, through the filter.
   std::string_view client_bytes_first;
+  // Called when the relay gives the server connection back after the
+  // session was idle at a safe point for `release` (how long it had been
+  // idle); the relay then waits for the client as after a lost server.
+  std::function<void(std::chrono::nanoseconds idle)> released;
 };
 
 // Either side may be TLS (`mode mysql`: `bind ... ssl`, `server ... ssl`).

@@ -90,7 +90,12 @@ DatabaseGate::Use::Use(DatabaseGate& gate) : gate_(gate) {
 
 DatabaseGate::Use::~Use() {
   if (has_slot_) gate_.release_slot();
-  gate_.last_session_end_.store(gate_.clock_.now().time_since_epoch().count());
+  // The latest use wins: a session that went idle long ago may end after
+  // one that was busy until now.
+  const auto used_until = (gate_.clock_.now() - idle_).time_since_epoch().count();
+  auto known = gate_.last_session_end_.load();
+  while (known < used_until && !gate_.last_session_end_.compare_exchange_weak(known, used_until)) {
+  }
   gate_.sessions_.fetch_sub(1);
 }
 

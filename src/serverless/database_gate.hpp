@@ -57,6 +57,11 @@ class DatabaseGate {
   const std::string& name() const { return name_; }
   // Longest a client connection is held while the database wakes.
   std::chrono::milliseconds timeout_resume() const { return timeout_resume_; }
+  // `auto-pause` (none: never pauses): how long a `mode mysql` session may
+  // stay idle at a safe point before it gives its server connection back,
+  // unless `timeout release` says otherwise. Set before workers start.
+  std::optional<std::chrono::milliseconds> auto_pause() const { return auto_pause_; }
+  void set_auto_pause(std::optional<std::chrono::milliseconds> value) { auto_pause_ = value; }
   std::shared_ptr<const DatabaseView> view() const { return view_.load(); }
   // Control thread. Wakes every held session.
   void publish(DatabaseView view);
@@ -92,10 +97,14 @@ class DatabaseGate {
     bool try_take_slot(int limit);
     // Waits until something changes (a publish, a freed slot) or `deadline`.
     asio::awaitable<void> wait(core::SteadyTime deadline);
+    // The session has been idle for `idle`: when this Use ends, the
+    // database counts as unused since then, not since the end.
+    void idle_for(std::chrono::nanoseconds idle) { idle_ = idle; }
 
    private:
     DatabaseGate& gate_;
     bool has_slot_ = false;
+    std::chrono::nanoseconds idle_{0};
   };
 
   // A read-modify-write, not a load: see Use::Use().
@@ -104,7 +113,8 @@ class DatabaseGate {
   int held() const { return held_.load(std::memory_order_relaxed); }
   // True when no more client connections should be accepted for it.
   bool queue_full() const { return held() >= maxqueue_; }
-  // When the last session ended (the clock's time), or the epoch if none has.
+  // When the database was last used by a session that has ended (the
+  // clock's time; the latest of them), or the epoch if none has.
   core::SteadyTime last_session_end() const;
   core::Clock& clock() const { return clock_; }
 
@@ -119,6 +129,7 @@ class DatabaseGate {
   asio::io_context& control_;
   std::string name_;
   std::chrono::milliseconds timeout_resume_;
+  std::optional<std::chrono::milliseconds> auto_pause_;
   int maxqueue_;
   core::Clock& clock_;
   core::Snapshot<DatabaseView> view_;

@@ -159,12 +159,19 @@ asio::awaitable<core::SteadyTime> DatabaseRuntime::step_running() {
     co_return clock_.now();
   }
   auto now = clock_.now();
-  // Idle time counts from the last session's end, however short it was.
+  // Idle time counts from the last use by a session, however short it was:
+  // a session's end, or for a `mode mysql` session that gave its server
+  // connection back, the start of its idleness.
   bool in_use = gate_.sessions() > 0;
-  if (in_use)
+  if (in_use) {
     idle_since_ = now;
-  else
+    used_since_last_step_ = true;
+  } else if (used_since_last_step_) {
+    idle_since_ = gate_.last_session_end();
+    used_since_last_step_ = false;
+  } else {
     idle_since_ = std::max(idle_since_, gate_.last_session_end());
+  }
   bool may_pause = config_.capacity_min == 0 && config_.auto_pause;
   if (may_pause && !in_use && now - idle_since_ >= *config_.auto_pause) {
     co_await pause();

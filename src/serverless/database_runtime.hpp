@@ -90,6 +90,7 @@ class DatabaseRuntime {
   core::SteadyTime state_since_;
   core::SteadyTime accounted_until_;
   core::SteadyTime idle_since_;
+  bool used_since_last_step_ = false;  // sessions were seen: idle_since_ is their last use
   core::SteadyTime next_sample_;
   core::SteadyTime next_accounts_read_;
   core::SteadyTime retry_after_;

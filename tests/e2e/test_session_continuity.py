@@ -18,6 +18,7 @@ Real programs: mariadbd, mysqlclient, the `mariadb` client. borealis only.
 import os
 import signal
 import subprocess
+import time
 import unittest
 
 import MySQLdb
@@ -25,7 +26,10 @@ import MySQLdb
 import harness
 
 
-class SessionContinuityTest(harness.ServerlessTestCase):
+class ContinuityBase(harness.ServerlessTestCase):
+    """A database borealis runs, behind `mode mysql`, with a table."""
+
+    AUTO_PAUSE = "300s"
 
     def setUp(self):
         super().setUp()
@@ -36,7 +40,7 @@ class SessionContinuityTest(harness.ServerlessTestCase):
         config = harness.base_config(timeout_client="60s",
                                      timeout_server="60s") + \
             harness.database_section(datadir=self.datadir,
-                                     auto_pause="300s") + f"""\
+                                     auto_pause=self.AUTO_PAUSE) + f"""\
 frontend fe
     mode mysql
     bind {harness.LOCAL}:{self.listen}
@@ -81,6 +85,9 @@ backend be
         thread = self.one(conn, "SELECT CONNECTION_ID()")[0]
         self.as_administrator(f"KILL CONNECTION {thread}")
         return thread
+
+
+class SessionContinuityTest(ContinuityBase):
 
     def test_safe_session_continues_after_its_server_connection_is_killed(self):
         """USE, SET NAMES, a session variable, autocommit off and committed:
@@ -159,6 +166,49 @@ backend be
                 self.one(conn, "SELECT 1")
             self.assertNotIn("continues on a new connection",
                              self.db.log()[before:], setup)
+
+
+class PauseWithClientsConnectedTest(ContinuityBase):
+    """`auto-pause 2s`: sessions idle at a safe point give their server
+    connections back after 2 s, so the database pauses while its clients
+    stay connected; their next command wakes it."""
+
+    AUTO_PAUSE = "2s"
+
+    def test_database_pauses_under_idle_clients_and_wakes_on_their_next_command(self):
+        """Two clients with session state stay connected and idle: the
+        database pauses (no mariadbd left) with both connections open;
+        each one's next query wakes it and finds its own state. A client
+        inside a transaction keeps it awake. Defect: open connections
+        counted as active (no pause), a pause that drops the clients, or
+        state lost across it."""
+        first, second = self.connect(), self.connect()
+        self.one(first, "SET SESSION wait_timeout = 111")
+        self.one(second, "SET NAMES latin1")
+        before = self.db.log_offset()
+        self.db.wait_paused(start=before, timeout=30)
+        harness.wait_until(lambda: not self.db.mariadbd_pids(), 15, 0.05,
+                           "mariadbd stopped")
+        row = self.one(first, "SELECT @@session.wait_timeout, @@character_set_client, "
+                              "DATABASE()")
+        self.assertEqual(row[0], 111)
+        self.assertNotEqual(row[1], "latin1")
+        self.assertEqual(row[2], "app_shop")
+        row = self.one(second, "SELECT @@session.wait_timeout, @@character_set_client")
+        self.assertEqual(row[1], "latin1")
+        self.assertNotEqual(row[0], 111)
+        log = self.db.log()[before:]
+        self.assertEqual(log.count("(the last one was given back while idle"), 2, log)
+        # Inside a transaction: no pause while it stays open.
+        cur = first.cursor()
+        cur.execute("BEGIN")
+        cur.execute("INSERT INTO t VALUES (7)")
+        during = self.db.log_offset()
+        time.sleep(4)
+        self.assertNotIn("paused", self.db.log()[during:])
+        first.commit()
+        self.db.wait_paused(start=during, timeout=30)
+        self.assertEqual(self.one(first, "SELECT COUNT(*) FROM t")[0], 1)
 
 
 if __name__ == "__main__":

@@ -180,7 +180,7 @@ TEST(ConfigErrors, BadValues) {
             "delay with a unit (us, ms, s, m, h, d)."},
            {"defaults\n  timeout sever 1s\n",
             "parsing [e.cfg:2] : 'timeout' supports 'client', 'server', 'connect', 'check', "
-            "'queue', 'tunnel', 'client-fin' and 'server-fin' (got 'sever')."},
+            "'queue', 'tunnel', 'client-fin', 'server-fin' and 'release' (got 'sever')."},
            {"defaults\n  retries many\n",
             "parsing [e.cfg:2] : 'retries' expects an integer "
             "between 0 and 2147483647, got 'many'."},

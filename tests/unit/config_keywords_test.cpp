@@ -150,6 +150,7 @@ defaults
   timeout client-fin 4s
   timeout server-fin 6s
   timeout tunnel 1h
+  timeout release 90s
 backend b
   timeout connect 500
   server s 10.0.0.1:1
@@ -163,6 +164,7 @@ backend b
   EXPECT_EQ(t.client_fin, 4s);
   EXPECT_EQ(t.server_fin, 6s);
   EXPECT_EQ(t.tunnel, 1h);
+  EXPECT_EQ(t.release, 90s);
 }
 
 TEST(ConfigKeywords, ProxySettings) {

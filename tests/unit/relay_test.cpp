@@ -280,7 +280,7 @@ TEST_F(RelayTest, SlowReadersReceiveEverything) {
   const std::string to_server = payload(1 << 20, 3);
   const std::string to_client = payload((1 << 20) + 17, 4);
   connect(4096);
-  start(RelayTimeouts{5000ms, 5000ms, {}, {}});
+  start(RelayTimeouts{5000ms, 5000ms, {}, {}, {}});
 
   auto client_sent = std::async(std::launch::async, [&] {
     return client().write_all(to_server) && ::shutdown(client().fd(), SHUT_WR) == 0;
@@ -368,7 +368,7 @@ constexpr auto kGenerous = 10s;
 
 TEST_F(RelayTest, SilentClientTimesOut) {
   connect();
-  start(RelayTimeouts{kShortTimeout, {}, {}, {}});
+  start(RelayTimeouts{kShortTimeout, {}, {}, {}, {}});
   RelayOutcome outcome = finish();
   EXPECT_EQ(outcome.cause, TerminationCause::client_timeout);
   EXPECT_GE(relay_duration(), kShortTimeout);
@@ -382,7 +382,7 @@ TEST_F(RelayTest, SilentClientTimesOut) {
 
 TEST_F(RelayTest, SilentServerTimesOut) {
   connect();
-  start(RelayTimeouts{{}, kShortTimeout, {}, {}});
+  start(RelayTimeouts{{}, kShortTimeout, {}, {}, {}});
   RelayOutcome outcome = finish();
   EXPECT_EQ(outcome.cause, TerminationCause::server_timeout);
   EXPECT_GE(relay_duration(), kShortTimeout);
@@ -393,7 +393,7 @@ TEST_F(RelayTest, SilentServerTimesOut) {
 // from the last byte.
 TEST_F(RelayTest, ActivityPostponesTheClientTimeout) {
   connect();
-  start(RelayTimeouts{kShortTimeout, {}, {}, {}});
+  start(RelayTimeouts{kShortTimeout, {}, {}, {}, {}});
   for (int i = 0; i < 8; ++i) {
     std::this_thread::sleep_for(60ms);
     ASSERT_TRUE(client().write_all("x"));
@@ -411,7 +411,7 @@ TEST_F(RelayTest, ActivityPostponesTheClientTimeout) {
 // `timeout client` for it.
 TEST_F(RelayTest, HalfClosedClientUsesClientFinTimeout) {
   connect();
-  start(RelayTimeouts{30s, {}, kShortTimeout, {}});
+  start(RelayTimeouts{30s, {}, kShortTimeout, {}, {}});
   client().shutdown_send();
   auto shut = Clock::now();
   EXPECT_TRUE(server().read_to_end().eof);
@@ -426,7 +426,7 @@ TEST_F(RelayTest, HalfClosedClientUsesClientFinTimeout) {
 // And `timeout server-fin` for a server that has half-closed.
 TEST_F(RelayTest, HalfClosedServerUsesServerFinTimeout) {
   connect();
-  start(RelayTimeouts{{}, 30s, {}, kShortTimeout});
+  start(RelayTimeouts{{}, 30s, {}, kShortTimeout, {}});
   server().shutdown_send();
   auto shut = Clock::now();
   EXPECT_TRUE(client().read_to_end().eof);
