@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
@@ -15,6 +16,7 @@
 #include "frontend/mysql_handshake.hpp"
 #include "frontend/session_directory.hpp"
 #include "logging/tcplog.hpp"
+#include "mysql/session_state.hpp"
 #include "net/relay.hpp"
 #include "proxy_protocol/header_reader.hpp"
 
@@ -127,7 +129,12 @@ class Session {
   asio::awaitable<net::RelayOutcome> relay_once(Connection& connection,
                                                 const net::RelayTimeouts& timeouts,
                                                 net::MysqlHooks hooks);
-  asio::awaitable<bool> mysql_reconnect(Connection& connection, mysql::SessionFollower& follower);
+  asio::awaitable<bool> mysql_reconnect(Connection& connection, mysql::SessionFollower& follower,
+                                        bool command_waiting);
+  enum class LostCommand { answered, quit, failed };
+  asio::awaitable<LostCommand> mysql_refuse_lost_command(mysql::SessionFollower& follower,
+                                                         std::string& waiting);
+  asio::awaitable<bool> read_client_more(std::string& into);
   asio::awaitable<void> mysql_refuse_after_failure();
   asio::awaitable<bool> send_proxy_header(Connection& connection);
   asio::awaitable<bool> connect_to_server(Connection& connection);
@@ -302,7 +309,15 @@ asio::awaitable<void> Session::run() {
     to_client += outcome.bytes_to_client;
     if (!outcome.server_lost) break;
     waiting = std::move(outcome.client_bytes_waiting);
-    if (!co_await mysql_reconnect(connection, *follower)) {
+    if (outcome.away_from_safe_point) {
+      const auto lost = co_await mysql_refuse_lost_command(*follower, waiting);
+      if (lost == LostCommand::quit) break;
+      if (lost == LostCommand::failed) {
+        outcome.cause = TerminationCause::server_abort;
+        break;
+      }
+    }
+    if (!co_await mysql_reconnect(connection, *follower, !waiting.empty())) {
       outcome.cause = TerminationCause::server_abort;
       break;
     }
@@ -374,7 +389,8 @@ void Session::give_back_server(Connection& connection, std::chrono::nanoseconds 
 // must), the client's login made again by borealis, the session's schema
 // and variables restored. False: the client got an ERR for its command.
 asio::awaitable<bool> Session::mysql_reconnect(Connection& connection,
-                                               mysql::SessionFollower& follower) {
+                                               mysql::SessionFollower& follower,
+                                               bool command_waiting) {
   asio::error_code ignored;
   connection.socket.close(ignored);
   connection.socket = tcp::socket(client_.get_executor());
@@ -415,12 +431,75 @@ asio::awaitable<bool> Session::mysql_reconnect(Connection& connection,
       fmt::format("{}:{} {}/{}: session of '{}' could not continue on a new server connection: {}",
                   client_address_.to_string(), record_.client_port, record_.frontend,
                   record_.backend, mysql_->client().user, why));
+  // (Without a command waiting, the client is not listening: it just
+  // loses its connection.)
   const std::string message = fmt::format(
-      "Connection was killed (borealis: the server connection "
-      "ended and a new one failed: {})",
+      "Connection was killed (borealis: the server connection ended and a new one failed: {})",
       why);
-  co_await mysql_->fail_command(1927, "70100", message);
+  if (command_waiting) co_await mysql_->fail_command(1927, "70100", message);
   co_return false;
+}
+
+// More of the client's bytes, through its TLS stream if it has one.
+asio::awaitable<bool> Session::read_client_more(std::string& into) {
+  std::array<char, 4096> buffer;
+  asio::error_code error;
+  std::size_t count = 0;
+  if (auto* tls = mysql_->tls_stream())
+    count = co_await tls->async_read_some(asio::buffer(buffer),
+                                          asio::redirect_error(asio::use_awaitable, error));
+  else
+    count = co_await client_.async_read_some(asio::buffer(buffer),
+                                             asio::redirect_error(asio::use_awaitable, error));
+  if (error) co_return false;
+  into.append(buffer.data(), count);
+  co_return true;
+}
+
+// The server connection ended while the session held what a new one cannot
+// be given (a transaction, ...), between two commands. What it held is
+// gone: the client's next command (first in `waiting`, read whole here)
+// gets ERROR 1927 instead of running without it, and the session goes on
+// from its last safe point on a new connection.
+asio::awaitable<Session::LostCommand> Session::mysql_refuse_lost_command(
+    mysql::SessionFollower& follower, std::string& waiting) {
+  constexpr std::uint8_t kComQuit = 0x01;
+  constexpr std::uint8_t kComStmtSendLongData = 0x18;
+  constexpr std::uint8_t kComStmtClose = 0x19;
+  constexpr std::size_t kMaxPayload = 0xffffff;
+  const std::string held =
+      mysql::describe_holds(follower.holds(), follower.state().prepared_statements());
+  if (!follower.fall_back_to_last_safe_point()) co_return LostCommand::failed;
+  const auto limit = frontend_.config().timeouts.client.value_or(kProxyHeaderWait);
+  std::size_t length = 0;
+  for (;;) {
+    if (waiting.size() >= 4) {
+      length = static_cast<unsigned char>(waiting[0]) |
+               (static_cast<std::size_t>(static_cast<unsigned char>(waiting[1])) << 8) |
+               (static_cast<std::size_t>(static_cast<unsigned char>(waiting[2])) << 16);
+      // (A command of 16 MiB or more is not read whole: the session ends.)
+      if (length == 0 || length >= kMaxPayload) co_return LostCommand::failed;
+      if (waiting.size() >= 4 + length) break;
+    }
+    auto more = co_await within(read_client_more(waiting), limit);
+    if (!more || !*more) co_return LostCommand::failed;
+  }
+  const auto command = static_cast<std::uint8_t>(waiting[4]);
+  waiting.erase(0, 4 + length);
+  if (command == kComQuit) co_return LostCommand::quit;
+  frontend_.logger().log(
+      logging::Level::info,
+      fmt::format("{}:{} {}/{}: session of '{}' lost its server connection while {}: its next "
+                  "command gets ERROR 1927, and it goes on from its last safe point",
+                  client_address_.to_string(), record_.client_port, record_.frontend,
+                  record_.backend, mysql_->client().user, held));
+  if (command == kComStmtClose || command == kComStmtSendLongData) co_return LostCommand::answered;
+  const std::string message = fmt::format(
+      "Connection was killed (borealis: the server connection ended while {}; that is gone, and "
+      "the session goes on from before it)",
+      held);
+  co_await mysql_->fail_command(1927, "70100", message);
+  co_return LostCommand::answered;
 }
 
 // Without a whole, valid header within `timeout client` (10 s when unset:

@@ -35,6 +35,13 @@ class SessionFollower : public CommandObserver {
   // afresh.
   void reconnected(ResponseFormat format) { tracker_ = ResponseTracker(format, &state_); }
 
+  // The server connection ended away from a safe point: the session goes
+  // on from its last one (see SessionState). False: it cannot.
+  bool fall_back_to_last_safe_point() {
+    receiving_ = false;
+    return state_.fall_back_to_last_safe_point();
+  }
+
   // What keeps the session from a safe point (hold:: flags); a command
   // still arriving counts as one under way.
   std::uint32_t holds() const { return state_.holds() | (receiving_ ? hold::kResponse : 0u); }

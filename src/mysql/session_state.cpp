@@ -86,6 +86,7 @@ void SessionState::command_sent(std::uint8_t command, const StatementHints& hint
   if (command == kComStmtClose) {
     statements_.erase(statement);
     statement_hints_.erase(statement);
+    remember_if_safe();
     return;
   }
   if (!has_response(command)) return;
@@ -122,6 +123,29 @@ void SessionState::response_ended(ResponseEnd&& end) {
     statement_hints_[*end.statement_id] = sent.hints;
   }
   apply_changes(end.changes, sent, end.results);
+  remember_if_safe();
+}
+
+// (Copies only when something changed: this runs at every response's end.)
+void SessionState::remember_if_safe() {
+  if (!changed_since_safe_ || holds() != 0) return;
+  changed_since_safe_ = false;
+  last_safe_.schema = schema_;
+  last_safe_.variables = variables_;
+}
+
+bool SessionState::fall_back_to_last_safe_point() {
+  if (sticky_ & (hold::kUntracked | hold::kChangedUser)) return false;
+  schema_ = last_safe_.schema;
+  variables_ = last_safe_.variables;
+  outstanding_.clear();
+  statements_.clear();
+  statement_hints_.clear();
+  transaction_state_.clear();
+  in_transaction_ = next_transaction_ = false;
+  sticky_ = 0;
+  changed_since_safe_ = false;
+  return true;
 }
 
 // A state change that no tracker entry explains is a user variable, a
@@ -131,7 +155,10 @@ void SessionState::response_ended(ResponseEnd&& end) {
 // counted apart).
 void SessionState::apply_changes(const SessionChanges& changes, const Outstanding& sent,
                                  int results) {
-  if (changes.schema) schema_ = *changes.schema;
+  if (changes.schema) {
+    schema_ = *changes.schema;
+    changed_since_safe_ = true;
+  }
   for (const auto& [name, value] : changes.system_variables) {
     if (name.starts_with("session_track_")) sticky_ |= hold::kTrackers;
     set_variable(name, value);
@@ -149,6 +176,7 @@ void SessionState::apply_changes(const SessionChanges& changes, const Outstandin
 }
 
 void SessionState::set_variable(const std::string& name, const std::string& value) {
+  changed_since_safe_ = true;
   auto found = std::find_if(variables_.begin(), variables_.end(),
                             [&](const auto& variable) { return variable.first == name; });
   if (found != variables_.end())
@@ -161,6 +189,7 @@ void SessionState::set_variable(const std::string& name, const std::string& valu
 // start on the same connection: what it held is gone (the schema stays,
 // or comes with the change of user).
 void SessionState::reset_session() {
+  changed_since_safe_ = true;
   variables_.clear();
   statements_.clear();
   statement_hints_.clear();

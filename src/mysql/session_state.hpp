@@ -69,6 +69,12 @@ class SessionState : public ResponseObserver {
   // SESSION `a` = 1, `b` = 'x'"), or empty when none changed.
   std::string restore_statement() const;
 
+  // The session lost what it held (its server connection ended away from
+  // a safe point): it goes on from its last safe point, with that
+  // point's schema and variables. False when it cannot (the stream was
+  // not followed, the user changed): then it does not go on.
+  bool fall_back_to_last_safe_point();
+
  private:
   struct Outstanding {
     std::uint8_t command;
@@ -78,6 +84,13 @@ class SessionState : public ResponseObserver {
   void apply_changes(const SessionChanges& changes, const Outstanding& sent, int results);
   void set_variable(const std::string& name, const std::string& value);
   void reset_session();
+  void remember_if_safe();
+
+  // The schema and variables at the last safe point.
+  struct SafePoint {
+    std::string schema;
+    std::vector<std::pair<std::string, std::string>> variables;
+  };
 
   std::string schema_;
   std::vector<std::pair<std::string, std::string>> variables_;
@@ -88,6 +101,8 @@ class SessionState : public ResponseObserver {
   bool in_transaction_ = false;    // SERVER_STATUS_IN_TRANS
   bool next_transaction_ = false;
   std::uint32_t sticky_ = 0;  // holds only a reset (or a change of user) clears
+  SafePoint last_safe_{schema_, {}};
+  bool changed_since_safe_ = false;  // schema or variables differ from last_safe_
 };
 
 }  // namespace borealis::mysql

@@ -222,9 +222,12 @@ asio::awaitable<void> pump(State& state, From& from, To& to, std::uint64_t& coun
                               ? TerminationCause::server_abort
                               : TerminationCause::client_abort);
   }
-  // The server's side ended with nothing of the session lost: wait for the
-  // client's next command instead.
-  if (hooks.follower && hooks.follower->at_safe_point()) co_return lose_server(state);
+  // The server's side ended between commands: wait for the client's next
+  // one instead (the session decides what it gets, see RelayOutcome).
+  if (hooks.follower && hooks.follower->expects_nothing()) {
+    state.outcome.away_from_safe_point = !hooks.follower->at_safe_point();
+    co_return lose_server(state);
+  }
   if (outcome == ReadOutcome::eof) co_return half_close(state, from, to);
   stop(state, abort_cause);
 }

@@ -37,6 +37,10 @@ struct RelayOutcome {
   // the next server connection (cause is none; the client socket is open).
   bool server_lost = false;
   std::string client_bytes_waiting;
+  // With server_lost: the session was not at a safe point, but no command
+  // was outstanding (a transaction open, ...): what it held is gone, and
+  // the client's next command cannot run as it meant.
+  bool away_from_safe_point = false;
 };
 
 // What a `mode mysql` relay does beyond moving bytes (each may be null).

@@ -136,36 +136,51 @@ class SessionContinuityTest(ContinuityBase):
         row = self.one(conn, "SELECT DATABASE(), COUNT(*) FROM t")
         self.assertEqual(row, ("app_shop", 0))
 
-    def test_no_continuity_inside_a_transaction(self):
+    def test_inside_a_transaction_the_next_command_fails_then_it_goes_on(self):
         """An open transaction is not at a safe point: the server connection
-        killed mid-transaction is not replaced behind the client's back; the
-        client gets an error, and the uncommitted row is gone. Defect: a
-        reconnect that silently drops the transaction's first half."""
+        killed mid-transaction is not replaced behind the client's back.
+        The client's next statement gets ERROR 1927 (its transaction is
+        gone, the uncommitted row with it); the statement after runs on a
+        new connection with the session as it was before BEGIN (a variable
+        set inside the transaction is gone, one set before it is there).
+        Defect: a reconnect that silently drops the transaction's first
+        half, or a session that cannot go on."""
         conn = self.connect()
         cur = conn.cursor()
+        cur.execute("SET SESSION wait_timeout = 2222")
         cur.execute("BEGIN")
         cur.execute("INSERT INTO t VALUES (10)")
+        cur.execute("SET SESSION lock_wait_timeout = 33")
         before = self.db.log_offset()
         self.kill_server_connection(conn)
-        with self.assertRaises(MySQLdb.OperationalError):
+        with self.assertRaises(MySQLdb.OperationalError) as lost:
             cur.execute("INSERT INTO t VALUES (11)")
-            conn.commit()
-        self.assertEqual(self.db.query("SELECT COUNT(*) FROM app_shop.t")[0][0], 0)
-        self.assertNotIn("continues on a new connection", self.db.log()[before:])
+        self.assertEqual(lost.exception.args[0], 1927, lost.exception.args)
+        self.assertIn("a transaction is open", lost.exception.args[1])
+        row = self.one(conn, "SELECT @@session.wait_timeout, "
+                             "@@session.lock_wait_timeout, COUNT(*) FROM t")
+        self.assertEqual(row[0], 2222)
+        self.assertNotEqual(row[1], 33)
+        self.assertEqual(row[2], 0)
+        log = self.db.log()[before:]
+        self.assertIn("lost its server connection while a transaction is open", log)
+        self.assertIn("continues on a new connection", log)
 
-    def test_no_continuity_with_user_variables_or_named_locks(self):
+    def test_user_variables_and_named_locks_are_not_carried_over(self):
         """A user variable (only the state-change tracker says so) and a
         named lock (no tracker says so: borealis reads GET_LOCK in the
-        text) each keep the session from a safe point."""
-        for setup in ("SET @x = 42", "SELECT GET_LOCK('job', 1)"):
+        text) each keep the session from a safe point: after the loss the
+        next command gets ERROR 1927, and the session goes on without
+        them."""
+        for setup, check in (("SET @x = 42", "SELECT @x"),
+                             ("SELECT GET_LOCK('job', 1)", "SELECT IS_USED_LOCK('job')")):
             conn = self.connect()
             self.one(conn, setup)
-            before = self.db.log_offset()
             self.kill_server_connection(conn)
-            with self.assertRaises(MySQLdb.OperationalError, msg=setup):
+            with self.assertRaises(MySQLdb.OperationalError, msg=setup) as lost:
                 self.one(conn, "SELECT 1")
-            self.assertNotIn("continues on a new connection",
-                             self.db.log()[before:], setup)
+            self.assertEqual(lost.exception.args[0], 1927, setup)
+            self.assertEqual(self.one(conn, check), (None,), setup)
 
 
 class PauseWithClientsConnectedTest(ContinuityBase):

@@ -216,6 +216,25 @@ TEST(SessionState, ChangeUserStartsAfreshButIsNotContinued) {
   EXPECT_EQ(state.holds(), hold::kChangedUser);  // for good
 }
 
+TEST(SessionState, FallsBackToItsLastSafePoint) {
+  SessionState state("a");
+  query(state, "SET wait_timeout = 5", ok(kQuery, kAutocommit, variables({{"wait_timeout", "5"}})));
+  query(state, "BEGIN", ok(kQuery, kAutocommit | kInTrans));
+  SessionChanges inside = variables({{"sql_mode", "ANSI"}});
+  inside.schema = "b";
+  query(state, "SET sql_mode = 'ANSI'", ok(kQuery, kAutocommit | kInTrans, inside));
+  query(state, "SELECT GET_LOCK('x', 1)", ok(kQuery, kAutocommit | kInTrans));
+  EXPECT_EQ(state.holds(), hold::kTransaction | hold::kNamedLocks);
+  ASSERT_TRUE(state.fall_back_to_last_safe_point());
+  EXPECT_TRUE(state.at_safe_point());
+  EXPECT_EQ(state.schema(), "a");
+  EXPECT_EQ(state.restore_statement(), "SET SESSION `wait_timeout` = 5");
+  // Not after a change of user.
+  state.command_sent(kChangeUser);
+  state.response_ended(ok(kChangeUser));
+  EXPECT_FALSE(state.fall_back_to_last_safe_point());
+}
+
 TEST(SessionState, AResponseToNothingLosesTrackForGood) {
   SessionState state("");
   state.response_ended(ok(kQuery));
