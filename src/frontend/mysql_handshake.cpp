@@ -8,6 +8,7 @@
 
 #include "mysql/change_user.hpp"
 #include "mysql/native_password.hpp"
+#include "mysql/ok_packet.hpp"
 #include "mysql/packet.hpp"
 #include "mysql/scramble.hpp"
 
@@ -225,8 +226,13 @@ std::string MysqlHandshake::response_for(const mysql::Greeting& greeting, const 
   return mysql::encode_handshake_response(response);
 }
 
+// A login borealis makes for the client (it proved the password) asks for
+// CLIENT_SESSION_TRACK whatever the client asked: session continuity reads
+// the trackers, and the client's OKs are given back without them
+// (hides_session_track()).
 std::uint32_t MysqlHandshake::capabilities_for(const mysql::Greeting& greeting) const {
-  return (hello_.capabilities & greeting.capabilities & mysql_offered_capabilities() &
+  const std::uint32_t tracking = stage1_ ? capability::kSessionTrack : 0;
+  return ((hello_.capabilities | tracking) & greeting.capabilities & mysql_offered_capabilities() &
           ~kNeverPassed) |
          capability::kProtocol41 | capability::kSecureConnection | capability::kPluginAuth |
          (server_tls_stream_ ? capability::kSsl : 0);
@@ -338,11 +344,13 @@ asio::awaitable<std::optional<mysql::Greeting>> MysqlHandshake::read_server_gree
   if (!server_frames_as_promised(*greeting)) co_return std::nullopt;
   server_scramble_ = greeting->scramble;
   server_thread_id_ = greeting->connection_id;
+  const std::uint32_t agreed = capabilities_for(*greeting);
   format_ = {
-      (capabilities_for(*greeting) & capability::kDeprecateEof) != 0,
-      (capabilities_for(*greeting) & capability::kSessionTrack) != 0,
+      (agreed & capability::kDeprecateEof) != 0,
+      (agreed & capability::kSessionTrack) != 0,
       (hello_.mariadb_capabilities & greeting->mariadb_capabilities &
        mysql::mariadb_capability::kCacheMetadata) != 0,
+      (agreed & capability::kSessionTrack) && !(hello_.capabilities & capability::kSessionTrack),
   };
   if (server_tls && !co_await start_server_tls(server, *greeting, *server_tls))
     co_return std::nullopt;
@@ -455,8 +463,12 @@ asio::awaitable<MysqlHandshake::Login> MysqlHandshake::relay_authentication(
         continue;
       }
     }
-    if (!co_await send_to_client(payload)) co_return Login::failed;
-    if (mysql::is_ok_packet(reply->payload)) co_return Login::ok;
+    const bool ok = mysql::is_ok_packet(reply->payload);
+    // (A named value: g++ 12 miscompiles a temporary from ?: in co_await.)
+    std::string to_client = payload;
+    if (ok) to_client = ok_for_client(payload);
+    if (!co_await send_to_client(to_client)) co_return Login::failed;
+    if (ok) co_return Login::ok;
     auto more = co_await read_from_client();
     if (!more) co_return Login::failed;
     if (!co_await send_to_server(server, std::string(more->payload.begin(), more->payload.end())))
@@ -464,6 +476,15 @@ asio::awaitable<MysqlHandshake::Login> MysqlHandshake::relay_authentication(
   }
   fail("authentication took more than 8 round trips");
   co_return Login::failed;
+}
+
+// The server's OK as the client asked for it: without session state when
+// borealis asked for it alone.
+std::string MysqlHandshake::ok_for_client(const std::string& payload) const {
+  if (!format_.hide_session_track) return payload;
+  auto plain = mysql::without_session_state(
+      std::span(reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()));
+  return plain ? std::move(*plain) : payload;
 }
 
 std::optional<std::string> MysqlHandshake::answer_for_server() const {

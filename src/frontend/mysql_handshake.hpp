@@ -167,6 +167,7 @@ class MysqlHandshake {
   asio::awaitable<bool> start_server_tls(asio::ip::tcp::socket& server,
                                          const mysql::Greeting& greeting,
                                          tls::ClientContext& context);
+  std::string ok_for_client(const std::string& payload) const;
   std::uint32_t capabilities_for(const mysql::Greeting& greeting) const;
   bool server_frames_as_promised(const mysql::Greeting& greeting);
   std::uint32_t offered() const;

@@ -44,11 +44,18 @@ struct TrackedOk {
   std::uint64_t last_insert_id = 0;
   std::uint16_t status_flags = 0;
   std::uint16_t warnings = 0;
+  std::string info;  // the human-readable message ("Rows matched: ...")
   SessionChanges changes;
 };
 
 // `payload` starts with 0x00 (or 0xfe for the OK that ends a result set);
 // `session_track`: the session has CLIENT_SESSION_TRACK.
 Decoded<TrackedOk> decode_tracked_ok(std::span<const std::uint8_t> payload, bool session_track);
+
+// An OK (or 0xfe OK) read under CLIENT_SESSION_TRACK, as the server
+// writes it for a client without: no session state, its flag cleared, the
+// info kept when there is one. borealis tracks sessions for clients that
+// did not ask for it; they must not see the trackers' bytes.
+Decoded<std::string> without_session_state(std::span<const std::uint8_t> payload);
 
 }  // namespace borealis::mysql

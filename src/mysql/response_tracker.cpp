@@ -106,6 +106,11 @@ void ResponseTracker::finish_response() {
 void ResponseTracker::take_ok(std::string_view payload) {
   auto ok = decode_tracked_ok(bytes(payload), session_track_);
   if (!ok) return lose();
+  if (hide_session_track_) {
+    auto plain = without_session_state(bytes(payload));
+    if (!plain) return lose();
+    replacement_ = std::move(*plain);
+  }
   status_flags_ = ok->status_flags;
   ending_.status_flags = status_flags_;
   const SessionChanges& in = ok->changes;
@@ -125,6 +130,11 @@ void ResponseTracker::take_eof(std::string_view payload) {
   status_flags_ = static_cast<std::uint16_t>(static_cast<unsigned char>(payload[3]) |
                                              (static_cast<unsigned char>(payload[4]) << 8));
   ending_.status_flags = status_flags_;
+  if (hide_session_track_ && (status_flags_ & server_status::kSessionStateChanged)) {
+    replacement_.emplace(payload);
+    (*replacement_)[4] =
+        static_cast<char>((*replacement_)[4] & ~(server_status::kSessionStateChanged >> 8));
+  }
 }
 
 // An OK ends a result set under CLIENT_DEPRECATE_EOF, an EOF otherwise;
@@ -345,8 +355,60 @@ void ResponseTracker::on_packet(std::string_view payload, std::uint32_t length) 
   }
 }
 
-void ResponseTracker::feed(std::string_view chunk) {
+void ResponseTracker::feed(std::string_view chunk) { frame(chunk, nullptr); }
+
+void ResponseTracker::feed(std::string_view chunk, std::vector<std::string_view>& out) {
+  kept_used_ = 0;
+  if (lost_ || !hide_session_track_) {
+    if (!lost_) frame(chunk, nullptr);
+    out.push_back(chunk);
+    return;
+  }
+  frame(chunk, &out);
+}
+
+// A copy that lives until the next feed().
+std::string_view ResponseTracker::keep(std::string_view bytes) {
+  if (kept_used_ == kept_.size()) kept_.emplace_back();
+  std::string& slot = kept_[kept_used_++];
+  slot.assign(bytes);
+  return slot;
+}
+
+// The current packet with `payload`: its header says the new length.
+std::string_view ResponseTracker::keep_packet(std::string_view payload) {
+  std::string packet = packet_header_;
+  const auto length = static_cast<std::uint32_t>(payload.size());
+  packet[0] = static_cast<char>(length & 0xff);
+  packet[1] = static_cast<char>((length >> 8) & 0xff);
+  packet[2] = static_cast<char>((length >> 16) & 0xff);
+  packet += payload;
+  return keep(packet);
+}
+
+// Splits the stream into packets and follows them. With `out`, also what
+// goes on to the client: runs of `chunk` as they are, except the packets
+// kept whole, which go as a copy (rewritten or not) once complete. A
+// header is held until its packet's first byte decides whether the packet
+// is kept whole: so a header split across reads goes as a copy.
+void ResponseTracker::frame(std::string_view chunk, std::vector<std::string_view>* out) {
   std::size_t at = 0;
+  std::size_t run = 0;  // start of the bytes of `chunk` not yet in `out`
+  // Where the current packet's header starts in `chunk`: none when it
+  // started in an earlier one (its header is then in packet_header_).
+  constexpr std::size_t kEarlier = std::string_view::npos;
+  std::size_t packet_start = (header_.empty() && payload_left_ == 0) ? 0 : kEarlier;
+  auto pass_until = [&](std::size_t end) {
+    if (out && end != kEarlier && end > run) out->push_back(chunk.substr(run, end - run));
+    if (end != kEarlier) run = std::max(run, end);
+  };
+  // The current packet goes on as it is, from here: a header from an
+  // earlier read goes first.
+  auto passing = [&]() {
+    if (!out || packet_start != kEarlier) return;
+    out->push_back(keep(packet_header_));
+    run = at;
+  };
   while (at < chunk.size() && !lost_) {
     if (payload_left_ > 0) {
       const std::size_t take = std::min<std::uint64_t>(payload_left_, chunk.size() - at);
@@ -361,8 +423,10 @@ void ResponseTracker::feed(std::string_view chunk) {
         keeping_ = wants_whole(first, length_);
         if (keeping_) {
           whole_.clear();
+          pass_until(packet_start == kEarlier ? run : packet_start);
           continue;
         }
+        passing();
         const char byte = chunk[at];
         at += take;
         payload_left_ -= take;
@@ -370,10 +434,17 @@ void ResponseTracker::feed(std::string_view chunk) {
       }
       if (payload_left_ == 0 && keeping_) {
         keeping_ = false;
+        replacement_.reset();
         on_packet(whole_, length_);
+        if (out) {
+          out->push_back(replacement_ && !lost_ ? keep_packet(*replacement_)
+                                                : keep(packet_header_ + whole_));
+          run = at;
+        }
       }
       continue;
     }
+    if (header_.empty()) packet_start = at;
     const std::size_t take = std::min(4 - header_.size(), chunk.size() - at);
     header_.append(chunk.substr(at, take));
     at += take;
@@ -381,14 +452,20 @@ void ResponseTracker::feed(std::string_view chunk) {
     length_ = static_cast<std::uint32_t>(static_cast<unsigned char>(header_[0]) |
                                          (static_cast<unsigned char>(header_[1]) << 8) |
                                          (static_cast<unsigned char>(header_[2]) << 16));
+    if (out) packet_header_ = header_;
     header_.clear();
     const bool continuation = continued_;
     continued_ = length_ == kMaxPayload;
     payload_left_ = length_;
     keeping_ = false;
     deciding_ = !continuation && length_ > 0;
+    if (!deciding_) passing();
     if (!continuation && length_ == 0) on_packet({}, 0);
   }
+  if (!out) return;
+  // A packet whose header or first byte is still to come waits.
+  const bool undecided = !lost_ && (!header_.empty() || deciding_ || keeping_);
+  pass_until(undecided ? packet_start : chunk.size());
 }
 
 }  // namespace borealis::mysql

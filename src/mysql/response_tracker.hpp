@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mysql/ok_packet.hpp"
 
@@ -46,6 +47,10 @@ struct ResponseFormat {
   bool deprecate_eof = false;   // CLIENT_DEPRECATE_EOF
   bool session_track = false;   // CLIENT_SESSION_TRACK
   bool cache_metadata = false;  // MARIADB_CLIENT_CACHE_METADATA
+  // borealis asked for CLIENT_SESSION_TRACK for itself, the client did
+  // not: its OKs and EOFs reach it without the trackers' bytes (feed()
+  // with an output).
+  bool hide_session_track = false;
 };
 
 class ResponseTracker {
@@ -56,14 +61,21 @@ class ResponseTracker {
       : deprecate_eof_(format.deprecate_eof),
         session_track_(format.session_track),
         cache_metadata_(format.cache_metadata),
+        hide_session_track_(format.hide_session_track && format.session_track),
         observer_(observer) {}
   ResponseTracker(bool deprecate_eof, bool session_track)
-      : ResponseTracker(ResponseFormat{deprecate_eof, session_track, false}) {}
+      : ResponseTracker(ResponseFormat{deprecate_eof, session_track, false, false}) {}
 
   // The client sent a command (its first payload byte).
   void command_sent(std::uint8_t command);
   // Bytes the server sent, in order.
   void feed(std::string_view chunk);
+  // The same, and what goes on to the client, appended to `out`: views of
+  // `chunk` or of bytes the tracker keeps, valid until the next call. The
+  // same bytes, except that with hide_session_track the OKs and EOFs lose
+  // their session state (a packet is held until whole to rewrite it: up
+  // to 64 KiB). Once lost, everything passes as it is.
+  void feed(std::string_view chunk, std::vector<std::string_view>& out);
 
   // Every command sent has had its whole response (and nothing is amiss).
   bool idle() const { return !lost_ && pending_.empty() && phase_ == Phase::waiting; }
@@ -114,10 +126,14 @@ class ResponseTracker {
   void take_ok(std::string_view payload);
   void take_eof(std::string_view payload);
   void lose() { lost_ = true; }
+  void frame(std::string_view chunk, std::vector<std::string_view>* out);
+  std::string_view keep(std::string_view bytes);
+  std::string_view keep_packet(std::string_view payload);
 
   bool deprecate_eof_;
   bool session_track_;
   bool cache_metadata_;
+  bool hide_session_track_;
   ResponseObserver* observer_;
   std::deque<Pending> pending_;
   Phase phase_ = Phase::waiting;
@@ -139,6 +155,13 @@ class ResponseTracker {
   std::uint32_t length_ = 0;
   std::uint64_t payload_left_ = 0;
   bool continued_ = false;  // the last packet was 16 MiB - 1 long
+  // Output (feed() with `out`): the current packet's header, the packet a
+  // whole OK or EOF becomes for the client, and copies that live until the
+  // next feed() (a deque never moves its strings).
+  std::string packet_header_;
+  std::optional<std::string> replacement_;
+  std::deque<std::string> kept_;
+  std::size_t kept_used_ = 0;
 };
 
 }  // namespace borealis::mysql

@@ -57,4 +57,9 @@ void SessionFollower::server_bytes(std::string_view chunk) {
   if (tracker_.lost()) state_.lose_track();
 }
 
+void SessionFollower::server_bytes(std::string_view chunk, std::vector<std::string_view>& out) {
+  tracker_.feed(chunk, out);
+  if (tracker_.lost()) state_.lose_track();
+}
+
 }  // namespace borealis::mysql

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mysql/client_stream_filter.hpp"
 #include "mysql/response_tracker.hpp"
@@ -30,6 +31,8 @@ class SessionFollower : public CommandObserver {
   void command_bytes(std::string_view bytes) override;
   void command_ended() override;
   void server_bytes(std::string_view chunk);
+  // The same, and what goes on to the client (ResponseTracker::feed()).
+  void server_bytes(std::string_view chunk, std::vector<std::string_view>& out);
 
   // A new server connection, logged in and restored: its responses start
   // afresh.

@@ -94,22 +94,11 @@ ReadOutcome classify(const asio::error_code& error) {
   return ReadOutcome::failed;
 }
 
-// One direction. While idle it waits with a small buffer of its own; when a
-// read fills it, the rest of the burst is read into 16 KiB buffers lent by
-// the worker's pool, which asio reads speculatively without waiting.
-// Writes what was read, or what `filter` makes of it.
+// Writes `pieces` in order.
 template <typename To>
-asio::awaitable<void> pass_on(To& to, const char* data, std::size_t count,
-                              mysql::ClientStreamFilter* filter,
-                              std::vector<std::string_view>& pieces,
-                              std::vector<asio::const_buffer>& buffers, asio::error_code& error) {
-  if (!filter) {
-    co_await asio::async_write(to.socket, asio::buffer(data, count),
-                               asio::redirect_error(asio::use_awaitable, error));
-    co_return;
-  }
-  pieces.clear();
-  filter->feed(std::string_view(data, count), pieces);
+asio::awaitable<void> write_pieces(To& to, const std::vector<std::string_view>& pieces,
+                                   std::vector<asio::const_buffer>& buffers,
+                                   asio::error_code& error) {
   if (pieces.size() == 1) {  // the usual case: one buffer, asio's simplest write
     co_await asio::async_write(to.socket, asio::buffer(pieces[0].data(), pieces[0].size()),
                                asio::redirect_error(asio::use_awaitable, error));
@@ -149,14 +138,26 @@ struct PumpHooks {
   bool from_client = false;                     // parks when the server is lost
 };
 
-// Whether bytes read go on to the other side. The follower sees the
-// server's bytes first; what the server says when no command is
-// outstanding (MariaDB's farewell ERR before it closes a connection) is
-// not for the client, whose next command may well go to another server.
-bool passes_on(const PumpHooks& hooks, const char* data, std::size_t count) {
-  if (!hooks.follower) return true;
+// What goes on to the other side of the bytes read, into `pieces` (views
+// of `data` or of bytes a filter keeps): the client's through the client
+// stream filter; the server's as the follower passes them (it may strip
+// session state the client did not ask for). What the server says when no
+// command is outstanding (MariaDB's farewell ERR before it closes a
+// connection) is not for the client, whose next command may well go to
+// another server: false.
+bool to_pass_on(const PumpHooks& hooks, std::string_view data,
+                std::vector<std::string_view>& pieces) {
+  pieces.clear();
+  if (hooks.filter) {
+    hooks.filter->feed(data, pieces);
+    return true;
+  }
+  if (!hooks.follower) {
+    pieces.push_back(data);
+    return true;
+  }
   const bool unasked = hooks.follower->expects_nothing();
-  hooks.follower->server_bytes(std::string_view(data, count));
+  hooks.follower->server_bytes(data, pieces);
   return !unasked || hooks.follower->lost();
 }
 
@@ -172,7 +173,8 @@ asio::awaitable<void> pump(State& state, From& from, To& to, std::uint64_t& coun
   ReadOutcome outcome = ReadOutcome::data;
   bool write_failed = false;
   if (!first.empty()) {
-    co_await pass_on(to, first.data(), first.size(), hooks.filter, pieces, buffers, error);
+    to_pass_on(hooks, first, pieces);
+    co_await write_pieces(to, pieces, buffers, error);
     if (error) {
       write_failed = true;
       outcome = ReadOutcome::failed;
@@ -194,8 +196,8 @@ asio::awaitable<void> pump(State& state, From& from, To& to, std::uint64_t& coun
         if (!state.stopped) park(state, data, count);
         co_return;
       }
-      if (passes_on(hooks, data, count)) {
-        co_await pass_on(to, data, count, hooks.filter, pieces, buffers, error);
+      if (to_pass_on(hooks, std::string_view(data, count), pieces)) {
+        co_await write_pieces(to, pieces, buffers, error);
         if (error) {
           write_failed = true;
           outcome = ReadOutcome::failed;

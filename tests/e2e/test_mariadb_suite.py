@@ -47,7 +47,7 @@ How `--extern` is made to work here:
   themselves are not in the selection.
 
 borealis only (HAProxy has no `mode mysql`). Fails when mariadb-test is
-not installed. About two minutes on an idle 2-core machine.
+not installed. About a minute on an idle 2-core machine.
 """
 
 import os
@@ -71,7 +71,7 @@ SQL_DIR = "/usr/share/mysql"
 # Longest run of one mariadb-test-run (the selection takes about a minute,
 # two on a loaded machine); a run that takes longer is killed (its process
 # group) and fails the test with the end of its output.
-RUN_TIMEOUT = 240
+RUN_TIMEOUT = 280
 # mtr's limit for one test, in minutes (its smallest).
 TESTCASE_TIMEOUT = 1
 

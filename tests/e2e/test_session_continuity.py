@@ -7,29 +7,36 @@ session's schema and variables. A session that holds what a new
 connection cannot be given (a transaction, user variables, ...) is not
 continued.
 
-The client is mysqlclient (MySQLdb, libmariadb), which asks for
-CLIENT_SESSION_TRACK. Server connections are ended from the server's side:
+The clients are mysqlclient (MySQLdb, libmariadb), which asks for
+CLIENT_SESSION_TRACK, and PyMySQL and Node's mysql2, which do not (borealis
+asks the server for tracking itself and hides it from them). Server connections are ended from the server's side:
 `KILL CONNECTION` run as borealis's own account on the control socket, and
 mariadbd killed with SIGKILL (borealis starts it again).
 
 Real programs: mariadbd, mysqlclient, the `mariadb` client. borealis only.
 """
 
+import json
 import os
 import signal
 import subprocess
+import threading
 import time
 import unittest
 
 import MySQLdb
+import pymysql
 
 import harness
+from test_mysql_clients import node_modules
 
 
 class ContinuityBase(harness.ServerlessTestCase):
     """A database borealis runs, behind `mode mysql`, with a table."""
 
     AUTO_PAUSE = "300s"
+    ACU = "memory 128m cpu 0.5 connections 20"
+    BACKEND_LINES = ""
 
     def setUp(self):
         super().setUp()
@@ -39,7 +46,7 @@ class ContinuityBase(harness.ServerlessTestCase):
         self.listen = harness.free_port()
         config = harness.base_config(timeout_client="60s",
                                      timeout_server="60s") + \
-            harness.database_section(datadir=self.datadir,
+            harness.database_section(datadir=self.datadir, acu=self.ACU,
                                      auto_pause=self.AUTO_PAUSE) + f"""\
 frontend fe
     mode mysql
@@ -49,7 +56,7 @@ frontend fe
 backend be
     mode mysql
     server app database@app
-"""
+{self.BACKEND_LINES}"""
         proxy = self.start_proxy(config)
         harness.wait_serverless_listening(proxy, self.listen)
         self.db = harness.Serverless(proxy, self.listen, self.datadir)
@@ -69,10 +76,12 @@ backend be
         return conn
 
     def as_administrator(self, sql):
-        subprocess.run(
+        """`sql` run as root on the control socket; its output (batch)."""
+        return subprocess.run(
             ["mariadb", "--no-defaults", "-u", "root", "-S",
-             os.path.join(self.datadir, "borealis-control.sock"), "-e", sql],
-            check=True, timeout=30, capture_output=True)
+             os.path.join(self.datadir, "borealis-control.sock"), "-N", "-B",
+             "-e", sql],
+            check=True, timeout=30, capture_output=True, text=True).stdout
 
     def one(self, conn, sql):
         cur = conn.cursor()
@@ -121,20 +130,29 @@ class SessionContinuityTest(ContinuityBase):
         conn.commit()
         self.assertEqual(self.db.query("SELECT COUNT(*) FROM app_shop.t")[0][0], 2)
 
-    def test_session_continues_across_an_engine_crash(self):
-        """mariadbd killed with SIGKILL while the session is idle at a safe
-        point: borealis starts the engine again and the session's next
-        query runs on it, schema kept."""
-        conn = self.connect()
-        self.one(conn, "SELECT 1")
+    def test_twenty_sessions_continue_across_an_engine_crash(self):
+        """mariadbd killed with SIGKILL while 20 sessions are idle at a safe
+        point, each with its own schema and variable: borealis starts the
+        engine again and every session's next query runs on it with its own
+        state. Defect: a session lost, or given another's state."""
+        self.db.query("CREATE DATABASE IF NOT EXISTS app_other")
+        sessions = []
+        for n in range(20):
+            conn = self.connect()
+            schema = "app_other" if n % 2 else "app_shop"
+            self.one(conn, f"USE {schema}")
+            self.one(conn, f"SET SESSION wait_timeout = {1000 + n}")
+            sessions.append((conn, schema, 1000 + n))
         pids = self.db.mariadbd_pids()
         self.assertEqual(len(pids), 1, pids)
         os.kill(pids[0], signal.SIGKILL)
         harness.wait_until(lambda: self.db.mariadbd_pids() and
                            self.db.mariadbd_pids() != pids, 30, 0.05,
                            "mariadbd started again")
-        row = self.one(conn, "SELECT DATABASE(), COUNT(*) FROM t")
-        self.assertEqual(row, ("app_shop", 0))
+        for conn, schema, timeout in sessions:
+            row = self.one(conn, "SELECT DATABASE(), @@session.wait_timeout, "
+                                 "COUNT(*) FROM app_shop.t")
+            self.assertEqual(row, (schema, timeout, 0))
 
     def test_inside_a_transaction_the_next_command_fails_then_it_goes_on(self):
         """An open transaction is not at a safe point: the server connection
@@ -224,6 +242,176 @@ class PauseWithClientsConnectedTest(ContinuityBase):
         first.commit()
         self.db.wait_paused(start=during, timeout=30)
         self.assertEqual(self.one(first, "SELECT COUNT(*) FROM t")[0], 1)
+
+    def test_a_temporary_table_or_a_named_lock_keeps_the_database_awake(self):
+        """A session holding a temporary table keeps the database awake
+        (a fresh connection could not be given it) until it closes; one
+        holding a named lock until RELEASE_ALL_LOCKS(), after which the
+        database pauses with that client still connected. Defect: a pause
+        that silently drops the table or the lock."""
+        for hold, release in (("CREATE TEMPORARY TABLE tmp (a INT)", None),
+                              ("SELECT GET_LOCK('job', 1)", "SELECT RELEASE_ALL_LOCKS()")):
+            conn = self.connect()
+            self.one(conn, hold)
+            during = self.db.log_offset()
+            time.sleep(4)  # twice auto-pause
+            self.assertNotIn("paused", self.db.log()[during:], hold)
+            self.assertTrue(self.db.mariadbd_pids(), hold)
+            if release:
+                self.one(conn, release)
+            else:
+                conn.close()
+            self.db.wait_paused(start=during, timeout=30)
+        self.assertEqual(self.one(conn, "SELECT IS_USED_LOCK('job')"), (None,))
+
+    def test_clients_without_session_tracking_keep_their_state_across_a_pause(self):
+        """PyMySQL and two connections of a Node mysql2 pool, none asking
+        for CLIENT_SESSION_TRACK, each change their session (schema,
+        sql_mode, time_zone, character_set_client, autocommit off) and
+        stay connected and idle: the database pauses, and each one's next
+        query finds its own state on the woken database. Their OKs come
+        without the trackers' bytes borealis asked for. Defect: tracking
+        only when the client asks (no continuity: 1927 or a reset
+        session), or session state leaking into the client's OK (the
+        state-changed flag, bytes after the info)."""
+        self.db.query("CREATE DATABASE IF NOT EXISTS app_other")
+        py = pymysql.connect(host=harness.LOCAL, port=self.listen,
+                             user=harness.APP_USER, password=self.db.password(),
+                             database="app_shop", connect_timeout=30,
+                             read_timeout=60, autocommit=True)
+        self.addCleanup(harness.close_quietly, py)
+        with py.cursor() as cur:
+            cur.execute("USE app_other")
+            cur.execute("SET SESSION sql_mode = 'ANSI_QUOTES'")
+            cur.execute("SET time_zone = '+03:00'")
+            cur.execute("SET character_set_client = 'latin1'")
+        py.autocommit(False)
+        with py.cursor() as cur:
+            cur.execute("UPDATE app_shop.t SET a = a WHERE a < 0")
+        ok = py._result  # the UPDATE's OK as PyMySQL read it
+        self.assertFalse(ok.server_status & 0x4000, "state-changed flag passed on")
+        self.assertTrue(ok.message.endswith(b"Rows matched: 0  Changed: 0  Warnings: 0"),
+                        ok.message)
+        self.assertLess(len(ok.message), 45, ok.message)
+        py.rollback()
+        node = self.start_node_pool()
+        before = self.db.log_offset()
+        self.db.wait_paused(start=before, timeout=30)
+        harness.wait_until(lambda: not self.db.mariadbd_pids(), 15, 0.05,
+                           "mariadbd stopped")
+        with py.cursor() as cur:
+            cur.execute("SELECT DATABASE(), @@sql_mode, @@time_zone, "
+                        "@@character_set_client, @@autocommit")
+            self.assertEqual(cur.fetchone(),
+                             ("app_other", "ANSI_QUOTES", "+03:00", "latin1", 0))
+        self.assertFalse(py.get_autocommit())
+        node.stdin.write("go\n")
+        node.stdin.flush()
+        try:
+            out, err = node.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            node.kill()
+            out, err = node.communicate()
+            self.fail(f"the mysql2 pool hung: {out}\n{err}")
+        self.assertEqual(node.returncode, 0, err)
+        rows = json.loads(out.strip().splitlines()[-1])
+        self.assertEqual(rows[0], ["app_shop", "ANSI_QUOTES", "-05:00", "utf8mb4", 1])
+        self.assertEqual(rows[1][0], "app_other")
+        self.assertEqual(rows[1][4], 0)
+        self.assertGreaterEqual(
+            self.db.log()[before:].count("(the last one was given back while idle"), 3)
+
+    NODE_POOL = r'''// Two connections of a mysql2 pool change their sessions, stay
+// open and idle until a line arrives on stdin, then report their state.
+const mysql = require('mysql2/promise');
+(async () => {
+  const pool = mysql.createPool({host: process.env.DB_HOST,
+    port: Number(process.env.DB_PORT), user: process.env.DB_USER,
+    password: process.env.DB_PASSWORD, database: 'app_shop', connectionLimit: 2});
+  const a = await pool.getConnection(), b = await pool.getConnection();
+  await a.query("SET SESSION sql_mode = 'ANSI_QUOTES'");
+  await a.query("SET time_zone = '-05:00'");
+  await a.query("SET NAMES utf8mb4");
+  await b.query("USE app_other");
+  await b.query("SET autocommit = 0");
+  console.log("ready");
+  await new Promise((resolve) => process.stdin.once('data', resolve));
+  const sql = "SELECT DATABASE() AS d, @@sql_mode AS m, @@time_zone AS z, " +
+              "@@character_set_client AS c, @@autocommit AS ac";
+  const rows = [];
+  for (const c of [a, b]) {
+    const [r] = await c.query(sql);
+    rows.push([r[0].d, r[0].m, r[0].z, r[0].c, Number(r[0].ac)]);
+  }
+  a.release(); b.release();
+  await pool.end();
+  console.log(JSON.stringify(rows));
+  process.exit(0);  // stdin, still open, would keep node running
+})().catch((e) => { console.error(e); process.exit(1); });
+'''
+
+    def start_node_pool(self):
+        """The mysql2 pool script, started and past its set-up."""
+        script = self.tmp.write("pool.js", self.NODE_POOL)
+        env = dict(os.environ, NODE_PATH=node_modules(), DB_HOST=harness.LOCAL,
+                   DB_PORT=str(self.listen), DB_USER=harness.APP_USER,
+                   DB_PASSWORD=self.db.password())
+        node = subprocess.Popen(["node", script], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, env=env)
+        self.addCleanup(lambda: node.poll() is None and node.kill())
+        line = node.stdout.readline()
+        if line.strip() != "ready":
+            node.kill()
+            self.fail("the mysql2 pool did not start: " + line + node.stderr.read())
+        return node
+
+
+class ReleaseTest(ContinuityBase):
+    """`timeout release 1s` on the backend: many connected clients, a few
+    busy, need only as many server connections as are busy."""
+
+    ACU = "memory 128m cpu 0.5 connections 800"
+    BACKEND_LINES = "    timeout release 1s\n"
+
+    def test_mostly_idle_clients_hold_only_the_busy_ones_server_connections(self):
+        """300 clients connected, each ran a query; 10 of them keep busy.
+        After the release period the engine has about 10 client
+        connections (Threads_connected counts borealis's own too), and
+        every idle client's next query works. Defect: idle sessions
+        holding their server connections (about 300), or a released
+        session that cannot come back."""
+        clients = [self.connect() for _ in range(300)]
+        for conn in clients:
+            self.one(conn, "SELECT 1")
+        busy, stop = clients[:10], threading.Event()
+        errors = []
+
+        def keep_busy(conn):
+            try:
+                while not stop.is_set():
+                    self.one(conn, "SELECT SLEEP(0.02)")
+            except Exception as failure:  # reported by the test thread
+                errors.append(failure)
+
+        threads = [threading.Thread(target=keep_busy, args=(c,)) for c in busy]
+        for thread in threads:
+            thread.start()
+        try:
+            def engine_connections():
+                return int(self.as_administrator(
+                    "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+                    "WHERE VARIABLE_NAME = 'THREADS_CONNECTED'").strip())
+            harness.wait_until(lambda: engine_connections() <= 10 + 5, 30, 0.2,
+                               "idle sessions' server connections given back")
+            self.assertGreaterEqual(engine_connections(), 10)
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(30)
+        self.assertEqual(errors, [])
+        for conn in clients[10:]:
+            self.assertEqual(self.one(conn, "SELECT 2"), (2,))
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "mysql/protocol_codec.hpp"
+
 namespace borealis::mysql::test {
 
 inline std::string packet(std::uint8_t sequence, std::string_view payload) {
@@ -15,6 +17,18 @@ inline std::string packet(std::uint8_t sequence, std::string_view payload) {
   out[2] = static_cast<char>((payload.size() >> 16) & 0xff);
   out[3] = static_cast<char>(sequence);
   return out + std::string(payload);
+}
+
+// Two bytes, little-endian (status flags, warnings).
+inline std::string u16(std::uint16_t value) {
+  return {static_cast<char>(value & 0xff), static_cast<char>(value >> 8)};
+}
+
+// A length-encoded string.
+inline std::string lenenc(std::string_view text) {
+  std::string out;
+  append_lenenc_string(out, text);
+  return out;
 }
 
 }  // namespace borealis::mysql::test

@@ -15,15 +15,8 @@ using namespace std::string_literals;
 
 using test::packet;
 
-std::string u16(std::uint16_t v) {
-  return {static_cast<char>(v & 0xff), static_cast<char>(v >> 8)};
-}
-
-std::string lenenc(std::string_view text) {
-  std::string out;
-  append_lenenc_string(out, text);
-  return out;
-}
+using test::lenenc;
+using test::u16;
 
 // An OK with status flags, and (with session tracking) the changes given.
 std::string ok(std::uint16_t status, std::string session_state = {}, char header = '\0') {
@@ -227,7 +220,7 @@ TEST(ResponseTracker, EachResponseEndIsReported) {
                              packet(1, ok(kAutocommit | kMore, changes)) +
                              packet(2, ok(kAutocommit | kInTransaction));
   Ends ends;
-  ResponseTracker t(ResponseFormat{true, true, false}, &ends);
+  ResponseTracker t(ResponseFormat{true, true, false, false}, &ends);
   t.command_sent(0x16);
   t.command_sent(0x17);
   t.command_sent(0x03);
@@ -279,7 +272,7 @@ TEST(ResponseTracker, CachedMetadataMaySkipTheColumnDefinitions) {
     every_split(
         stream,
         [deprecate_eof = deprecate_eof] {
-          ResponseTracker t(ResponseFormat{deprecate_eof, false, true});
+          ResponseTracker t(ResponseFormat{deprecate_eof, false, true, false});
           t.command_sent(0x17);
           return t;
         },

@@ -38,7 +38,7 @@ std::string variable(std::string_view name, std::string_view value) {
 const std::string kStateChanged = "\x02"s + lenenc("1");
 
 struct Session {
-  SessionFollower follower{ResponseFormat{true, true, false}, "shop"};
+  SessionFollower follower{ResponseFormat{true, true, false, false}, "shop"};
   ClientStreamFilter filter{nullptr, &follower};
   std::vector<std::string_view> out;
   std::size_t passed = 0;
