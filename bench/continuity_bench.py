@@ -18,7 +18,13 @@ every process it started by its PID.
    waits for the pause line, then times the client's next query (new server
    connection, borealis's login, the variable restored, the answer), and
    beside it a fresh connect + query to the paused database (the usual
-   resume). Medians and p99 over --cycles.
+   resume). Medians and p99 over --cycles, on a data directory grown to
+   --size (a table of ~1 KiB rows).
+3. Restore cost: a client with three session variables and a schema; each
+   cycle ends its server connection (`KILL CONNECTION` as root on the
+   control socket) and times its next query (a new connection, the login,
+   the restore, the answer), beside the same query on a connection that
+   was not ended. Medians over --cycles.
 
     /usr/bin/python3 bench/continuity_bench.py --borealis build/borealis
 """
@@ -36,12 +42,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e"))
 
 import harness  # noqa: E402
-
-
-def percentile(values, p):
-    ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, int(round(p / 100 * len(ordered) + 0.5)) - 1))
-    return ordered[rank]
+from serverless_bench import du_bytes, fill, parse_size, percentile  # noqa: E402
 
 
 def start(tmp, name, database, modes):
@@ -109,38 +110,91 @@ def following_cost(args, tmp):
         harness.kill_mariadbd(datadir)
 
 
-def wake_connected(args, tmp):
+def connect_mysqlclient(port, datadir, schema="app"):
     import MySQLdb
-    database = harness.database_section(datadir="DATADIR", auto_pause="1s")
+    return MySQLdb.connect(host=harness.LOCAL, port=port, user="app",
+                           password=harness.database_password(datadir),
+                           database=schema, connect_timeout=60)
+
+
+def timed_query(conn, sql):
+    """Milliseconds to run `sql` on `conn`, and its first row."""
+    started = time.monotonic()
+    cur = conn.cursor()
+    cur.execute(sql)
+    row = cur.fetchone()
+    cur.close()
+    return (time.monotonic() - started) * 1000, row
+
+
+def wake_connected(args, tmp):
+    database = harness.database_section(datadir="DATADIR", auto_pause="1s",
+                                        acu="memory 256m cpu 1 connections 50")
     proxy, datadir, ports = start(tmp, "wake", database, ("mysql",))
     try:
         db = harness.Serverless(proxy, ports["mysql"], datadir)
         db.query("SELECT 1", timeout=60)
+        rows = fill(db, parse_size(args.size)) if args.size != "0" else 0
         harness.wait_until(lambda: os.path.exists(os.path.join(datadir, "borealis-accounts")),
                            60, 0.1, "accounts read")
-        conn = MySQLdb.connect(host=harness.LOCAL, port=ports["mysql"], user="app",
-                               password=harness.database_password(datadir), database="app", connect_timeout=60)
+        conn = connect_mysqlclient(ports["mysql"], datadir)
         conn.cursor().execute("SET SESSION wait_timeout = 777")
         connected, fresh = [], []
         for _ in range(args.cycles):
             for kind in ("connected", "fresh"):
                 offset = db.log_offset()
                 db.wait_paused(start=offset, timeout=60)
-                started = time.monotonic()
                 if kind == "connected":
-                    cur = conn.cursor()
-                    cur.execute("SELECT @@session.wait_timeout")
-                    assert cur.fetchone()[0] == 777
-                    connected.append((time.monotonic() - started) * 1000)
+                    ms, row = timed_query(conn, "SELECT @@session.wait_timeout")
+                    assert row[0] == 777, row
+                    connected.append(ms)
                 else:
+                    started = time.monotonic()
                     db.query("SELECT 1", timeout=60)
                     fresh.append((time.monotonic() - started) * 1000)
         conn.close()
-        print(f"\n== paused -> answer, {args.cycles} cycles (auto-pause 1s)")
+        print(f"\n== paused -> answer, {args.cycles} cycles (auto-pause 1s), data "
+              f"directory {du_bytes(datadir) / 2 ** 30:.2f} GiB ({rows} rows of ~1 KiB)")
         for name, values in (("client stayed connected", connected),
                              ("fresh connect + query", fresh)):
             print(f"  {name:24s} median {statistics.median(values):7.1f} ms   "
                   f"p99 {percentile(values, 99):7.1f} ms")
+    finally:
+        proxy.stop(60)
+        harness.kill_mariadbd(datadir)
+
+
+def restore_cost(args, tmp):
+    database = harness.database_section(datadir="DATADIR", capacity="1 1", auto_pause=None)
+    proxy, datadir, ports = start(tmp, "restore", database, ("mysql",))
+    try:
+        db = harness.Serverless(proxy, ports["mysql"], datadir)
+        db.query("SELECT 1", timeout=60)
+        harness.wait_until(lambda: os.path.exists(os.path.join(datadir, "borealis-accounts")),
+                           60, 0.1, "accounts read")
+        conn = connect_mysqlclient(ports["mysql"], datadir)
+        cur = conn.cursor()
+        for sql in ("SET SESSION wait_timeout = 777", "SET time_zone = '+02:00'",
+                    "SET SESSION sql_mode = 'ANSI_QUOTES'"):
+            cur.execute(sql)
+        socket = os.path.join(datadir, "borealis-control.sock")
+        query = "SELECT @@session.wait_timeout, @@time_zone, CONNECTION_ID()"
+        restored, plain = [], []
+        for _ in range(args.cycles):
+            _, row = timed_query(conn, query)
+            subprocess.run(["mariadb", "--no-defaults", "-u", "root", "-S", socket,
+                            "-e", f"KILL CONNECTION {row[2]}"], check=True, timeout=30)
+            time.sleep(0.2)  # the farewell read: the session waits at a safe point
+            ms, again = timed_query(conn, query)
+            assert again[:2] == (777, "+02:00") and again[2] != row[2], again
+            restored.append(ms)
+            plain.append(timed_query(conn, query)[0])
+        conn.close()
+        print(f"\n== restore after the server connection ended, {args.cycles} cycles")
+        print(f"  next query, restored      median {statistics.median(restored):7.2f} ms   "
+              f"p99 {percentile(restored, 99):7.2f} ms")
+        print(f"  next query, same connection median {statistics.median(plain):5.2f} ms")
+        print(f"  restore cost per reconnect     {statistics.median(restored) - statistics.median(plain):7.2f} ms")
     finally:
         proxy.stop(60)
         harness.kill_mariadbd(datadir)
@@ -152,8 +206,10 @@ def main():
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--cycles", type=int, default=10)
-    parser.add_argument("--skip", default="", help="comma list: follow,wake")
+    parser.add_argument("--cycles", type=int, default=20)
+    parser.add_argument("--size", default="1G",
+                        help="data directory's table for the wake part (0: none)")
+    parser.add_argument("--skip", default="", help="comma list: follow,wake,restore")
     args = parser.parse_args()
     if args.borealis:
         os.environ["BOREALIS_BIN"] = os.path.abspath(args.borealis)
@@ -164,6 +220,8 @@ def main():
             following_cost(args, tmp)
         if "wake" not in skip:
             wake_connected(args, tmp)
+        if "restore" not in skip:
+            restore_cost(args, tmp)
     finally:
         tmp.cleanup()
 

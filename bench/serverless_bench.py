@@ -72,6 +72,29 @@ def percentile(values, p):
     return ordered[rank]
 
 
+def fill(db, size):
+    """Grow table app.big with ~1 KiB rows until its file holds about
+    `size` bytes (the fresh data directory alone is ~125 MiB: system
+    tablespace and redo log); returns the row count."""
+    table_file = os.path.join(db.datadir, "app", "big.ibd")
+    conn = db.connect(timeout=600, database="app")
+    try:
+        with conn.cursor() as cur:
+            cur.execute("CREATE TABLE IF NOT EXISTS big (id INT "
+                        "AUTO_INCREMENT PRIMARY KEY, k INT NOT NULL, "
+                        "pad VARCHAR(1000) NOT NULL) ENGINE=InnoDB")
+            batch = 50000
+            while os.path.getsize(table_file) < size:
+                cur.execute(
+                    "INSERT INTO big (k, pad) SELECT seq, "
+                    "REPEAT(MD5(RAND()), 30) FROM seq_1_to_%s",
+                    (batch,))
+            cur.execute("SELECT COUNT(*) FROM big")
+            return cur.fetchone()[0]
+    finally:
+        harness.close_quietly(conn)
+
+
 class Bench:
     def __init__(self, args):
         self.args = args
@@ -117,28 +140,6 @@ class Bench:
         return path
 
     # 1. resume latency ---------------------------------------------------
-    def fill(self, db, size):
-        """Grow table app.big with ~1 KiB rows until its file holds about
-        `size` bytes (the fresh data directory alone is ~125 MiB: system
-        tablespace and redo log)."""
-        table_file = os.path.join(db.datadir, "app", "big.ibd")
-        conn = db.connect(timeout=600, database="app")
-        try:
-            with conn.cursor() as cur:
-                cur.execute("CREATE TABLE IF NOT EXISTS big (id INT "
-                            "AUTO_INCREMENT PRIMARY KEY, k INT NOT NULL, "
-                            "pad VARCHAR(1000) NOT NULL) ENGINE=InnoDB")
-                batch = 50000
-                while os.path.getsize(table_file) < size:
-                    cur.execute(
-                        "INSERT INTO big (k, pad) SELECT seq, "
-                        "REPEAT(MD5(RAND()), 30) FROM seq_1_to_%s",
-                        (batch,))
-                cur.execute("SELECT COUNT(*) FROM big")
-                return cur.fetchone()[0]
-        finally:
-            harness.close_quietly(conn)
-
     def resume_latency(self, size_text):
         """Per mode of --modes: the same data directory, `--cycles` cycles
         of pause and a client's connect + login + first query."""
@@ -153,7 +154,7 @@ class Bench:
                             mode=mode)
             if index == 0:
                 t0 = time.monotonic()
-                self.rows = self.fill(db, size)
+                self.rows = fill(db, size)
                 fill_s = time.monotonic() - t0
                 actual = du_bytes(datadir)
                 table = os.path.getsize(os.path.join(datadir, "app", "big.ibd"))
