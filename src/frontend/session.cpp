@@ -132,6 +132,7 @@ class Session {
   asio::awaitable<bool> mysql_reconnect(Connection& connection, mysql::SessionFollower& follower,
                                         bool command_waiting);
   enum class LostCommand { answered, quit, failed };
+  asio::awaitable<bool> mysql_answer_lost_command(mysql::SessionFollower& follower);
   asio::awaitable<LostCommand> mysql_refuse_lost_command(mysql::SessionFollower& follower,
                                                          std::string& waiting);
   asio::awaitable<bool> read_client_more(std::string& into);
@@ -309,7 +310,12 @@ asio::awaitable<void> Session::run() {
     to_client += outcome.bytes_to_client;
     if (!outcome.server_lost) break;
     waiting = std::move(outcome.client_bytes_waiting);
-    if (outcome.away_from_safe_point) {
+    if (outcome.command_lost) {
+      if (!co_await mysql_answer_lost_command(*follower)) {
+        outcome.cause = TerminationCause::server_abort;
+        break;
+      }
+    } else if (outcome.away_from_safe_point) {
       const auto lost = co_await mysql_refuse_lost_command(*follower, waiting);
       if (lost == LostCommand::quit) break;
       if (lost == LostCommand::failed) {
@@ -500,6 +506,27 @@ asio::awaitable<Session::LostCommand> Session::mysql_refuse_lost_command(
       held);
   co_await mysql_->fail_command(1927, "70100", message);
   co_return LostCommand::answered;
+}
+
+// The server connection ended after the client's command reached it and
+// before any of its answer came (the engine crashed while a query ran):
+// whether the command took effect is unknown, so it is never run again.
+// The client gets ERROR 1927 for it, and the session goes on from its last
+// safe point (before the command) on a new connection. False: it cannot.
+asio::awaitable<bool> Session::mysql_answer_lost_command(mysql::SessionFollower& follower) {
+  if (!follower.fall_back_to_last_safe_point()) co_return false;
+  frontend_.logger().log(
+      logging::Level::info,
+      fmt::format("{}:{} {}/{}: session of '{}' lost its server connection before the answer to "
+                  "its command: the command gets ERROR 1927 (its effect unknown), and the "
+                  "session goes on from its last safe point",
+                  client_address_.to_string(), record_.client_port, record_.frontend,
+                  record_.backend, mysql_->client().user));
+  co_await mysql_->fail_command(
+      1927, "70100",
+      "Connection was killed (borealis: the server connection ended before this command was "
+      "answered; whether it took effect is unknown, and the session goes on from before it)");
+  co_return true;
 }
 
 // Without a whole, valid header within `timeout client` (10 s when unset:

@@ -90,6 +90,7 @@ void ResponseTracker::start_next_response() {
     return;
   }
   current_ = pending_.front().expect;
+  answer_started_ = false;
   ending_ = {};
   ending_.command = pending_.front().command;
   ending_.status_flags = status_flags_;
@@ -410,6 +411,7 @@ void ResponseTracker::frame(std::string_view chunk, std::vector<std::string_view
     run = at;
   };
   while (at < chunk.size() && !lost_) {
+    answer_started_ = true;  // (start_next_response() clears it for the next)
     if (payload_left_ > 0) {
       const std::size_t take = std::min<std::uint64_t>(payload_left_, chunk.size() - at);
       if (!deciding_) {

@@ -84,6 +84,12 @@ class ResponseTracker {
   // Anything else unasked, or anything after it, makes the tracker lost.
   std::uint16_t goodbye() const { return goodbye_; }
   bool lost() const { return lost_; }
+  // One command is outstanding and none of its response has come: the
+  // server can have done anything with it, but the client has seen
+  // nothing, so an ERR can still answer it.
+  bool answer_not_started() const {
+    return !lost_ && phase_ == Phase::first && pending_.empty() && !answer_started_;
+  }
   // Status flags of the last OK or EOF (SERVER_STATUS_IN_TRANS, ...).
   std::uint16_t status_flags() const { return status_flags_; }
   // Session state changes reported since the last take_changes().
@@ -138,7 +144,8 @@ class ResponseTracker {
   std::deque<Pending> pending_;
   Phase phase_ = Phase::waiting;
   Expect current_ = Expect::none;
-  ResponseEnd ending_;  // the response under way, as far as it went
+  ResponseEnd ending_;           // the response under way, as far as it went
+  bool answer_started_ = false;  // a byte of it has come
   std::uint64_t columns_left_ = 0;
   std::uint64_t prepare_columns_ = 0;
   std::uint16_t status_flags_ = 0;

@@ -54,6 +54,9 @@ class SessionFollower : public CommandObserver {
   // for (MariaDB's farewell before it closes a connection).
   bool expects_nothing() const { return !receiving_ && tracker_.idle(); }
   bool lost() const { return tracker_.lost(); }
+  // The client's last command reached the server whole and none of its
+  // answer has come (ResponseTracker::answer_not_started()).
+  bool answer_not_started() const { return !receiving_ && tracker_.answer_not_started(); }
   // The code of the server's farewell ERR, else 0.
   std::uint16_t goodbye() const { return tracker_.goodbye(); }
 

@@ -131,6 +131,26 @@ void park(State& state, const char* data, std::size_t count) {
   state.watchdog_timer.cancel();
 }
 
+void cancel_reads(tcp::socket& socket) {
+  asio::error_code ignored;
+  socket.cancel(ignored);
+}
+void cancel_reads(asio::ssl::stream<tcp::socket&>& stream) { cancel_reads(stream.next_layer()); }
+
+// `mode mysql`, the server's connection ended after the client's last
+// command reached it and before any answer came: the relay ends at once
+// (the client waits for an answer, the session gives one), the client's
+// side left open.
+template <typename State>
+void lose_command(State& state) {
+  state.outcome.server_lost = true;
+  state.outcome.command_lost = true;
+  state.stopped = true;
+  close_stream(state.server.socket);
+  cancel_reads(state.client.socket);
+  state.watchdog_timer.cancel();
+}
+
 // What one direction does beyond moving bytes (`mode mysql`).
 struct PumpHooks {
   mysql::ClientStreamFilter* filter = nullptr;  // client to server: decides what is written
@@ -230,6 +250,7 @@ asio::awaitable<void> pump(State& state, From& from, To& to, std::uint64_t& coun
     state.outcome.away_from_safe_point = !hooks.follower->at_safe_point();
     co_return lose_server(state);
   }
+  if (hooks.follower && hooks.follower->answer_not_started()) co_return lose_command(state);
   if (outcome == ReadOutcome::eof) co_return half_close(state, from, to);
   stop(state, abort_cause);
 }

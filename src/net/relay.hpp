@@ -41,6 +41,11 @@ struct RelayOutcome {
   // was outstanding (a transaction open, ...): what it held is gone, and
   // the client's next command cannot run as it meant.
   bool away_from_safe_point = false;
+  // With server_lost: the server connection ended after the client's
+  // last command reached it and before any of its answer came (the
+  // engine crashed while a query ran). The client waits for that answer,
+  // whose fate is unknown; no client bytes are waiting.
+  bool command_lost = false;
 };
 
 // What a `mode mysql` relay does beyond moving bytes (each may be null).

@@ -154,6 +154,41 @@ class SessionContinuityTest(ContinuityBase):
                                  "COUNT(*) FROM app_shop.t")
             self.assertEqual(row, (schema, timeout, 0))
 
+    def test_a_query_running_when_the_engine_crashes_fails_then_it_goes_on(self):
+        """mariadbd killed with SIGKILL while the session's query runs (no
+        answer yet): whether the query took effect is unknown, so it is
+        not run again; the client gets ERROR 1927 for it, and its next
+        query runs on the restarted engine with the session's state.
+        Defect: the client's connection dropped (2013, then 2006), or the
+        query silently run again."""
+        conn = self.connect()
+        self.one(conn, "SET SESSION wait_timeout = 3333")
+        failure = {}
+
+        def run_long_query():
+            try:
+                self.one(conn, "SELECT SLEEP(30)")
+            except MySQLdb.OperationalError as error:
+                failure["args"] = error.args
+
+        thread = threading.Thread(target=run_long_query)
+        thread.start()
+        harness.wait_until(lambda: self.as_administrator(
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST "
+            "WHERE INFO = 'SELECT SLEEP(30)'").strip() == "1", 30, 0.05,
+            "the query running")
+        before = self.db.log_offset()
+        pids = self.db.mariadbd_pids()
+        os.kill(pids[0], signal.SIGKILL)
+        thread.join(60)
+        self.assertFalse(thread.is_alive())
+        self.assertEqual(failure.get("args", (None,))[0], 1927, failure)
+        self.assertIn("whether it took effect is unknown", failure["args"][1])
+        row = self.one(conn, "SELECT @@session.wait_timeout, DATABASE()")
+        self.assertEqual(row, (3333, "app_shop"))
+        self.assertIn("lost its server connection before the answer to its command",
+                      self.db.log()[before:])
+
     def test_inside_a_transaction_the_next_command_fails_then_it_goes_on(self):
         """An open transaction is not at a safe point: the server connection
         killed mid-transaction is not replaced behind the client's back.

@@ -258,6 +258,27 @@ TEST(ResponseTracker, ProgressReportsAreSkipped) {
       });
 }
 
+TEST(ResponseTracker, AnAnswerNotStartedIsOneCommandWithNothingBack) {
+  ResponseTracker t(true, false);
+  EXPECT_FALSE(t.answer_not_started());  // nothing asked
+  t.command_sent(0x03);
+  EXPECT_TRUE(t.answer_not_started());
+  t.feed(packet(1, ok(kAutocommit)).substr(0, 1));  // one byte of the answer
+  EXPECT_FALSE(t.answer_not_started());
+  t.feed(packet(1, ok(kAutocommit)).substr(1));
+  ASSERT_TRUE(t.idle());
+  t.command_sent(0x03);
+  EXPECT_TRUE(t.answer_not_started());  // the next command's, afresh
+  t.command_sent(0x0e);                 // pipelined: two would need answers
+  EXPECT_FALSE(t.answer_not_started());
+
+  ResponseTracker progress(true, false);
+  progress.command_sent(0x03);
+  progress.feed(packet(1, "\xff\xff\xff\x01\x01\x00\x00\x00\x00\x00"s));  // a progress report
+  EXPECT_FALSE(progress.idle());
+  EXPECT_FALSE(progress.answer_not_started());  // the client has seen a packet
+}
+
 TEST(ResponseTracker, CachedMetadataMaySkipTheColumnDefinitions) {
   // MARIADB_CLIENT_CACHE_METADATA: the column count carries "metadata
   // follows"; 0: no definitions (classic: the EOF after them still comes).
