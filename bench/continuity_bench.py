@@ -25,6 +25,11 @@ every process it started by its PID.
    control socket) and times its next query (a new connection, the login,
    the restore, the answer), beside the same query on a connection that
    was not ended. Medians over --cycles.
+4. Idle clients given back: `timeout release 1s`; --clients PyMySQL
+   clients connect and run one query each, then --busy of them keep
+   querying while the rest stay idle; the engine's Threads_connected
+   (sampled for 10 s) against the clients connected, and the resident
+   memory of borealis and of mariadbd.
 
     /usr/bin/python3 bench/continuity_bench.py --borealis build/borealis
 """
@@ -45,25 +50,27 @@ import harness  # noqa: E402
 from serverless_bench import du_bytes, fill, parse_size, percentile  # noqa: E402
 
 
-def start(tmp, name, database, modes):
-    """borealis with `database` and one frontend per mode; returns
-    (proxy, datadir, {mode: port})."""
+def start(tmp, name, database, modes, backend_lines=""):
+    """borealis with `database` and one frontend per mode (room for 20,000
+    connections); returns (proxy, datadir, {mode: port})."""
     datadir = tmp.join(f"{name}-data")
     shutil.copytree(harness.serverless_template_datadir(), datadir)
     ports = {mode: harness.free_port() for mode in modes}
-    config = harness.base_config(timeout_client="120s", timeout_server="120s") + \
+    config = harness.base_config(global_lines=("maxconn 20000",), timeout_client="120s",
+                                 timeout_server="120s") + \
         database.replace("DATADIR", datadir)
     for mode, port in ports.items():
         config += f"""\
 frontend fe_{mode}
     mode {mode}
+    maxconn 20000
     bind {harness.LOCAL}:{port}
     default_backend be_{mode}
 
 backend be_{mode}
     mode {mode}
     server app database@app
-
+{backend_lines}
 """
     proxy = harness.Proxy(tmp, name=name)
     proxy.datadir = datadir
@@ -200,6 +207,89 @@ def restore_cost(args, tmp):
         harness.kill_mariadbd(datadir)
 
 
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def release_many(args, tmp):
+    import resource
+    import threading
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    database = harness.database_section(datadir="DATADIR", capacity="2 2", auto_pause=None,
+                                        acu="memory 256m cpu 1 connections 400")
+    proxy, datadir, ports = start(tmp, "release", database, ("mysql",),
+                                  "    timeout release 1s\n")
+    try:
+        db = harness.Serverless(proxy, ports["mysql"], datadir)
+        db.query("SELECT 1", timeout=60)
+        harness.wait_until(lambda: os.path.exists(os.path.join(datadir, "borealis-accounts")),
+                           60, 0.1, "accounts read")
+        socket = os.path.join(datadir, "borealis-control.sock")
+
+        def engine_connections():
+            out = subprocess.run(
+                ["mariadb", "--no-defaults", "-u", "root", "-S", socket, "-N", "-B", "-e",
+                 "SHOW GLOBAL STATUS LIKE 'Threads_connected'"],
+                capture_output=True, text=True, timeout=30, check=True).stdout
+            return int(out.split()[1])
+
+        clients = []
+        for _ in range(args.clients):
+            conn = db.connect(timeout=60, database="app")
+            with conn.cursor() as cur:
+                cur.execute("SELECT 1")
+            clients.append(conn)
+        stop = threading.Event()
+        queries = [0] * args.busy
+
+        def keep_busy(index, conn):
+            while not stop.is_set():
+                with conn.cursor() as cur:
+                    cur.execute("SELECT SLEEP(0.01)")
+                queries[index] += 1
+
+        threads = [threading.Thread(target=keep_busy, args=(i, clients[i]))
+                   for i in range(args.busy)]
+        for thread in threads:
+            thread.start()
+        time.sleep(3)  # the release period, and then some
+        samples = []
+        for _ in range(10):
+            samples.append(engine_connections())
+            time.sleep(1)
+        borealis_kib = rss_kib(proxy.pid)
+        engine_kib = rss_kib(harness.mariadbd_pids(datadir)[0])
+        stop.set()
+        for thread in threads:
+            thread.join(30)
+        failed = 0
+        for conn in clients[args.busy:]:
+            try:
+                with conn.cursor() as cur:
+                    cur.execute("SELECT 2")
+            except Exception:  # counted: must stay 0
+                failed += 1
+        for conn in clients:
+            harness.close_quietly(conn)
+        print(f"\n== idle clients given back (timeout release 1s): {args.clients} clients, "
+              f"{args.busy} busy")
+        print(f"  engine connections (Threads_connected, 10 samples) median "
+              f"{statistics.median(samples):.0f}, max {max(samples)} "
+              f"(borealis's own included)")
+        print(f"  busy clients' queries in 10 s: {sum(queries)}; idle clients' next query "
+              f"failed: {failed} of {args.clients - args.busy}")
+        print(f"  resident memory: borealis {borealis_kib / 1024:.0f} MiB, mariadbd "
+              f"{engine_kib / 1024:.0f} MiB")
+    finally:
+        proxy.stop(60)
+        harness.kill_mariadbd(datadir)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--borealis", default=None)
@@ -209,7 +299,9 @@ def main():
     parser.add_argument("--cycles", type=int, default=20)
     parser.add_argument("--size", default="1G",
                         help="data directory's table for the wake part (0: none)")
-    parser.add_argument("--skip", default="", help="comma list: follow,wake,restore")
+    parser.add_argument("--clients", type=int, default=5000)
+    parser.add_argument("--busy", type=int, default=50)
+    parser.add_argument("--skip", default="", help="comma list: follow,wake,restore,release")
     args = parser.parse_args()
     if args.borealis:
         os.environ["BOREALIS_BIN"] = os.path.abspath(args.borealis)
@@ -222,6 +314,8 @@ def main():
             wake_connected(args, tmp)
         if "restore" not in skip:
             restore_cost(args, tmp)
+        if "release" not in skip:
+            release_many(args, tmp)
     finally:
         tmp.cleanup()
 

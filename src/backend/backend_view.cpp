@@ -20,6 +20,11 @@ Backend::Backend(const config::Proxy& proxy, logging::Logger logger)
           mysql::ServerIdentity{kDefaultServerVersion})) {
   for (std::size_t i = 0; i < proxy.servers.size(); ++i)
     loads_.push_back(std::make_unique<ServerLoad>());
+  if (proxy.mode != config::Mode::mysql || proxy.mysql_users.empty()) return;
+  std::vector<auth::Account> accounts;
+  for (const config::MysqlUser& user : proxy.mysql_users)
+    accounts.push_back({user.name, "%", auth::Account::Kind::native_password, user.stage2});
+  configured_accounts_ = std::make_shared<const auth::AccountTable>(std::move(accounts), false);
 }
 
 void Backend::remember_server_identity(const mysql::ServerIdentity& identity) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/account_table.hpp"
 #include "config/model.hpp"
 #include "core/snapshot.hpp"
 #include "logging/logger.hpp"
@@ -65,6 +66,12 @@ class Backend {
     return server_identity_.load();
   }
   void remember_server_identity(const mysql::ServerIdentity& identity);
+  // `mysql-user` lines: accounts borealis can prove a password against and
+  // log in with again, on any server (null: none). Never exact: a login
+  // they do not prove is left to the server.
+  const std::shared_ptr<const auth::AccountTable>& configured_accounts() const {
+    return configured_accounts_;
+  }
   std::atomic<int>& active_sessions() { return active_; }
 
  private:
@@ -75,6 +82,7 @@ class Backend {
   std::atomic<unsigned long long> round_robin_{0};
   std::atomic<int> active_{0};
   core::Snapshot<mysql::ServerIdentity> server_identity_;
+  std::shared_ptr<const auth::AccountTable> configured_accounts_;
 };
 
 }  // namespace borealis::backend

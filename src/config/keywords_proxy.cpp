@@ -2,6 +2,9 @@
 #include <fmt/format.h>
 
 #include <climits>
+#include <optional>
+#include <string>
+#include <string_view>
 
 #include "config/keywords.hpp"
 #include "config/unsupported_keywords.hpp"
@@ -100,6 +103,48 @@ void kw_max_connect_errors(const Statement& st, Proxy& proxy, Reporter& report) 
     return;
   }
   read_time(st, 3, "max-connect-errors block", true, proxy.connect_errors_block, report);
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// `*` and 40 hexadecimal digits, as the server shows it (SHOW GRANTS,
+// mysql.user.authentication_string, PASSWORD()): 20 raw bytes.
+std::optional<std::string> native_password_hash(std::string_view text) {
+  if (text.size() != 41 || text.front() != '*') return std::nullopt;
+  std::string raw;
+  for (std::size_t i = 1; i < text.size(); i += 2) {
+    const int high = hex_digit(text[i]), low = hex_digit(text[i + 1]);
+    if (high < 0 || low < 0) return std::nullopt;
+    raw += static_cast<char>(high * 16 + low);
+  }
+  return raw;
+}
+
+// `mysql-user NAME password HASH`: borealis's own (HAProxy's `userlist`
+// writes `user NAME password HASH` with a crypt(3) hash).
+void kw_mysql_user(const Statement& st, Proxy& proxy, Reporter& report) {
+  if (!applies(st, proxy, "mysql-user", Side::backend, WrongSide::warn, report)) return;
+  const auto hash =
+      st.size() == 4 && st.arg(2) == "password" ? native_password_hash(st.arg(3)) : std::nullopt;
+  if (st.arg(1).empty() || !hash) {
+    report.alert(st.where,
+                 "'mysql-user' expects '<name> password <hash>', where <hash> is the account's "
+                 "mysql_native_password hash as the server stores it ('*' and 40 hexadecimal "
+                 "digits).");
+    return;
+  }
+  for (const MysqlUser& user : proxy.mysql_users) {
+    if (user.name != st.arg(1)) continue;
+    report.alert(st.where, fmt::format("'mysql-user' : user '{}' is already declared at line {}.",
+                                       user.name, user.where.line));
+    return;
+  }
+  proxy.mysql_users.push_back({st.arg(1), *hash, st.where});
 }
 
 void kw_bind(const Statement& st, Proxy& proxy, Reporter& report) {
@@ -297,6 +342,7 @@ constexpr ProxyKeyword kProxyKeywords[] = {
     {"acl", parse_acl},
     {"tcp-request", parse_tcp_request},
     {"max-connect-errors", kw_max_connect_errors},
+    {"mysql-user", kw_mysql_user},
 };
 
 }  // namespace

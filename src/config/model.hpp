@@ -123,6 +123,15 @@ struct MysqlCheck {
   bool post41 = false;
 };
 
+// `mysql-user NAME password HASH` (mode mysql): an account whose
+// mysql_native_password hash borealis knows, so that it can prove a
+// client's password itself and log in for it again on a new connection.
+struct MysqlUser {
+  std::string name;
+  std::string stage2;  // SHA1(SHA1(password)), 20 raw bytes
+  SourceLocation where;
+};
+
 struct Server {
   std::string name;
   std::string host;  // IP literal or DNS name
@@ -184,6 +193,7 @@ struct Proxy {
   SourceLocation default_backend_where;  // the `default_backend` line
   Balance balance = Balance::roundrobin;
   std::optional<MysqlCheck> mysql_check;
+  std::vector<MysqlUser> mysql_users;
   std::vector<Server> servers;
   // ACLs by name, visible to this section's own rules only (a section that
   // inherits from a `defaults` gets its rules, not its ACL names).

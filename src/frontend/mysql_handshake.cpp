@@ -24,6 +24,12 @@ constexpr std::uint32_t kMaxHandshakePacket = 64 * 1024;
 // full authentication with a public key request takes three).
 constexpr int kMaxAuthRoundTrips = 8;
 
+// What borealis's databases are started with (see the engine), for the
+// sessions it follows on other servers.
+constexpr std::string_view kTrackersOn =
+    "SET SESSION session_track_schema = ON, session_track_system_variables = '*', "
+    "session_track_state_change = ON, session_track_transaction_info = 'CHARACTERISTICS'";
+
 constexpr std::uint32_t kNeverPassed = capability::kSsl | capability::kCompress;
 
 // Flags that change how results are framed: a client promised one that the
@@ -373,7 +379,10 @@ asio::awaitable<MysqlHandshake::Login> MysqlHandshake::log_in(asio::ip::tcp::soc
     co_return Login::refused;
   }
   if (!co_await answer_for_client(server, *greeting)) co_return Login::failed;
-  co_return co_await relay_authentication(server);
+  const Login login = co_await relay_authentication(server);
+  if (login != Login::ok || !track_on_login_ || !stage1_) co_return login;
+  if (!co_await restore_session(server, kTrackersOn)) co_return Login::failed;
+  co_return Login::ok;
 }
 
 asio::awaitable<MysqlHandshake::Login> MysqlHandshake::log_in_again(asio::ip::tcp::socket& server,
@@ -397,6 +406,8 @@ asio::awaitable<MysqlHandshake::Login> MysqlHandshake::log_in_again(asio::ip::tc
     auto reply = co_await read_from_server(server);
     if (!reply) co_return Login::failed;
     if (mysql::is_ok_packet(reply->payload)) {
+      if (track_on_login_ && !co_await restore_session(server, kTrackersOn))
+        co_return Login::failed;
       if (!co_await restore_session(server, restore)) co_return Login::failed;
       co_return Login::ok;
     }

@@ -119,6 +119,9 @@ class MysqlHandshake {
   // borealis logged in for the client (verify() proved its password): the
   // client never saw the server's scramble.
   bool logged_in_for_client() const { return stage1_.has_value(); }
+  // From now on, each login borealis makes for the client turns the
+  // session trackers on for its session (a server borealis does not run).
+  void track_sessions_on_login() { track_on_login_ = true; }
   const std::string& failure() const { return failure_; }
   // The code of the server's ERR that refused the login (log_in() returned
   // `refused`), else 0.
@@ -193,6 +196,7 @@ class MysqlHandshake {
   // only in this session's memory: it logs in for the client, and later
   // (session continuity) logs in again for it.
   std::optional<std::string> stage1_;
+  bool track_on_login_ = false;
   std::string server_scramble_;  // the server's greeting's, for COM_CHANGE_USER
   std::uint32_t server_thread_id_ = 0;
   mysql::ResponseFormat format_;  // what the last login agreed

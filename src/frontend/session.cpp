@@ -133,6 +133,7 @@ class Session {
                                         bool command_waiting);
   enum class LostCommand { answered, quit, failed };
   asio::awaitable<bool> mysql_answer_lost_command(mysql::SessionFollower& follower);
+  void verify_configured_user();
   asio::awaitable<LostCommand> mysql_refuse_lost_command(mysql::SessionFollower& follower,
                                                          std::string& waiting);
   asio::awaitable<bool> read_client_more(std::string& into);
@@ -361,13 +362,13 @@ asio::awaitable<net::RelayOutcome> Session::relay_once(Connection& connection,
 }
 
 // Session continuity needs a login borealis can make again (it proved the
-// client's password: a `database@` server whose accounts it keeps) and a
-// server that reports session state (the client asked for
-// CLIENT_SESSION_TRACK, and borealis starts the database with its
-// trackers on).
+// client's password: from the accounts of a `database@` server it runs, or
+// a `mysql-user` of the backend) and a server that reports session state
+// (borealis asks for CLIENT_SESSION_TRACK on its logins; it starts its
+// databases with the trackers on, and turns them on for its sessions on
+// other servers).
 bool Session::mysql_continuity_possible() const {
-  return account_source_ && mysql_->logged_in_for_client() &&
-         mysql_->response_format().session_track;
+  return mysql_->logged_in_for_client() && mysql_->response_format().session_track;
 }
 
 // How long a session may stay idle at a safe point before its server
@@ -634,7 +635,10 @@ asio::awaitable<bool> Session::mysql_greet() {
 // hold other accounts: left to it.)
 asio::awaitable<bool> Session::mysql_verify_locally() {
   auto view = backend_->view();
-  if (view->servers.size() != 1 || !view->servers.front().database) co_return true;
+  if (view->servers.size() != 1 || !view->servers.front().database) {
+    verify_configured_user();
+    co_return true;
+  }
   serverless::DatabaseGate& gate = *view->servers.front().database;
   account_source_ = &gate;
   // The server sees borealis's connections from its own loopback address.
@@ -651,6 +655,17 @@ asio::awaitable<bool> Session::mysql_verify_locally() {
   record_.bytes_to_client += mysql_->bytes_to_client();
   record_.termination = {};
   co_return false;
+}
+
+// Other servers: a `mysql-user` of the backend whose password the client
+// proves lets borealis log in for it, now and on later connections, with
+// the session trackers on (servers it does not run have them at their
+// defaults). Anything else is left to the server.
+void Session::verify_configured_user() {
+  const auto& accounts = backend_->configured_accounts();
+  if (!accounts) return;
+  if (mysql_->verify(*accounts, client_address_.to_string()) == auth::Verdict::Kind::verified)
+    mysql_->track_sessions_on_login();
 }
 
 // The client authenticates to the server it was given; a refusal by the

@@ -16,6 +16,7 @@ mariadbd killed with SIGKILL (borealis starts it again).
 Real programs: mariadbd, mysqlclient, the `mariadb` client. borealis only.
 """
 
+import hashlib
 import json
 import os
 import signal
@@ -447,6 +448,77 @@ class ReleaseTest(ContinuityBase):
         self.assertEqual(errors, [])
         for conn in clients[10:]:
             self.assertEqual(self.one(conn, "SELECT 2"), (2,))
+
+
+class FailoverTest(harness.E2ETestCase):
+    """The post's scenario in `mode mysql`: a server reached by a DNS name
+    that moves to a new primary, which borealis does not run. With the
+    account's hash declared (`mysql-user`), borealis proves the clients'
+    passwords and can log in for them on the new primary."""
+
+    def test_sessions_between_commands_move_to_the_new_primary(self):
+        """Ten sessions (PyMySQL and mysqlclient) with their own state are
+        connected to A; the name moves to B and A shuts down: every
+        session's next query runs on B with its schema and variable, with
+        no error. Defect: the sessions dropped with A (2013), or not
+        restored on B."""
+        if harness.is_haproxy():
+            self.skipTest("mode mysql is borealis's")
+        port = harness.free_port((harness.host(2), harness.host(3)))
+        db_a = self.start_mariadb(host=harness.host(2), port=port, name="A")
+        db_b = self.start_mariadb(host=harness.host(3), port=port, name="B")
+        dns = self.start_dnsmasq(hosts={"db.cluster.test": db_a.host})
+        listen = harness.free_port()
+        stage2 = hashlib.sha1(hashlib.sha1(harness.APP_PASSWORD.encode()).digest())
+        config = harness.base_config() + f"""\
+resolvers mydns
+    nameserver dns {dns.host}:{dns.port}
+    hold valid 1s
+
+frontend fe
+    mode mysql
+    bind {harness.LOCAL}:{listen}
+    default_backend be
+
+backend be
+    mode mysql
+    mysql-user {harness.APP_USER} password *{stage2.hexdigest().upper()}
+    server db db.cluster.test:{port} resolvers mydns check inter 1s
+"""
+        proxy = self.start_proxy(config, wait=(harness.LOCAL, listen))
+        sessions = []
+        for n in range(10):
+            if n % 2:
+                conn = MySQLdb.connect(host=harness.LOCAL, port=listen,
+                                       user=harness.APP_USER,
+                                       password=harness.APP_PASSWORD,
+                                       database="marker", connect_timeout=30)
+            else:
+                conn = pymysql.connect(host=harness.LOCAL, port=listen,
+                                       user=harness.APP_USER,
+                                       password=harness.APP_PASSWORD,
+                                       database="marker", connect_timeout=30,
+                                       read_timeout=60, autocommit=True)
+            self.addCleanup(harness.close_quietly, conn)
+            cur = conn.cursor()
+            cur.execute(f"SET SESSION wait_timeout = {2000 + n}")
+            cur.execute("SELECT name FROM m")
+            self.assertEqual(cur.fetchone()[0], "A")
+            cur.close()
+            conn.commit()  # mysqlclient runs with autocommit off
+            sessions.append(conn)
+        dns.set_hosts({"db.cluster.test": db_b.host})
+        harness.wait_until(lambda: harness.cli_marker(harness.LOCAL, listen) == "B",
+                           30, 0.3, "new connections to reach B")
+        before = proxy.log_offset()
+        db_a.stop()
+        for n, conn in enumerate(sessions):
+            cur = conn.cursor()
+            cur.execute("SELECT name, DATABASE(), @@session.wait_timeout FROM m")
+            self.assertEqual(tuple(cur.fetchone()), ("B", "marker", 2000 + n))
+            cur.close()
+            conn.commit()
+        self.assertEqual(proxy.log()[before:].count("continues on a new connection"), 10)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,34 @@ TEST(ConfigErrors, DiagnosticText) {
   EXPECT_EQ(d.text(), "unknown keyword 'foo'");
 }
 
+TEST(ConfigErrors, MysqlUser) {
+  const std::string expects =
+      "'mysql-user' expects '<name> password <hash>', where <hash> is the account's "
+      "mysql_native_password hash as the server stores it ('*' and 40 hexadecimal digits).";
+  const std::string hash = "*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19";
+  const std::string short_hash = backend_with("  mysql-user app password *2470C0");
+  const std::string not_hex =
+      backend_with("  mysql-user app password *2470C0C06DEE42FD1618BB99005ADCA2EC9D1EZZ");
+  const std::string no_password = backend_with("  mysql-user app " + hash);
+  const std::string twice =
+      backend_with("  mysql-user app password " + hash + "\n  mysql-user app password " + hash);
+  const std::string in_frontend = frontend_with("  mysql-user app password " + hash);
+  const std::string short_message = "parsing [e.cfg:3] : " + expects;
+  for (const Case& c : std::initializer_list<Case>{
+           {short_hash.c_str(), short_message.c_str()},
+           {not_hex.c_str(), short_message.c_str()},
+           {no_password.c_str(), short_message.c_str()},
+           {twice.c_str(),
+            "parsing [e.cfg:4] : 'mysql-user' : user 'app' is already declared at line 3."},
+           {in_frontend.c_str(),
+            "parsing [e.cfg:4] : 'mysql-user' ignored because frontend 'fe' has no backend "
+            "capability.",
+            false},
+       }) {
+    check(c);
+  }
+}
+
 TEST(ConfigErrors, UnknownKeywords) {
   const std::string be = backend_with("  foo bar");
   for (const Case& c : std::initializer_list<Case>{

@@ -39,6 +39,22 @@ TEST(ConfigKeywords, MaxConnectErrors) {
   EXPECT_EQ(c.proxies[2].connect_errors_block, 600s);
 }
 
+TEST(ConfigKeywords, MysqlUser) {
+  const auto c = parse_ok(
+      "backend be\n  mode mysql\n"
+      "  mysql-user app password *2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19\n"
+      "  mysql-user report password *a4b6157319038724e3560894f7f932c8886ebfcf\n"
+      "  server s 10.0.0.1:3306\n");
+  ASSERT_EQ(c.proxies[0].mysql_users.size(), 2u);
+  EXPECT_EQ(c.proxies[0].mysql_users[0].name, "app");
+  EXPECT_EQ(c.proxies[0].mysql_users[0].stage2,
+            std::string("\x24\x70\xC0\xC0\x6D\xEE\x42\xFD\x16\x18\xBB\x99\x00\x5A\xDC\xA2"
+                        "\xEC\x9D\x1E\x19",
+                        20));
+  EXPECT_EQ(c.proxies[0].mysql_users[1].stage2.substr(0, 2), "\xa4\xb6");
+  EXPECT_EQ(c.proxies[0].mysql_users[1].where.line, 4);
+}
+
 TEST(ConfigKeywords, Global) {
   const auto c = parse_ok(R"(
 global
