@@ -72,6 +72,14 @@ void check_tls_binds(const Proxy& proxy, Reporter& report) {
   }
 }
 
+// `mysql-user` accounts are for logins borealis makes in `mode mysql`.
+void check_mysql_users(const Proxy& proxy, Reporter& report) {
+  if (proxy.mode == Mode::mysql || !proxy.has_servers() || proxy.mysql_users.empty()) return;
+  report.warning(proxy.mysql_users.front().where,
+                 fmt::format("{} '{}' : 'mysql-user' ignored: it needs 'mode mysql'.",
+                             proxy_kind_name(proxy.kind), proxy.name));
+}
+
 void check_servers(const Config& config, const Proxy& proxy, Reporter& report) {
   if (!proxy.has_servers()) return;
   if (proxy.servers.empty() &&
@@ -108,6 +116,7 @@ void validate(const Config& config, Reporter& report) {
     check_modes(config, proxy, report);
     check_tls_servers(proxy, report);
     check_tls_binds(proxy, report);
+    check_mysql_users(proxy, report);
     check_servers(config, proxy, report);
   }
   for (const auto& resolvers : config.resolvers) check_resolvers(resolvers, report);

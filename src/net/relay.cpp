@@ -213,7 +213,10 @@ asio::awaitable<void> pump(State& state, From& from, To& to, std::uint64_t& coun
     for (;;) {
       from.last_activity = core::SteadyClock::now();
       if (hooks.from_client && state.server_lost) {
-        if (!state.stopped) park(state, data, count);
+        if (!state.stopped)
+          park(state, data, count);
+        else if (state.outcome.command_lost)  // read before the cancel took effect
+          state.outcome.client_bytes_waiting.append(data, count);
         co_return;
       }
       if (to_pass_on(hooks, std::string_view(data, count), pieces)) {

@@ -44,7 +44,8 @@ struct RelayOutcome {
   // With server_lost: the server connection ended after the client's
   // last command reached it and before any of its answer came (the
   // engine crashed while a query ran). The client waits for that answer,
-  // whose fate is unknown; no client bytes are waiting.
+  // whose fate is unknown. Client bytes may be waiting (a client that sent
+  // its next command without waiting for the answer).
   bool command_lost = false;
 };
 

@@ -55,6 +55,7 @@ TEST(ConfigErrors, MysqlUser) {
   const std::string twice =
       backend_with("  mysql-user app password " + hash + "\n  mysql-user app password " + hash);
   const std::string in_frontend = frontend_with("  mysql-user app password " + hash);
+  const std::string in_tcp = backend_with("  mysql-user app password " + hash);
   const std::string short_message = "parsing [e.cfg:3] : " + expects;
   for (const Case& c : std::initializer_list<Case>{
            {short_hash.c_str(), short_message.c_str()},
@@ -65,6 +66,9 @@ TEST(ConfigErrors, MysqlUser) {
            {in_frontend.c_str(),
             "parsing [e.cfg:4] : 'mysql-user' ignored because frontend 'fe' has no backend "
             "capability.",
+            false},
+           {in_tcp.c_str(),
+            "parsing [e.cfg:3] : backend 'be' : 'mysql-user' ignored: it needs 'mode mysql'.",
             false},
        }) {
     check(c);
