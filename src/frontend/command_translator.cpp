@@ -37,9 +37,15 @@ std::optional<std::string> CommandTranslator::rewrite(std::uint8_t sequence,
 }
 
 std::optional<std::string> CommandTranslator::change_user(std::string_view payload) {
-  auto table = accounts_ ? accounts_->accounts() : nullptr;
+  auto table = accounts_ ? accounts_->accounts() : configured_;
   auto rewritten = handshake_.change_user_for_server(payload, table.get(), server_address_);
   awaiting_answer_ = handshake_.logged_in_for_client();
+  // Told before the server can answer: the command goes on after this.
+  if (follower_) {
+    std::optional<std::string> schema;
+    if (handshake_.logged_in_for_client()) schema = handshake_.client().database;
+    follower_->change_of_user_continues_in(std::move(schema));
+  }
   return rewritten;
 }
 

@@ -15,6 +15,7 @@
 
 #include "frontend/mysql_handshake.hpp"
 #include "mysql/client_stream_filter.hpp"
+#include "mysql/session_follower.hpp"
 #include "serverless/database_gate.hpp"
 
 namespace borealis::frontend {
@@ -33,6 +34,15 @@ class CommandTranslator : public mysql::PacketRewriter {
 
   // The session moved to a new server connection (session continuity).
   void server_changed(asio::ip::tcp::endpoint server) { server_ = server; }
+  // Session continuity: `follower` hears of each COM_CHANGE_USER whether
+  // borealis can log in as the new account again (it must outlive this).
+  // `configured`: the backend's `mysql-user` accounts, where `accounts`
+  // is null.
+  void follow_changes_of_user(mysql::SessionFollower* follower,
+                              std::shared_ptr<const auth::AccountTable> configured) {
+    follower_ = follower;
+    configured_ = std::move(configured);
+  }
 
   bool wants(std::uint8_t sequence, bool command, int first_byte, std::uint32_t length) override;
   std::optional<std::string> rewrite(std::uint8_t sequence, std::string_view payload) override;
@@ -48,6 +58,8 @@ class CommandTranslator : public mysql::PacketRewriter {
   // A proved COM_CHANGE_USER went on: the client's next answer (sequence
   // 2, after the server's auth switch) is rewritten too.
   bool awaiting_answer_ = false;
+  mysql::SessionFollower* follower_ = nullptr;
+  std::shared_ptr<const auth::AccountTable> configured_;
 };
 
 }  // namespace borealis::frontend

@@ -517,6 +517,10 @@ std::optional<std::string> MysqlHandshake::change_user_for_server(
       command->auth_response = mysql::native_password_answer(verdict.stage1, server_scramble_);
       command->plugin = mysql::kNativePasswordPlugin;
       stage1_ = std::move(verdict.stage1);
+      // The login borealis makes again from now on (session continuity).
+      hello_.user = command->user;
+      hello_.database = command->database;
+      if (command->character_set) hello_.character_set = command->character_set;
       return mysql::encode_change_user(*command);
     }
   }

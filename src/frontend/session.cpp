@@ -287,8 +287,10 @@ asio::awaitable<void> Session::run() {
     const tcp::endpoint server = connection.socket.remote_endpoint(ignored);
     directory_entry.set(mysql_->greeting_id(), {server, mysql_->server_thread_id()});
     translator.emplace(*mysql_, account_source_, account_server_address_, server);
-    if (mysql_continuity_possible())
+    if (mysql_continuity_possible()) {
       follower.emplace(mysql_->response_format(), mysql_->client().database);
+      translator->follow_changes_of_user(&*follower, backend_->configured_accounts());
+    }
     filter.emplace(&*translator, follower ? &*follower : nullptr);
   }
   net::RelayOutcome outcome;

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +54,11 @@ class SessionFollower : public CommandObserver {
   // No command is outstanding: what the server sends now, no client asked
   // for (MariaDB's farewell before it closes a connection).
   bool expects_nothing() const { return !receiving_ && tracker_.idle(); }
+  // The client's COM_CHANGE_USER (under way) logs in as an account
+  // borealis can log in as again, in `schema`; nullopt: it cannot.
+  void change_of_user_continues_in(std::optional<std::string> schema) {
+    state_.change_of_user_continues_in(std::move(schema));
+  }
   bool lost() const { return tracker_.lost(); }
   // The client's last command reached the server whole and none of its
   // answer has come (ResponseTracker::answer_not_started()).

@@ -115,15 +115,28 @@ void SessionState::response_ended(ResponseEnd&& end) {
     sticky_ &= ~hold::kNamedLocks;
   const bool reset = sent.command == kComResetConnection || sent.command == kComChangeUser;
   if (reset && !end.failed) reset_session();
-  // Whether or not it succeeded, the login borealis would make again may
-  // no longer be the session's.
-  if (sent.command == kComChangeUser) sticky_ |= hold::kChangedUser;
+  if (sent.command == kComChangeUser) change_of_user_ended(end.failed);
   if (sent.command == kComStmtPrepare && end.statement_id) {
     statements_.insert(*end.statement_id);
     statement_hints_[*end.statement_id] = sent.hints;
   }
   apply_changes(end.changes, sent, end.results);
   remember_if_safe();
+}
+
+// A change of user that borealis proved and that succeeded starts the
+// session afresh in the schema it named, as borealis's next login would.
+// Any other (or a failed one, after which the server's idea of the user is
+// not borealis's to guess): the login borealis would make again may no
+// longer be the session's.
+void SessionState::change_of_user_ended(bool failed) {
+  if (!failed && change_user_schema_) {
+    schema_ = *change_user_schema_;
+    changed_since_safe_ = true;
+  } else {
+    sticky_ |= hold::kChangedUser;
+  }
+  change_user_schema_.reset();
 }
 
 // (Copies only when something changed: this runs at every response's end.)

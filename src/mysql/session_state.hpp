@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -54,6 +55,12 @@ class SessionState : public ResponseObserver {
                     std::uint32_t statement = 0);
   // The server ended the oldest outstanding command's response.
   void response_ended(ResponseEnd&& end) override;
+  // The COM_CHANGE_USER under way logs in as an account borealis can log
+  // in as again, in `schema` (nullopt: it cannot; the session will not be
+  // continued once the command ends).
+  void change_of_user_continues_in(std::optional<std::string> schema) {
+    change_user_schema_ = std::move(schema);
+  }
   // The stream can no longer be followed: never at a safe point again.
   void lose_track() { sticky_ |= hold::kUntracked; }
 
@@ -85,6 +92,7 @@ class SessionState : public ResponseObserver {
   void set_variable(const std::string& name, const std::string& value);
   void reset_session();
   void remember_if_safe();
+  void change_of_user_ended(bool failed);
 
   // The schema and variables at the last safe point.
   struct SafePoint {
@@ -101,6 +109,7 @@ class SessionState : public ResponseObserver {
   bool in_transaction_ = false;    // SERVER_STATUS_IN_TRANS
   bool next_transaction_ = false;
   std::uint32_t sticky_ = 0;  // holds only a reset (or a change of user) clears
+  std::optional<std::string> change_user_schema_;  // see change_of_user_continues_in()
   SafePoint last_safe_{schema_, {}};
   bool changed_since_safe_ = false;  // schema or variables differ from last_safe_
 };

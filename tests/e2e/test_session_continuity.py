@@ -190,6 +190,49 @@ class SessionContinuityTest(ContinuityBase):
         self.assertIn("lost its server connection before the answer to its command",
                       self.db.log()[before:])
 
+    PHP_CHANGE_USER = r"""<?php
+$db = new mysqli(getenv("DB_HOST"), "app", getenv("DB_PASSWORD"), "app_shop",
+                 (int)getenv("DB_PORT"));
+$db->query("SET SESSION wait_timeout = 1234");
+$db->change_user("app", getenv("DB_PASSWORD"), "app_other");
+$db->query("SET SESSION lock_wait_timeout = 77");
+echo $db->query("SELECT CONNECTION_ID()")->fetch_row()[0], "\n";
+fgets(STDIN);
+$row = $db->query("SELECT DATABASE(), @@session.wait_timeout, @@session.lock_wait_timeout")
+          ->fetch_row();
+echo json_encode($row), "\n";
+"""
+
+    def test_a_session_continues_after_a_change_of_user_borealis_proved(self):
+        """PHP mysqli's change_user() to an account borealis proves (the
+        same user, another schema): the session starts afresh there, sets a
+        variable, loses its server connection, and its next query runs on
+        a new connection logged in as that account, in that schema, with
+        that variable (and not the one set before the change). Defect: a
+        session not continued after COM_CHANGE_USER (1927 or 2006), or
+        restored as it was before the change."""
+        self.db.query("CREATE DATABASE IF NOT EXISTS app_other")
+        script = self.tmp.write("change_user.php", self.PHP_CHANGE_USER)
+        env = dict(os.environ, DB_HOST=harness.LOCAL, DB_PORT=str(self.listen),
+                   DB_PASSWORD=self.db.password())
+        php = subprocess.Popen(["php", script], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env=env)
+        self.addCleanup(lambda: php.poll() is None and php.kill())
+        thread = php.stdout.readline().strip()
+        if not thread.isdigit():
+            php.kill()
+            self.fail("the PHP script did not start: " + thread + php.stderr.read())
+        before = self.db.log_offset()
+        self.as_administrator(f"KILL CONNECTION {thread}")
+        time.sleep(0.3)  # borealis reads the server's farewell
+        out, err = php.communicate("go\n", timeout=60)
+        self.assertEqual(php.returncode, 0, err)
+        database, wait_timeout, lock_wait_timeout = json.loads(out.strip())
+        self.assertEqual((database, lock_wait_timeout), ("app_other", "77"))
+        self.assertNotEqual(wait_timeout, "1234")
+        self.assertIn("continues on a new connection", self.db.log()[before:])
+
     def test_inside_a_transaction_the_next_command_fails_then_it_goes_on(self):
         """An open transaction is not at a safe point: the server connection
         killed mid-transaction is not replaced behind the client's back.

@@ -216,6 +216,30 @@ TEST(SessionState, ChangeUserStartsAfreshButIsNotContinued) {
   EXPECT_EQ(state.holds(), hold::kChangedUser);  // for good
 }
 
+TEST(SessionState, AChangeOfUserBorealisCanMakeAgainIsContinued) {
+  SessionState state("a");
+  query(state, "SET wait_timeout = 5", ok(kQuery, kAutocommit, variables({{"wait_timeout", "5"}})));
+  query(state, "SELECT GET_LOCK('x', 1)", ok(kQuery));
+  state.command_sent(kChangeUser);
+  state.change_of_user_continues_in("c");
+  state.response_ended(ok(kChangeUser));
+  EXPECT_TRUE(state.at_safe_point());
+  EXPECT_EQ(state.schema(), "c");
+  EXPECT_EQ(state.restore_statement(), "");
+  // That is the new last safe point.
+  query(state, "BEGIN", ok(kQuery, kAutocommit | kInTrans));
+  ASSERT_TRUE(state.fall_back_to_last_safe_point());
+  EXPECT_EQ(state.schema(), "c");
+  // A change the server refused is not continued: whose session is it?
+  state.command_sent(kChangeUser);
+  state.change_of_user_continues_in("d");
+  ResponseEnd refused = ok(kChangeUser);
+  refused.failed = true;
+  state.response_ended(std::move(refused));
+  EXPECT_EQ(state.holds(), hold::kChangedUser);
+  EXPECT_EQ(state.schema(), "c");
+}
+
 TEST(SessionState, FallsBackToItsLastSafePoint) {
   SessionState state("a");
   query(state, "SET wait_timeout = 5", ok(kQuery, kAutocommit, variables({{"wait_timeout", "5"}})));
