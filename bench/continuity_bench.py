@@ -267,13 +267,14 @@ def release_many(args, tmp):
         stop.set()
         for thread in threads:
             thread.join(30)
-        failed = 0
+        failed, errors = 0, set()
         for conn in clients[args.busy:]:
             try:
                 with conn.cursor() as cur:
                     cur.execute("SELECT 2")
-            except Exception:  # counted: must stay 0
+            except Exception as error:  # counted: must stay 0
                 failed += 1
+                errors.add(str(error)[:200])
         for conn in clients:
             harness.close_quietly(conn)
         print(f"\n== idle clients given back (timeout release 1s): {args.clients} clients, "
@@ -285,6 +286,8 @@ def release_many(args, tmp):
               f"failed: {failed} of {args.clients - args.busy}")
         print(f"  resident memory: borealis {borealis_kib / 1024:.0f} MiB, mariadbd "
               f"{engine_kib / 1024:.0f} MiB")
+        for error in sorted(errors):
+            print(f"  error: {error}")
     finally:
         proxy.stop(60)
         harness.kill_mariadbd(datadir)

@@ -327,6 +327,7 @@ asio::awaitable<bool> MysqlHandshake::answer_for_client(asio::ip::tcp::socket& s
 asio::awaitable<std::optional<mysql::Greeting>> MysqlHandshake::read_server_greeting(
     asio::ip::tcp::socket& server, tls::ClientContext* server_tls) {
   server_sequence_ = 0;
+  server_refusal_ = 0;
   server_tls_stream_.reset();
   auto greeting_packet = co_await read_from_server(server);
   if (!greeting_packet) co_return std::nullopt;
@@ -414,6 +415,7 @@ asio::awaitable<MysqlHandshake::Login> MysqlHandshake::log_in_again(asio::ip::tc
     auto to = mysql::decode_auth_switch(reply->payload);
     if (round > 0 || !to || to->plugin_name != mysql::kNativePasswordPlugin) {
       auto err = mysql::decode_err(reply->payload);
+      if (err) server_refusal_ = err->code;  // 1040 comes after the login too
       fail(err ? "server: " + mysql::format_error(*err)
                : std::string("server: an unexpected answer to the login"));
       co_return Login::failed;

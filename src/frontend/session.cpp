@@ -75,6 +75,12 @@ std::uint32_t next_mysql_connection_id() {
 constexpr auto kQueuePoll = std::chrono::milliseconds(10);
 constexpr auto kProxyHeaderWait = std::chrono::milliseconds(10000);
 constexpr auto kTurnAround = std::chrono::milliseconds(1000);
+// `timeout queue` when neither it nor `timeout connect` is set.
+constexpr auto kDefaultQueueWait = config::Duration(5000);
+// Session continuity: the longest pause between logins a busy server
+// refused, and the refusal that means busy (ER_CON_COUNT_ERROR).
+constexpr auto kLongestBusyPause = std::chrono::milliseconds(200);
+constexpr std::uint16_t kTooManyConnections = 1040;
 
 // Takes one of a server's `maxconn` slots if one is free (0: unlimited).
 // Taken before connecting, so that sessions still connecting count: a
@@ -134,6 +140,7 @@ class Session {
   enum class LostCommand { answered, quit, failed };
   asio::awaitable<bool> mysql_answer_lost_command(mysql::SessionFollower& follower);
   void verify_configured_user();
+  void log_continued(const Connection& connection, const mysql::SessionFollower& follower);
   asio::awaitable<LostCommand> mysql_refuse_lost_command(mysql::SessionFollower& follower,
                                                          std::string& waiting);
   asio::awaitable<bool> read_client_more(std::string& into);
@@ -397,43 +404,63 @@ void Session::give_back_server(Connection& connection, std::chrono::nanoseconds 
 // has sent its next command: a new connection (waking the database if it
 // must), the client's login made again by borealis, the session's schema
 // and variables restored. False: the client got an ERR for its command.
+void Session::log_continued(const Connection& connection, const mysql::SessionFollower& follower) {
+  std::string how = "ended";
+  if (server_given_back_)
+    how = "was given back while idle";
+  else if (follower.goodbye())
+    how = fmt::format("ended with error {}", follower.goodbye());
+  const mysql::SessionState& state = follower.state();
+  frontend_.logger().log(
+      logging::Level::info,
+      fmt::format("{}:{} {}/{}: session of '{}' continues on a new connection to '{}' (the last "
+                  "one {}; schema '{}', {} variable(s) restored)",
+                  client_address_.to_string(), record_.client_port, record_.frontend,
+                  record_.backend, mysql_->client().user, connection.server_name, how,
+                  state.schema(), state.variables().size()));
+}
+
 asio::awaitable<bool> Session::mysql_reconnect(Connection& connection,
                                                mysql::SessionFollower& follower,
                                                bool command_waiting) {
   asio::error_code ignored;
-  connection.socket.close(ignored);
-  connection.socket = tcp::socket(client_.get_executor());
-  connection.server_slot.reset();
-  connection.server_id = -1;
   const mysql::SessionState& state = follower.state();
   const std::string restore = state.restore_statement();
   std::string why;
-  if (!co_await connect_to_server(connection) || !co_await send_proxy_header(connection)) {
-    why = failure_reason_ ? failure_reason_ : std::string(logging::describe(record_.termination));
-  } else {
+  // A server that says "Too many connections" has not yet let go of
+  // connections borealis closed (its slots are counted by borealis): asked
+  // again after a short wait, within `timeout queue`.
+  const auto& timeouts = backend_->config().timeouts;
+  const auto patience = timeouts.queue.value_or(timeouts.connect.value_or(kDefaultQueueWait));
+  const auto give_up = core::SteadyClock::now() + patience;
+  for (std::chrono::milliseconds pause{5};; pause = std::min(pause * 2, kLongestBusyPause)) {
+    connection.socket.close(ignored);
+    connection.socket = tcp::socket(client_.get_executor());
+    connection.server_slot.reset();
+    connection.server_id = -1;
+    if (!co_await connect_to_server(connection) || !co_await send_proxy_header(connection)) {
+      why = failure_reason_ ? failure_reason_ : std::string(logging::describe(record_.termination));
+      break;
+    }
     connection.socket.set_option(tcp::no_delay(true), ignored);
     auto login = co_await within(
         mysql_->log_in_again(connection.socket, connection.tls, state.schema(), restore),
         handshake_limit());
+    const bool busy = login && *login == MysqlHandshake::Login::failed &&
+                      mysql_->server_refusal() == kTooManyConnections;
+    if (busy && core::SteadyClock::now() + pause < give_up) {
+      co_await core::sleep_for(pause);
+      continue;
+    }
     if (login == MysqlHandshake::Login::ok) {
       backend_->load(connection.server_id).total.fetch_add(1, std::memory_order_relaxed);
-      std::string how = "ended";
-      if (server_given_back_)
-        how = "was given back while idle";
-      else if (follower.goodbye())
-        how = fmt::format("ended with error {}", follower.goodbye());
+      log_continued(connection, follower);
       server_given_back_ = false;
-      frontend_.logger().log(
-          logging::Level::info,
-          fmt::format("{}:{} {}/{}: session of '{}' continues on a new connection to '{}' (the "
-                      "last one {}; schema '{}', {} variable(s) restored)",
-                      client_address_.to_string(), record_.client_port, record_.frontend,
-                      record_.backend, mysql_->client().user, connection.server_name, how,
-                      state.schema(), state.variables().size()));
       follower.reconnected(mysql_->response_format());
       co_return true;
     }
     why = login ? mysql_->failure() : std::string("the login timed out");
+    break;
   }
   frontend_.logger().log(
       logging::Level::warning,
@@ -801,8 +828,7 @@ asio::awaitable<std::optional<tcp::endpoint>> Session::wait_for_database(
 // `timeout queue` (default: `timeout connect`).
 asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
   const config::Proxy& be = backend_->config();
-  auto queue_limit =
-      be.timeouts.queue.value_or(be.timeouts.connect.value_or(config::Duration(5000)));
+  auto queue_limit = be.timeouts.queue.value_or(be.timeouts.connect.value_or(kDefaultQueueWait));
   auto queue_deadline = core::SteadyClock::now() + queue_limit;
   int failed_server = -1;
   int retries_left = be.retries;

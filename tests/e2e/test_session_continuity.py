@@ -493,11 +493,10 @@ class ReleaseTest(ContinuityBase):
             self.assertEqual(self.one(conn, "SELECT 2"), (2,))
 
 
-class FailoverTest(harness.E2ETestCase):
-    """The post's scenario in `mode mysql`: a server reached by a DNS name
-    that moves to a new primary, which borealis does not run. With the
-    account's hash declared (`mysql-user`), borealis proves the clients'
-    passwords and can log in for them on the new primary."""
+class ExternalServerTest(harness.E2ETestCase):
+    """Servers borealis does not run, in `mode mysql`: with the account's
+    hash declared (`mysql-user`), borealis proves the clients' passwords
+    and can log in for them again, on the same server or another."""
 
     def test_sessions_between_commands_move_to_the_new_primary(self):
         """Ten sessions (PyMySQL and mysqlclient) with their own state are
@@ -562,6 +561,65 @@ backend be
             cur.close()
             conn.commit()
         self.assertEqual(proxy.log()[before:].count("continues on a new connection"), 10)
+
+    def test_a_server_still_full_is_asked_again(self):
+        """A server with little room (max_connections at MariaDB's least,
+        10), `timeout release 1s`: session A's connection was given back,
+        other sessions fill the server, and A's next query finds it full
+        ("Too many connections"). borealis asks again until B's
+        connection is given back, and A's query runs. Defect: A gets
+        1927 with the server's 1040."""
+        if harness.is_haproxy():
+            self.skipTest("mode mysql is borealis's")
+        db = self.start_mariadb(max_connections=10)
+        listen = harness.free_port()
+        stage2 = hashlib.sha1(hashlib.sha1(harness.APP_PASSWORD.encode()).digest())
+        config = harness.base_config() + f"""\
+frontend fe
+    mode mysql
+    bind {harness.LOCAL}:{listen}
+    default_backend be
+
+backend be
+    mode mysql
+    timeout release 1s
+    timeout queue 20s
+    mysql-user {harness.APP_USER} password *{stage2.hexdigest().upper()}
+    server db {db.host}:{db.port}
+"""
+        proxy = self.start_proxy(config, wait=(harness.LOCAL, listen))
+
+        def connect():  # (the holders are used within the release period)
+            conn = pymysql.connect(host=harness.LOCAL, port=listen, user=harness.APP_USER,
+                                   password=harness.APP_PASSWORD, database="marker",
+                                   connect_timeout=30, read_timeout=60, autocommit=True)
+            self.addCleanup(harness.close_quietly, conn)
+            return conn
+
+        def one(conn, sql):
+            with conn.cursor() as cur:
+                cur.execute(sql)
+                return cur.fetchone()
+
+        first = connect()
+        one(first, "SET SESSION wait_timeout = 999")
+        time.sleep(2)  # given back after 1 s idle
+        # Fill the server (an account with SUPER also gets MariaDB's one
+        # extra connection; the harness may hold some): a new client is
+        # refused with 1040 when it is full.
+        holders = []
+        for _ in range(20):
+            try:
+                holders.append(connect())
+            except pymysql.err.OperationalError as refused:
+                self.assertEqual(refused.args[0], 1040, refused.args)
+                break
+        else:
+            self.fail("the server never said it was full")
+        self.assertTrue(holders)
+        before = proxy.log_offset()
+        self.assertEqual(one(first, "SELECT 2, @@session.wait_timeout"), (2, 999))
+        self.assertIn("continues on a new connection", proxy.log()[before:])
 
 
 if __name__ == "__main__":
