@@ -41,7 +41,7 @@ for fuzzer in build-fuzz/fuzz/*_fuzz; do
   [ -d "fuzz/corpus/${name%_fuzz}" ] && corpora+=("fuzz/corpus/${name%_fuzz}")
   log="build-fuzz/$name.log"
   status=0
-  "$fuzzer" -max_total_time="${FUZZ_SECONDS:-20}" -print_final_stats=0 -timeout=10 \
+  "$fuzzer" -max_total_time="${FUZZ_SECONDS:-10}" -print_final_stats=0 -timeout=10 \
     -rss_limit_mb=2048 -artifact_prefix="build-fuzz/artifacts/$name-" "${corpora[@]}" \
     >"$log" 2>&1 || status=$?
   if [ "$status" -ne 0 ]; then
