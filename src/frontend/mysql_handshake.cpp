@@ -382,8 +382,21 @@ asio::awaitable<MysqlHandshake::Login> MysqlHandshake::log_in(asio::ip::tcp::soc
   if (!co_await answer_for_client(server, *greeting)) co_return Login::failed;
   const Login login = co_await relay_authentication(server);
   if (login != Login::ok || !track_on_login_ || !stage1_) co_return login;
-  if (!co_await restore_session(server, kTrackersOn)) co_return Login::failed;
+  if (!co_await turn_trackers_on(server)) co_return Login::failed;
   co_return Login::ok;
+}
+
+// The session trackers on for this session, on a server borealis does not
+// run. A server that refuses (another version, a restricted account)
+// leaves the session without continuity (trackers_refused()), not without
+// its login. False: the connection failed.
+asio::awaitable<bool> MysqlHandshake::turn_trackers_on(asio::ip::tcp::socket& server) {
+  server_sequence_ = 0;
+  if (!co_await send_to_server(server, mysql::encode_com_query(kTrackersOn))) co_return false;
+  auto reply = co_await read_from_server(server);
+  if (!reply) co_return false;
+  trackers_refused_ = !mysql::is_ok_packet(reply->payload);
+  co_return true;
 }
 
 asio::awaitable<MysqlHandshake::Login> MysqlHandshake::log_in_again(asio::ip::tcp::socket& server,
@@ -407,8 +420,11 @@ asio::awaitable<MysqlHandshake::Login> MysqlHandshake::log_in_again(asio::ip::tc
     auto reply = co_await read_from_server(server);
     if (!reply) co_return Login::failed;
     if (mysql::is_ok_packet(reply->payload)) {
-      if (track_on_login_ && !co_await restore_session(server, kTrackersOn))
-        co_return Login::failed;
+      // (A session continued without its trackers could not be followed.)
+      if (track_on_login_) {
+        const bool connected = co_await turn_trackers_on(server);
+        if (!connected || trackers_refused_) co_return Login::failed;
+      }
       if (!co_await restore_session(server, restore)) co_return Login::failed;
       co_return Login::ok;
     }

@@ -122,6 +122,8 @@ class MysqlHandshake {
   // From now on, each login borealis makes for the client turns the
   // session trackers on for its session (a server borealis does not run).
   void track_sessions_on_login() { track_on_login_ = true; }
+  // The server refused to turn the trackers on: no session continuity.
+  bool trackers_refused() const { return trackers_refused_; }
   const std::string& failure() const { return failure_; }
   // The code of the server's ERR that refused the login (log_in() returned
   // `refused`), else 0.
@@ -159,6 +161,7 @@ class MysqlHandshake {
   asio::awaitable<std::optional<mysql::Greeting>> read_server_greeting(
       asio::ip::tcp::socket& server, tls::ClientContext* server_tls);
   asio::awaitable<bool> restore_session(asio::ip::tcp::socket& server, std::string_view restore);
+  asio::awaitable<bool> turn_trackers_on(asio::ip::tcp::socket& server);
   asio::awaitable<bool> answer_for_client(asio::ip::tcp::socket& server,
                                           const mysql::Greeting& greeting);
   asio::awaitable<Login> relay_authentication(asio::ip::tcp::socket& server);
@@ -197,6 +200,7 @@ class MysqlHandshake {
   // (session continuity) logs in again for it.
   std::optional<std::string> stage1_;
   bool track_on_login_ = false;
+  bool trackers_refused_ = false;
   std::string server_scramble_;  // the server's greeting's, for COM_CHANGE_USER
   std::uint32_t server_thread_id_ = 0;
   mysql::ResponseFormat format_;  // what the last login agreed

@@ -377,7 +377,8 @@ asio::awaitable<net::RelayOutcome> Session::relay_once(Connection& connection,
 // databases with the trackers on, and turns them on for its sessions on
 // other servers).
 bool Session::mysql_continuity_possible() const {
-  return mysql_->logged_in_for_client() && mysql_->response_format().session_track;
+  return mysql_->logged_in_for_client() && mysql_->response_format().session_track &&
+         !mysql_->trackers_refused();
 }
 
 // How long a session may stay idle at a safe point before its server

@@ -67,14 +67,7 @@ Decoded<TrackedOk> decode_tracked_ok(std::span<const std::uint8_t> payload, bool
   if (!read_lenenc(reader, ok.affected_rows) || !read_lenenc(reader, ok.last_insert_id) ||
       !reader.read_u16(ok.status_flags) || !reader.read_u16(ok.warnings))
     return error("OK: truncated");
-  if (!session_track) {
-    // string<EOF>, though servers write it length-encoded as well.
-    std::string rest(reader.rest().begin(), reader.rest().end());
-    auto text = decode_lenenc_string(reader.rest());
-    ok.info = text && text->size == rest.size() ? std::move(text->value) : std::move(rest);
-    return ok;
-  }
-  if (reader.remaining() == 0) return ok;
+  if (!session_track || reader.remaining() == 0) return ok;
   std::string& info = ok.info;
   if (!read_lenenc_text(reader, info)) return error("OK: info truncated");
   if (!(ok.status_flags & server_status::kSessionStateChanged)) return ok;
@@ -96,21 +89,25 @@ Decoded<TrackedOk> decode_tracked_ok(std::span<const std::uint8_t> payload, bool
   return ok;
 }
 
-Decoded<std::string> without_session_state(std::span<const std::uint8_t> payload) {
-  auto ok = decode_tracked_ok(payload, true);
-  if (!ok) return ok.error();
-  std::string out(1, static_cast<char>(payload[0]));
-  append_lenenc_int(out, ok->affected_rows);
-  append_lenenc_int(out, ok->last_insert_id);
+std::string without_session_state(std::uint8_t header, const TrackedOk& ok) {
+  std::string out(1, static_cast<char>(header));
+  append_lenenc_int(out, ok.affected_rows);
+  append_lenenc_int(out, ok.last_insert_id);
   const auto status =
-      static_cast<std::uint16_t>(ok->status_flags & ~server_status::kSessionStateChanged);
-  for (std::uint16_t value : {status, ok->warnings}) {
+      static_cast<std::uint16_t>(ok.status_flags & ~server_status::kSessionStateChanged);
+  for (std::uint16_t value : {status, ok.warnings}) {
     out += static_cast<char>(value & 0xff);
     out += static_cast<char>(value >> 8);
   }
   // As MariaDB and MySQL write it without CLIENT_SESSION_TRACK.
-  if (!ok->info.empty()) append_lenenc_string(out, ok->info);
+  if (!ok.info.empty()) append_lenenc_string(out, ok.info);
   return out;
+}
+
+Decoded<std::string> without_session_state(std::span<const std::uint8_t> payload) {
+  auto ok = decode_tracked_ok(payload, true);
+  if (!ok) return ok.error();
+  return without_session_state(payload[0], *ok);
 }
 
 }  // namespace borealis::mysql

@@ -44,7 +44,7 @@ struct TrackedOk {
   std::uint64_t last_insert_id = 0;
   std::uint16_t status_flags = 0;
   std::uint16_t warnings = 0;
-  std::string info;  // the human-readable message ("Rows matched: ...")
+  std::string info;  // "Rows matched: ..." (read under CLIENT_SESSION_TRACK only)
   SessionChanges changes;
 };
 
@@ -57,5 +57,8 @@ Decoded<TrackedOk> decode_tracked_ok(std::span<const std::uint8_t> payload, bool
 // info kept when there is one. borealis tracks sessions for clients that
 // did not ask for it; they must not see the trackers' bytes.
 Decoded<std::string> without_session_state(std::span<const std::uint8_t> payload);
+// The same from an OK already decoded (under CLIENT_SESSION_TRACK), whose
+// first byte was `header` (0x00, or 0xfe at the end of a result set).
+std::string without_session_state(std::uint8_t header, const TrackedOk& ok);
 
 }  // namespace borealis::mysql

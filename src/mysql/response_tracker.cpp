@@ -107,11 +107,8 @@ void ResponseTracker::finish_response() {
 void ResponseTracker::take_ok(std::string_view payload) {
   auto ok = decode_tracked_ok(bytes(payload), session_track_);
   if (!ok) return lose();
-  if (hide_session_track_) {
-    auto plain = without_session_state(bytes(payload));
-    if (!plain) return lose();
-    replacement_ = std::move(*plain);
-  }
+  if (hide_session_track_)
+    replacement_ = without_session_state(static_cast<std::uint8_t>(payload.front()), *ok);
   status_flags_ = ok->status_flags;
   ending_.status_flags = status_flags_;
   const SessionChanges& in = ok->changes;

@@ -498,25 +498,18 @@ class ExternalServerTest(harness.E2ETestCase):
     hash declared (`mysql-user`), borealis proves the clients' passwords
     and can log in for them again, on the same server or another."""
 
-    def test_sessions_between_commands_move_to_the_new_primary(self):
-        """Ten sessions (PyMySQL and mysqlclient) with their own state are
-        connected to A; the name moves to B and A shuts down: every
-        session's next query runs on B with its schema and variable, with
-        no error. Defect: the sessions dropped with A (2013), or not
-        restored on B."""
+    def setUp(self):
+        super().setUp()
         if harness.is_haproxy():
             self.skipTest("mode mysql is borealis's")
-        port = harness.free_port((harness.host(2), harness.host(3)))
-        db_a = self.start_mariadb(host=harness.host(2), port=port, name="A")
-        db_b = self.start_mariadb(host=harness.host(3), port=port, name="B")
-        dns = self.start_dnsmasq(hosts={"db.cluster.test": db_a.host})
+
+    def start_borealis(self, backend_lines, head=""):
+        """borealis in `mode mysql` with the app account declared, `head`
+        (sections) before the proxies and `backend_lines` in the backend;
+        returns (proxy, listen port)."""
         listen = harness.free_port()
         stage2 = hashlib.sha1(hashlib.sha1(harness.APP_PASSWORD.encode()).digest())
-        config = harness.base_config() + f"""\
-resolvers mydns
-    nameserver dns {dns.host}:{dns.port}
-    hold valid 1s
-
+        config = harness.base_config() + head + f"""\
 frontend fe
     mode mysql
     bind {harness.LOCAL}:{listen}
@@ -525,9 +518,23 @@ frontend fe
 backend be
     mode mysql
     mysql-user {harness.APP_USER} password *{stage2.hexdigest().upper()}
-    server db db.cluster.test:{port} resolvers mydns check inter 1s
-"""
-        proxy = self.start_proxy(config, wait=(harness.LOCAL, listen))
+{backend_lines}"""
+        return self.start_proxy(config, wait=(harness.LOCAL, listen)), listen
+
+    def test_sessions_between_commands_move_to_the_new_primary(self):
+        """Ten sessions (PyMySQL and mysqlclient) with their own state are
+        connected to A; the name moves to B and A shuts down: every
+        session's next query runs on B with its schema and variable, with
+        no error. Defect: the sessions dropped with A (2013), or not
+        restored on B."""
+        port = harness.free_port((harness.host(2), harness.host(3)))
+        db_a = self.start_mariadb(host=harness.host(2), port=port, name="A")
+        db_b = self.start_mariadb(host=harness.host(3), port=port, name="B")
+        dns = self.start_dnsmasq(hosts={"db.cluster.test": db_a.host})
+        proxy, listen = self.start_borealis(
+            f"    server db db.cluster.test:{port} resolvers mydns check inter 1s\n",
+            head=f"resolvers mydns\n    nameserver dns {dns.host}:{dns.port}\n"
+                 "    hold valid 1s\n\n")
         sessions = []
         for n in range(10):
             if n % 2:
@@ -566,28 +573,13 @@ backend be
         """A server with little room (max_connections at MariaDB's least,
         10), `timeout release 1s`: session A's connection was given back,
         other sessions fill the server, and A's next query finds it full
-        ("Too many connections"). borealis asks again until B's
-        connection is given back, and A's query runs. Defect: A gets
+        ("Too many connections"). borealis asks again until another
+        session's connection is given back, and A's query runs. Defect: A gets
         1927 with the server's 1040."""
-        if harness.is_haproxy():
-            self.skipTest("mode mysql is borealis's")
         db = self.start_mariadb(max_connections=10)
-        listen = harness.free_port()
-        stage2 = hashlib.sha1(hashlib.sha1(harness.APP_PASSWORD.encode()).digest())
-        config = harness.base_config() + f"""\
-frontend fe
-    mode mysql
-    bind {harness.LOCAL}:{listen}
-    default_backend be
-
-backend be
-    mode mysql
-    timeout release 1s
-    timeout queue 20s
-    mysql-user {harness.APP_USER} password *{stage2.hexdigest().upper()}
-    server db {db.host}:{db.port}
-"""
-        proxy = self.start_proxy(config, wait=(harness.LOCAL, listen))
+        proxy, listen = self.start_borealis(
+            "    timeout release 1s\n    timeout queue 20s\n"
+            f"    server db {db.host}:{db.port}\n")
 
         def connect():  # (the holders are used within the release period)
             conn = pymysql.connect(host=harness.LOCAL, port=listen, user=harness.APP_USER,
