@@ -275,6 +275,18 @@ void Gateway::watch_signals() {
   });
 }
 
+// At the end, one line per `mode mysql` backend whose sessions continued,
+// were given back or were refused: what an operator reads after a day.
+void Gateway::log_continuity_totals() const {
+  for (const auto& [name, backend] : backends_) {
+    const backend::ContinuityCounts counts = backend->continuity().read();
+    if (!counts.any()) continue;
+    backend->logger().log(logging::Level::info,
+                          fmt::format("backend '{}' session continuity: {}", name,
+                                      counts.describe()));
+  }
+}
+
 // Written before privileges are dropped, as HAProxy does.
 std::string Gateway::write_pidfile() {
   if (config_.global.pidfile.empty()) return {};
@@ -293,6 +305,7 @@ int Gateway::run() {
   control_.run();
   workers_->stop();
   workers_->join();
+  log_continuity_totals();
   // Stopped: from here until the process ends, a late stop signal (a second
   // Ctrl-C) stays pending instead of killing borealis on its way out, once
   // the signal set's handlers are gone.

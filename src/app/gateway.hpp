@@ -44,6 +44,7 @@ class Gateway {
   std::string build_frontends();
   std::string open_listeners();
   std::string write_pidfile();
+  void log_continuity_totals() const;
   std::string drop_privileges();
   void raise_descriptor_limit();
   void start_workers();

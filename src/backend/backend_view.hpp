@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "auth/account_table.hpp"
+#include "backend/continuity_counters.hpp"
 #include "config/model.hpp"
 #include "core/snapshot.hpp"
 #include "logging/logger.hpp"
@@ -73,6 +74,9 @@ class Backend {
     return configured_accounts_;
   }
   std::atomic<int>& active_sessions() { return active_; }
+  // `mode mysql` session continuity: restores, releases and refusals.
+  ContinuityCounters& continuity() { return continuity_; }
+  const ContinuityCounters& continuity() const { return continuity_; }
 
  private:
   config::Proxy config_;
@@ -83,6 +87,7 @@ class Backend {
   std::atomic<int> active_{0};
   core::Snapshot<mysql::ServerIdentity> server_identity_;
   std::shared_ptr<const auth::AccountTable> configured_accounts_;
+  ContinuityCounters continuity_;
 };
 
 }  // namespace borealis::backend

@@ -23,6 +23,8 @@ constexpr std::uint32_t kMaxHandshakePacket = 64 * 1024;
 // Round trips an authentication plugin may take (caching_sha2_password's
 // full authentication with a public key request takes three).
 constexpr int kMaxAuthRoundTrips = 8;
+// ER_CON_COUNT_ERROR, "Too many connections".
+constexpr std::uint16_t kTooManyConnections = 1040;
 
 // What borealis's databases are started with (see the engine), for the
 // sessions it follows on other servers.
@@ -369,6 +371,10 @@ asio::awaitable<MysqlHandshake::Login> MysqlHandshake::log_in(asio::ip::tcp::soc
   auto greeting = co_await read_server_greeting(server, server_tls);
   if (!greeting) {
     if (refusal_payload_.empty()) co_return Login::failed;
+    if (stage1_ && server_refusal_ == kTooManyConnections) {
+      refusal_payload_.clear();
+      co_return Login::busy;
+    }
     // The client gets the server's refusal as it is, with its own code.
     auto err = mysql::decode_err(std::span(
         reinterpret_cast<const std::uint8_t*>(refusal_payload_.data()), refusal_payload_.size()));
@@ -380,7 +386,14 @@ asio::awaitable<MysqlHandshake::Login> MysqlHandshake::log_in(asio::ip::tcp::soc
     co_return Login::refused;
   }
   if (!co_await answer_for_client(server, *greeting)) co_return Login::failed;
+  const std::uint64_t client_heard = bytes_to_client();
   const Login login = co_await relay_authentication(server);
+  // (MariaDB says it after the login, too.)
+  if (login == Login::refused && stage1_ && server_refusal_ == kTooManyConnections &&
+      bytes_to_client() == client_heard) {
+    refusal_payload_.clear();
+    co_return Login::busy;
+  }
   if (login != Login::ok || !track_on_login_ || !stage1_) co_return login;
   if (!co_await turn_trackers_on(server)) co_return Login::failed;
   co_return Login::ok;
@@ -409,7 +422,7 @@ asio::awaitable<MysqlHandshake::Login> MysqlHandshake::log_in_again(asio::ip::tc
   }
   auto greeting = co_await read_server_greeting(server, server_tls);
   refusal_payload_.clear();
-  if (!greeting) co_return Login::failed;
+  if (!greeting) co_return server_refusal_ == kTooManyConnections ? Login::busy : Login::failed;
   const std::string answer = mysql::native_password_answer(*stage1_, greeting->scramble);
   if (!co_await send_to_server(
           server, response_for(*greeting, answer, mysql::kNativePasswordPlugin, schema)))
@@ -434,7 +447,7 @@ asio::awaitable<MysqlHandshake::Login> MysqlHandshake::log_in_again(asio::ip::tc
       if (err) server_refusal_ = err->code;  // 1040 comes after the login too
       fail(err ? "server: " + mysql::format_error(*err)
                : std::string("server: an unexpected answer to the login"));
-      co_return Login::failed;
+      co_return server_refusal_ == kTooManyConnections ? Login::busy : Login::failed;
     }
     if (!co_await send_to_server(server, mysql::native_password_answer(*stage1_, to->plugin_data)))
       co_return Login::failed;

@@ -42,7 +42,10 @@ struct MysqlTls {
 
 class MysqlHandshake {
  public:
-  enum class Login { ok, refused, failed };
+  // busy: the server said "Too many connections" (1040) to a login
+  // borealis makes for the client, and nothing reached the client: it may
+  // be asked again on a new connection.
+  enum class Login { ok, refused, busy, failed };
 
   // `server`: what the greeting announces (version, capabilities) on the
   // backend's behalf.

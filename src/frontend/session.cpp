@@ -77,10 +77,10 @@ constexpr auto kProxyHeaderWait = std::chrono::milliseconds(10000);
 constexpr auto kTurnAround = std::chrono::milliseconds(1000);
 // `timeout queue` when neither it nor `timeout connect` is set.
 constexpr auto kDefaultQueueWait = config::Duration(5000);
-// Session continuity: the longest pause between logins a busy server
-// refused, and the refusal that means busy (ER_CON_COUNT_ERROR).
+// The first and the longest pause between logins a server refused with
+// "Too many connections".
+constexpr auto kFirstBusyPause = std::chrono::milliseconds(5);
 constexpr auto kLongestBusyPause = std::chrono::milliseconds(200);
-constexpr std::uint16_t kTooManyConnections = 1040;
 
 // Takes one of a server's `maxconn` slots if one is free (0: unlimited).
 // Taken before connecting, so that sessions still connecting count: a
@@ -129,6 +129,8 @@ class Session {
   asio::awaitable<bool> mysql_greet();
   asio::awaitable<bool> mysql_verify_locally();
   asio::awaitable<bool> mysql_log_in(Connection& connection);
+  core::SteadyTime busy_server_patience() const;
+  asio::awaitable<bool> connect_anew(Connection& connection);
   bool mysql_continuity_possible() const;
   std::optional<config::Duration> release_after() const;
   void give_back_server(Connection& connection, std::chrono::nanoseconds idle);
@@ -320,6 +322,8 @@ asio::awaitable<void> Session::run() {
     to_client += outcome.bytes_to_client;
     if (!outcome.server_lost) break;
     waiting = std::move(outcome.client_bytes_waiting);
+    // A client that leaves while its server connection is gone just leaves.
+    if (!outcome.command_lost && mysql::is_com_quit_packet(waiting)) break;
     if (outcome.command_lost) {
       if (!co_await mysql_answer_lost_command(*follower)) {
         outcome.cause = TerminationCause::server_abort;
@@ -394,6 +398,14 @@ std::optional<config::Duration> Session::release_after() const {
 // session, as unused since it went idle.
 void Session::give_back_server(Connection& connection, std::chrono::nanoseconds idle) {
   server_given_back_ = true;
+  backend_->continuity().count_release();
+  frontend_.logger().log(
+      logging::Level::debug,
+      fmt::format("{}:{} {}/{}: session of '{}' gives its connection to '{}' back after {} ms "
+                  "idle at a safe point",
+                  client_address_.to_string(), record_.client_port, record_.frontend,
+                  record_.backend, mysql_->client().user, connection.server_name,
+                  std::chrono::duration_cast<std::chrono::milliseconds>(idle).count()));
   connection.server_slot.reset();
   if (database_use_) {
     database_use_->idle_for(idle);
@@ -413,7 +425,7 @@ void Session::log_continued(const Connection& connection, const mysql::SessionFo
     how = fmt::format("ended with error {}", follower.goodbye());
   const mysql::SessionState& state = follower.state();
   frontend_.logger().log(
-      logging::Level::info,
+      logging::Level::debug,
       fmt::format("{}:{} {}/{}: session of '{}' continues on a new connection to '{}' (the last "
                   "one {}; schema '{}', {} variable(s) restored)",
                   client_address_.to_string(), record_.client_port, record_.frontend,
@@ -421,40 +433,54 @@ void Session::log_continued(const Connection& connection, const mysql::SessionFo
                   state.schema(), state.variables().size()));
 }
 
+// A server that says "Too many connections" to a login borealis makes has
+// not yet let go of connections borealis closed (their slots are counted
+// by borealis), or is briefly full: it is asked again after a short
+// pause, doubling, within `timeout queue` (else `timeout connect`).
+core::SteadyTime Session::busy_server_patience() const {
+  const auto& timeouts = backend_->config().timeouts;
+  return core::SteadyClock::now() +
+         timeouts.queue.value_or(timeouts.connect.value_or(kDefaultQueueWait));
+}
+
+// The session's server connection closed and a new one made, to the
+// server the backend picks now. False: failure_reason_ or the termination
+// state says why.
+asio::awaitable<bool> Session::connect_anew(Connection& connection) {
+  asio::error_code ignored;
+  connection.socket.close(ignored);
+  connection.socket = tcp::socket(client_.get_executor());
+  connection.server_slot.reset();
+  connection.server_id = -1;
+  if (!co_await connect_to_server(connection) || !co_await send_proxy_header(connection))
+    co_return false;
+  connection.socket.set_option(tcp::no_delay(true), ignored);
+  co_return true;
+}
+
 asio::awaitable<bool> Session::mysql_reconnect(Connection& connection,
                                                mysql::SessionFollower& follower,
                                                bool command_waiting) {
-  asio::error_code ignored;
   const mysql::SessionState& state = follower.state();
   const std::string restore = state.restore_statement();
   std::string why;
-  // A server that says "Too many connections" has not yet let go of
-  // connections borealis closed (its slots are counted by borealis): asked
-  // again after a short wait, within `timeout queue`.
-  const auto& timeouts = backend_->config().timeouts;
-  const auto patience = timeouts.queue.value_or(timeouts.connect.value_or(kDefaultQueueWait));
-  const auto give_up = core::SteadyClock::now() + patience;
-  for (std::chrono::milliseconds pause{5};; pause = std::min(pause * 2, kLongestBusyPause)) {
-    connection.socket.close(ignored);
-    connection.socket = tcp::socket(client_.get_executor());
-    connection.server_slot.reset();
-    connection.server_id = -1;
-    if (!co_await connect_to_server(connection) || !co_await send_proxy_header(connection)) {
+  const auto give_up = busy_server_patience();
+  for (auto pause = kFirstBusyPause;; pause = std::min(pause * 2, kLongestBusyPause)) {
+    if (!co_await connect_anew(connection)) {
       why = failure_reason_ ? failure_reason_ : std::string(logging::describe(record_.termination));
       break;
     }
-    connection.socket.set_option(tcp::no_delay(true), ignored);
     auto login = co_await within(
         mysql_->log_in_again(connection.socket, connection.tls, state.schema(), restore),
         handshake_limit());
-    const bool busy = login && *login == MysqlHandshake::Login::failed &&
-                      mysql_->server_refusal() == kTooManyConnections;
-    if (busy && core::SteadyClock::now() + pause < give_up) {
+    if (login == MysqlHandshake::Login::busy && core::SteadyClock::now() + pause < give_up) {
+      backend_->continuity().count_busy_retry();
       co_await core::sleep_for(pause);
       continue;
     }
     if (login == MysqlHandshake::Login::ok) {
       backend_->load(connection.server_id).total.fetch_add(1, std::memory_order_relaxed);
+      backend_->continuity().count_restore();
       log_continued(connection, follower);
       server_given_back_ = false;
       follower.reconnected(mysql_->response_format());
@@ -463,6 +489,7 @@ asio::awaitable<bool> Session::mysql_reconnect(Connection& connection,
     why = login ? mysql_->failure() : std::string("the login timed out");
     break;
   }
+  backend_->continuity().count_failed_restore();
   frontend_.logger().log(
       logging::Level::warning,
       fmt::format("{}:{} {}/{}: session of '{}' could not continue on a new server connection: {}",
@@ -524,6 +551,7 @@ asio::awaitable<Session::LostCommand> Session::mysql_refuse_lost_command(
   const auto command = static_cast<std::uint8_t>(waiting[4]);
   waiting.erase(0, 4 + length);
   if (command == kComQuit) co_return LostCommand::quit;
+  backend_->continuity().count_refusal();
   frontend_.logger().log(
       logging::Level::info,
       fmt::format("{}:{} {}/{}: session of '{}' lost its server connection while {}: its next "
@@ -546,6 +574,7 @@ asio::awaitable<Session::LostCommand> Session::mysql_refuse_lost_command(
 // safe point (before the command) on a new connection. False: it cannot.
 asio::awaitable<bool> Session::mysql_answer_lost_command(mysql::SessionFollower& follower) {
   if (!follower.fall_back_to_last_safe_point()) co_return false;
+  backend_->continuity().count_unknown_fate();
   frontend_.logger().log(
       logging::Level::info,
       fmt::format("{}:{} {}/{}: session of '{}' lost its server connection before the answer to "
@@ -701,8 +730,20 @@ void Session::verify_configured_user() {
 // The client authenticates to the server it was given; a refusal by the
 // server (wrong password, ...) has reached the client already.
 asio::awaitable<bool> Session::mysql_log_in(Connection& connection) {
-  auto login =
-      co_await within(mysql_->log_in(connection.socket, connection.tls), handshake_limit());
+  std::optional<MysqlHandshake::Login> login;
+  // A login borealis makes is asked again on a new connection while the
+  // server says it is full (the client is not involved).
+  const auto give_up = busy_server_patience();
+  for (auto pause = kFirstBusyPause;; pause = std::min(pause * 2, kLongestBusyPause)) {
+    login = co_await within(mysql_->log_in(connection.socket, connection.tls), handshake_limit());
+    if (login != MysqlHandshake::Login::busy || core::SteadyClock::now() + pause >= give_up) break;
+    backend_->continuity().count_busy_retry();
+    co_await core::sleep_for(pause);
+    if (!co_await connect_anew(connection)) {
+      co_await mysql_refuse_after_failure();
+      co_return false;
+    }
+  }
   auto& errors = frontend_.connect_errors();
   if (login == MysqlHandshake::Login::ok) {
     errors.succeeded(client_address_);
@@ -711,7 +752,12 @@ asio::awaitable<bool> Session::mysql_log_in(Connection& connection) {
   // ER_ACCESS_DENIED_ERROR, ER_ACCESS_DENIED_NO_PASSWORD_ERROR.
   const auto refusal = mysql_->server_refusal();
   if (refusal == 1045 || refusal == 1698) errors.failed(client_address_);
-  if (login == MysqlHandshake::Login::refused) {
+  if (login == MysqlHandshake::Login::busy) {
+    // Still full when `timeout queue` ran out: the client hears it as it
+    // would from the server.
+    co_await mysql_->refuse(1040, "08004", "Too many connections");
+    record_.termination = {};
+  } else if (login == MysqlHandshake::Login::refused) {
     co_await mysql_->forward_refusal();
     // The server's own ERR (access denied, ...) went to the client: the
     // session ended as the server decided.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "mysql/packet.hpp"
 #include "mysql/payload_reader.hpp"
 
 namespace borealis::mysql {
@@ -265,5 +266,10 @@ std::string encode_com_query(std::string_view sql) {
 std::string encode_com_ping() { return single_byte(kComPing); }
 
 std::string encode_com_quit() { return single_byte(kComQuit); }
+
+bool is_com_quit_packet(std::string_view bytes) {
+  return bytes.size() == kHeaderSize + 1 && static_cast<std::uint8_t>(bytes[0]) == 1 &&
+         bytes[1] == 0 && bytes[2] == 0 && static_cast<std::uint8_t>(bytes[4]) == kComQuit;
+}
 
 }  // namespace borealis::mysql

@@ -174,5 +174,8 @@ std::string encode_ssl_request(std::uint32_t capabilities, std::uint32_t max_pac
 std::string encode_com_query(std::string_view sql);
 std::string encode_com_ping();
 std::string encode_com_quit();
+// Whether `bytes` are exactly one COM_QUIT packet, as a client sends it
+// when it closes.
+bool is_com_quit_packet(std::string_view bytes);
 
 }  // namespace borealis::mysql

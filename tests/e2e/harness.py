@@ -903,13 +903,15 @@ GLOBAL_LOG = "log stderr format raw local0 info"
 
 
 def base_config(global_lines=(), defaults_lines=(), timeout_client="30s",
-                timeout_server="30s", timeout_connect="3s"):
-    """`global` and `defaults` sections shared by the synthetic configs."""
+                timeout_server="30s", timeout_connect="3s", log_level="info"):
+    """`global` and `defaults` sections shared by the synthetic configs;
+    the log goes to stderr up to `log_level`."""
     g = "".join(f"    {line}\n" for line in global_lines)
     d = "".join(f"    {line}\n" for line in defaults_lines)
+    log = GLOBAL_LOG.replace(" info", f" {log_level}")
     return (
         "global\n"
-        f"    {GLOBAL_LOG}\n"
+        f"    {log}\n"
         f"{g}"
         "\n"
         "defaults\n"

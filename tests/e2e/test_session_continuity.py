@@ -19,6 +19,8 @@ Real programs: mariadbd, mysqlclient, the `mariadb` client. borealis only.
 import hashlib
 import json
 import os
+import re
+import resource
 import signal
 import subprocess
 import threading
@@ -30,6 +32,25 @@ import pymysql
 
 import harness
 from test_mysql_clients import node_modules
+
+
+TOTALS = re.compile(
+    r"backend '(?P<backend>[^']+)' session continuity: (?P<released>\d+) server connection\(s\) "
+    r"given back while idle, (?P<restored>\d+) session\(s\) restored, (?P<not_restored>\d+) "
+    r"not restored, (?P<refused>\d+) command\(s\) refused \(what the session held was "
+    r"lost\), (?P<fate_unknown>\d+) command\(s\) of unknown fate, (?P<busy_retries>\d+) "
+    r"login\(s\) asked again after 'Too many connections'")
+
+
+def continuity_totals(proxy):
+    """Stops borealis and returns the counts of its last line about
+    session continuity (all 0 without one)."""
+    proxy.stop(60)
+    found = list(TOTALS.finditer(proxy.log()))
+    if not found:
+        return {key: 0 for key in TOTALS.groupindex if key != "backend"}
+    return {key: int(value) for key, value in found[-1].groupdict().items()
+            if key != "backend"}
 
 
 class ContinuityBase(harness.ServerlessTestCase):
@@ -45,8 +66,9 @@ class ContinuityBase(harness.ServerlessTestCase):
             self.skipTest("serverless databases are borealis's")
         self.datadir = self.new_datadir()
         self.listen = harness.free_port()
-        config = harness.base_config(timeout_client="60s",
-                                     timeout_server="60s") + \
+        # (Restores and releases are logged at debug.)
+        config = harness.base_config(timeout_client="60s", timeout_server="60s",
+                                     log_level="debug") + \
             harness.database_section(datadir=self.datadir, acu=self.ACU,
                                      auto_pause=self.AUTO_PAUSE) + f"""\
 frontend fe
@@ -154,6 +176,9 @@ class SessionContinuityTest(ContinuityBase):
             row = self.one(conn, "SELECT DATABASE(), @@session.wait_timeout, "
                                  "COUNT(*) FROM app_shop.t")
             self.assertEqual(row, (schema, timeout, 0))
+        totals = continuity_totals(self.db.proxy)
+        self.assertGreaterEqual(totals["restored"], 20, totals)
+        self.assertEqual((totals["refused"], totals["fate_unknown"]), (0, 0), totals)
 
     def test_a_query_running_when_the_engine_crashes_fails_then_it_goes_on(self):
         """mariadbd killed with SIGKILL while the session's query runs (no
@@ -189,6 +214,8 @@ class SessionContinuityTest(ContinuityBase):
         self.assertEqual(row, (3333, "app_shop"))
         self.assertIn("lost its server connection before the answer to its command",
                       self.db.log()[before:])
+        totals = continuity_totals(self.db.proxy)
+        self.assertEqual((totals["fate_unknown"], totals["refused"]), (1, 0), totals)
 
     PHP_CHANGE_USER = r"""<?php
 $db = new mysqli(getenv("DB_HOST"), "app", getenv("DB_PASSWORD"), "app_shop",
@@ -262,6 +289,9 @@ echo json_encode($row), "\n";
         log = self.db.log()[before:]
         self.assertIn("lost its server connection while a transaction is open", log)
         self.assertIn("continues on a new connection", log)
+        totals = continuity_totals(self.db.proxy)
+        self.assertEqual((totals["refused"], totals["fate_unknown"]), (1, 0), totals)
+        self.assertGreaterEqual(totals["restored"], 1, totals)
 
     def test_user_variables_and_named_locks_are_not_carried_over(self):
         """A user variable (only the state-change tracker says so) and a
@@ -450,20 +480,32 @@ class ReleaseTest(ContinuityBase):
     """`timeout release 1s` on the backend: many connected clients, a few
     busy, need only as many server connections as are busy."""
 
+    CLIENTS, BUSY = 5000, 50
     ACU = "memory 128m cpu 0.5 connections 800"
     BACKEND_LINES = "    timeout release 1s\n"
 
+    def setUp(self):
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard != resource.RLIM_INFINITY and hard < self.CLIENTS + 1000:
+            self.fail(f"{self.CLIENTS} clients need more descriptors than {hard}")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        self.addCleanup(resource.setrlimit, resource.RLIMIT_NOFILE, (soft, hard))
+        super().setUp()
+
     def test_mostly_idle_clients_hold_only_the_busy_ones_server_connections(self):
-        """300 clients connected, each ran a query; 10 of them keep busy.
-        After the release period the engine has about 10 client
-        connections (Threads_connected counts borealis's own too), and
-        every idle client's next query works. Defect: idle sessions
-        holding their server connections (about 300), or a released
-        session that cannot come back."""
-        clients = [self.connect() for _ in range(300)]
-        for conn in clients:
+        """5,000 clients connected, each ran a query; 50 of them keep busy.
+        After the release period the engine has about 50 client
+        connections (Threads_connected counts borealis's own too), every
+        idle client's next query works, and the totals at the end count a
+        release and a restore for each idle client. Defect: idle sessions
+        holding their server connections (about 5,000, refused beyond the
+        engine's 800), or a released session that cannot come back."""
+        clients = []
+        for _ in range(self.CLIENTS):
+            conn = self.connect()
             self.one(conn, "SELECT 1")
-        busy, stop = clients[:10], threading.Event()
+            clients.append(conn)
+        busy, stop = clients[:self.BUSY], threading.Event()
         errors = []
 
         def keep_busy(conn):
@@ -481,16 +523,29 @@ class ReleaseTest(ContinuityBase):
                 return int(self.as_administrator(
                     "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
                     "WHERE VARIABLE_NAME = 'THREADS_CONNECTED'").strip())
-            harness.wait_until(lambda: engine_connections() <= 10 + 5, 30, 0.2,
+            harness.wait_until(lambda: engine_connections() <= self.BUSY + 5, 60, 0.2,
                                "idle sessions' server connections given back")
-            self.assertGreaterEqual(engine_connections(), 10)
+            self.assertGreaterEqual(engine_connections(), self.BUSY)
         finally:
             stop.set()
             for thread in threads:
                 thread.join(30)
         self.assertEqual(errors, [])
-        for conn in clients[10:]:
+        idle = clients[self.BUSY:]
+        for conn in idle:
             self.assertEqual(self.one(conn, "SELECT 2"), (2,))
+        for conn in clients:
+            harness.close_quietly(conn)
+        totals = continuity_totals(self.db.proxy)
+        self.assertGreaterEqual(totals["released"], len(idle), totals)
+        # Exactly one restore per client: each was given back while the
+        # others connected (the busy ones too, before their loop), and a
+        # client that quits while released is not logged in again.
+        self.assertEqual(totals["restored"], self.CLIENTS, totals)
+        failures = [line for line in self.db.log().splitlines()
+                    if "could not continue" in line]
+        self.assertEqual((totals["not_restored"], totals["refused"], totals["fate_unknown"]),
+                         (0, 0, 0), f"{totals}; {failures[:3]}")
 
 
 class ExternalServerTest(harness.E2ETestCase):
@@ -509,7 +564,7 @@ class ExternalServerTest(harness.E2ETestCase):
         returns (proxy, listen port)."""
         listen = harness.free_port()
         stage2 = hashlib.sha1(hashlib.sha1(harness.APP_PASSWORD.encode()).digest())
-        config = harness.base_config() + head + f"""\
+        config = harness.base_config(log_level="debug") + head + f"""\
 frontend fe
     mode mysql
     bind {harness.LOCAL}:{listen}
@@ -571,18 +626,18 @@ backend be
 
     def test_a_server_still_full_is_asked_again(self):
         """A server with little room (max_connections at MariaDB's least,
-        10), `timeout release 1s`: session A's connection was given back,
-        other sessions fill the server, and A's next query finds it full
-        ("Too many connections"). borealis asks again until another
-        session's connection is given back, and A's query runs. Defect: A gets
-        1927 with the server's 1040."""
+        10), `timeout release 1s`: session A's connection was given back
+        and other clients (direct) fill the server. A's next query, and a
+        new client's login, find it full ("Too many connections"): borealis
+        asks again until a direct client leaves, and both succeed. Defect:
+        A gets 1927 with the server's 1040, or the new client gets 1040."""
         db = self.start_mariadb(max_connections=10)
         proxy, listen = self.start_borealis(
             "    timeout release 1s\n    timeout queue 20s\n"
             f"    server db {db.host}:{db.port}\n")
 
-        def connect():  # (the holders are used within the release period)
-            conn = pymysql.connect(host=harness.LOCAL, port=listen, user=harness.APP_USER,
+        def connect(port=listen, host=harness.LOCAL):
+            conn = pymysql.connect(host=host, port=port, user=harness.APP_USER,
                                    password=harness.APP_PASSWORD, database="marker",
                                    connect_timeout=30, read_timeout=60, autocommit=True)
             self.addCleanup(harness.close_quietly, conn)
@@ -596,22 +651,36 @@ backend be
         first = connect()
         one(first, "SET SESSION wait_timeout = 999")
         time.sleep(2)  # given back after 1 s idle
-        # Fill the server (an account with SUPER also gets MariaDB's one
-        # extra connection; the harness may hold some): a new client is
-        # refused with 1040 when it is full.
+        # Fill the server directly (an account with SUPER also gets
+        # MariaDB's one extra connection): refused with 1040 when full.
         holders = []
         for _ in range(20):
             try:
-                holders.append(connect())
+                holders.append(connect(db.port, db.host))
             except pymysql.err.OperationalError as refused:
                 self.assertEqual(refused.args[0], 1040, refused.args)
                 break
         else:
             self.fail("the server never said it was full")
-        self.assertTrue(holders)
+        self.assertGreaterEqual(len(holders), 2)
+
+        def leave_soon():
+            timer = threading.Timer(1.0, harness.close_quietly, args=(holders.pop(),))
+            timer.start()
+            self.addCleanup(timer.cancel)
+
         before = proxy.log_offset()
+        leave_soon()
         self.assertEqual(one(first, "SELECT 2, @@session.wait_timeout"), (2, 999))
         self.assertIn("continues on a new connection", proxy.log()[before:])
+        leave_soon()
+        late = connect()
+        self.assertEqual(one(late, "SELECT 3"), (3,))
+        for conn in holders + [first, late]:
+            harness.close_quietly(conn)
+        totals = continuity_totals(proxy)
+        self.assertGreaterEqual(totals["busy_retries"], 2, totals)
+        self.assertEqual(totals["not_restored"], 0, totals)
 
 
 if __name__ == "__main__":

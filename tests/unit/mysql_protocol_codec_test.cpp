@@ -503,3 +503,19 @@ TEST(MysqlQueryResult, NameValueMapSkipsNulls) {
   EXPECT_EQ(map["a"], "1");
   EXPECT_EQ(map["d"], "4");
 }
+
+namespace borealis::mysql {
+namespace {
+
+TEST(ComQuitPacketTest, OnlyAWholeQuitPacketIsOne) {
+  EXPECT_TRUE(is_com_quit_packet(std::string("\x01\x00\x00\x00\x01", 5)));
+  EXPECT_FALSE(is_com_quit_packet(std::string("\x01\x00\x00\x00\x03", 5)));      // COM_QUERY
+  EXPECT_FALSE(is_com_quit_packet(std::string("\x02\x00\x00\x00\x01\x00", 6)));  // longer
+  EXPECT_FALSE(is_com_quit_packet(std::string("\x01\x00\x00\x00", 4)));          // cut
+  // A quit followed by more bytes is not a client that only leaves.
+  EXPECT_FALSE(is_com_quit_packet(std::string("\x01\x00\x00\x00\x01\x01\x00\x00\x00\x01", 10)));
+  EXPECT_FALSE(is_com_quit_packet(""));
+}
+
+}  // namespace
+}  // namespace borealis::mysql
