@@ -281,9 +281,8 @@ void Gateway::log_continuity_totals() const {
   for (const auto& [name, backend] : backends_) {
     const backend::ContinuityCounts counts = backend->continuity().read();
     if (!counts.any()) continue;
-    backend->logger().log(logging::Level::info,
-                          fmt::format("backend '{}' session continuity: {}", name,
-                                      counts.describe()));
+    backend->logger().log(logging::Level::info, fmt::format("backend '{}' session continuity: {}",
+                                                            name, counts.describe()));
   }
 }
 
