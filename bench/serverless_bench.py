@@ -10,8 +10,10 @@ every process it started by its PID.
    through borealis (connect + handshake + SELECT), median and p99 over
    --cycles cycles (auto-pause 1s; each cycle waits for the pause line), for
    each data directory size in --sizes (filled with INSERT ... SELECT of
-   ~1 KiB rows).  Also the engine's own share from the `resumed in N ms`
-   line.
+   ~1 KiB rows), each frontend mode in --modes and each pause in --pauses:
+   deep (mariadbd stopped) and warm (mariadbd frozen in place).  Also the
+   engine's own share from the `resumed [from a warm pause] in N ms` line,
+   and for warm pauses what stays resident.
 2. Scaling reaction: --scale-clients busy clients start at once against a
    database at 0.5 ACU; time to the first `scaling 0.5 -> 1 ACU` line and
    to a raised @@innodb_buffer_pool_size seen by a client, the highest
@@ -141,16 +143,20 @@ class Bench:
 
     # 1. resume latency ---------------------------------------------------
     def resume_latency(self, size_text):
-        """Per mode of --modes: the same data directory, `--cycles` cycles
-        of pause and a client's connect + login + first query."""
+        """Per mode of --modes and pause of --pauses: the same data
+        directory, `--cycles` cycles of pause and a client's connect +
+        login + first query."""
         size = parse_size(size_text)
         datadir = self.datadir(f"resume-{size_text}")
-        section = harness.database_section(
-            datadir, capacity="0 4", acu="memory 256m cpu 1 connections 50",
-            auto_pause="1s", scale_down_delay="60s")
         results = []
-        for index, mode in enumerate(self.args.modes.split(",")):
-            db = self.start(f"resume-{size_text}-{mode}", section, datadir,
+        runs = [(mode, pause) for pause in self.args.pauses.split(",")
+                for mode in self.args.modes.split(",")]
+        for index, (mode, pause) in enumerate(runs):
+            section = harness.database_section(
+                datadir, capacity="0 4", acu="memory 256m cpu 1 connections 50",
+                auto_pause="1s", scale_down_delay="60s",
+                auto_pause_deep="1h" if pause == "warm" else "0s")
+            db = self.start(f"resume-{size_text}-{mode}-{pause}", section, datadir,
                             mode=mode)
             if index == 0:
                 t0 = time.monotonic()
@@ -163,19 +169,28 @@ class Bench:
                       f"{actual / MIB:.0f} MiB", flush=True)
             else:
                 db.query("SELECT 1", timeout=120)  # one resume to warm up
-            result = self.resume_cycles(db)
+            result = self.resume_cycles(db, pause)
             self.stop(db)
-            result.update(size=size_text, mib=du_bytes(datadir) / MIB, mode=mode)
+            result.update(size=size_text, mib=du_bytes(datadir) / MIB, mode=mode,
+                          pause=pause)
             results.append(result)
         return results
 
-    def resume_cycles(self, db):
-        totals, engine = [], []
+    def resume_cycles(self, db, pause):
+        totals, engine, resident = [], [], []
         rows = self.rows
+        resumed = (r"database app: resumed from a warm pause in (\d+) ms" if pause == "warm"
+                   else r"database app: resumed in (\d+) ms")
         for cycle in range(self.args.cycles):
             offset = db.log_offset()
-            db.wait_paused(start=offset, timeout=120)
-            db.wait_no_mariadbd(timeout=60)
+            if pause == "warm":
+                frozen = db.wait_for_log(
+                    r"database app: paused \(warm\) .* (\d+) MiB stays resident",
+                    start=offset, timeout=120)
+                resident.append(int(frozen.group(1)))
+            else:
+                db.wait_paused(start=offset, timeout=120)
+                db.wait_no_mariadbd(timeout=60)
             time.sleep(0.2)
             offset = db.log_offset()
             start = time.monotonic()
@@ -188,12 +203,12 @@ class Bench:
                 totals.append((time.monotonic() - start) * 1000)
             finally:
                 harness.close_quietly(conn)
-            match = db.wait_for_log(r"database app: resumed in (\d+) ms",
-                                    start=offset, timeout=30)
+            match = db.wait_for_log(resumed, start=offset, timeout=30)
             engine.append(int(match.group(1)))
         return {"median": statistics.median(totals),
                 "p99": percentile(totals, 99), "min": min(totals),
                 "engine_median": statistics.median(engine),
+                "resident": statistics.median(resident) if resident else None,
                 "n": len(totals)}
 
     # 2. scaling reaction -------------------------------------------------
@@ -340,6 +355,9 @@ def main():
                         help="frontend modes for resume latency: `mode "
                              "mysql` greets and checks the password while "
                              "the engine starts")
+    parser.add_argument("--pauses", default="deep,warm",
+                        help="pauses for resume latency: deep (mariadbd "
+                             "stopped), warm (mariadbd frozen in place)")
     parser.add_argument("--scale-clients", type=int, default=12)
     parser.add_argument("--scale-seconds", type=float, default=15)
     parser.add_argument("--max-acu", type=float, default=4)
@@ -380,14 +398,16 @@ def main():
                   f"{args.cycles} cycles, auto-pause 1s)", flush=True)
             results = [r for s in args.sizes.split(",") if s
                        for r in bench.resume_latency(s)]
-            print(f"\n  {'datadir':>10} {'MiB':>7} {'mode':>6} "
+            print(f"\n  {'datadir':>10} {'MiB':>7} {'mode':>6} {'pause':>6} "
                   f"{'median ms':>10} {'p99 ms':>8} {'min ms':>8} "
-                  f"{'engine median ms':>17} {'beyond engine ms':>17}")
+                  f"{'engine median ms':>17} {'beyond engine ms':>17} "
+                  f"{'resident MiB':>13}")
             for r in results:
+                resident = "-" if r["resident"] is None else f"{r['resident']:.0f}"
                 print(f"  {r['size']:>10} {r['mib']:>7.0f} {r['mode']:>6} "
-                      f"{r['median']:>10.1f} {r['p99']:>8.1f} "
+                      f"{r['pause']:>6} {r['median']:>10.1f} {r['p99']:>8.1f} "
                       f"{r['min']:>8.1f} {r['engine_median']:>17.0f} "
-                      f"{r['median'] - r['engine_median']:>17.1f}")
+                      f"{r['median'] - r['engine_median']:>17.1f} {resident:>13}")
         if "scaling" not in skip:
             print(f"\n== scaling reaction ({args.scale_clients} busy "
                   f"clients for {args.scale_seconds:.0f} s, capacity 0.5 "

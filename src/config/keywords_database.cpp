@@ -174,14 +174,24 @@ void kw_acu(const Statement& st, Database& database, Reporter& report) {
   database.acu = unit;
 }
 
-void kw_auto_pause(const Statement& st, Database& database, Reporter& report) {
-  if (!expect_at_most(st, 2, "auto-pause", report)) return;
+// `KEYWORD T|off`: a delay, or none.
+void delay_or_off(const Statement& st, std::string_view keyword, bool positive,
+                  std::optional<Duration>& out, Reporter& report) {
+  if (!expect_at_most(st, 2, keyword, report)) return;
   if (st.arg(1) == "off") {
-    database.auto_pause.reset();
+    out.reset();
     return;
   }
   Duration delay{};
-  if (read_time(st, 1, "auto-pause", true, delay, report)) database.auto_pause = delay;
+  if (read_time(st, 1, keyword, positive, delay, report)) out = delay;
+}
+
+void kw_auto_pause(const Statement& st, Database& database, Reporter& report) {
+  delay_or_off(st, "auto-pause", true, database.auto_pause, report);
+}
+
+void kw_auto_pause_deep(const Statement& st, Database& database, Reporter& report) {
+  delay_or_off(st, "auto-pause-deep", false, database.auto_pause_deep, report);
 }
 
 void kw_timeout(const Statement& st, Database& database, Reporter& report) {
@@ -319,6 +329,7 @@ constexpr DatabaseKeyword kDatabaseKeywords[] = {
     {"capacity", kw_capacity},
     {"acu", kw_acu},
     {"auto-pause", kw_auto_pause},
+    {"auto-pause-deep", kw_auto_pause_deep},
     {"timeout", kw_timeout},
     {"scale-down-delay", kw_scale_down_delay},
     {"user", kw_user},
@@ -377,6 +388,15 @@ void check_auto_pause(const Database& database, Reporter& report) {
   report.warning(last->where, "'auto-pause' has no effect: capacity minimum is above 0.");
 }
 
+// The exec engine has no warm pause: its commands only start and stop.
+void check_auto_pause_deep(const Database& database, Reporter& report) {
+  if (database.engine != Database::Engine::exec) return;
+  for (const auto& line : database.keyword_lines)
+    if (line.keyword == "auto-pause-deep")
+      report.warning(line.where,
+                     "'auto-pause-deep' has no effect with 'engine exec': its pauses are deep.");
+}
+
 }  // namespace
 
 std::string_view engine_name(Database::Engine engine) {
@@ -412,6 +432,7 @@ void check_database(const Database& database, Reporter& report) {
     require(database, !database.address.empty(), "address", report);
   }
   check_auto_pause(database, report);
+  check_auto_pause_deep(database, report);
 }
 
 }  // namespace borealis::config

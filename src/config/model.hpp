@@ -256,6 +256,11 @@ struct Database {
   double capacity_max = 1;
   CapacityUnit acu;
   std::optional<Duration> auto_pause{300000};  // nullopt: `auto-pause off`
+  // Idle time (counted as `auto-pause` is) after which a warm pause (the
+  // engine frozen in place) becomes a deep one (the engine stopped);
+  // nullopt: `off`, warm until memory runs short. Not above `auto-pause`:
+  // every pause is deep.
+  std::optional<Duration> auto_pause_deep{3600000};
   Duration timeout_resume{30000};
   Duration timeout_command{60000};   // exec engine commands, mariadbd start/stop
   Duration scale_down_delay{60000};  // quiet time before each step down

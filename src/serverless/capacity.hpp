@@ -17,9 +17,12 @@ struct CapacityLimits {
 };
 
 // Capacity is applied in steps of half an ACU; the buffer pool is a whole
-// number of InnoDB chunks (half an ACU's memory each), so a resize never
-// needs a restart.
+// number of InnoDB chunks (16 to a step), so a resize never needs a
+// restart.
 std::uint64_t buffer_pool_chunk_bytes(const config::CapacityUnit& acu);
+// The buffer pool of a frozen engine (a warm pause): the fewest chunks
+// MariaDB accepts.
+std::uint64_t frozen_buffer_pool_bytes(const config::CapacityUnit& acu);
 CapacityLimits limits_for(const config::CapacityUnit& acu, double capacity);
 // The capacity a database starts or resumes at.
 double starting_capacity(const config::Database& database);

@@ -18,7 +18,9 @@ const char* state_name(DatabaseState state) {
     case DatabaseState::pausing:
       return "pausing";
     case DatabaseState::paused:
-      return "paused";
+      return "paused (deep)";
+    case DatabaseState::frozen:
+      return "paused (warm)";
     case DatabaseState::resuming:
       return "resuming";
     case DatabaseState::failed:

@@ -34,8 +34,10 @@
 
 namespace borealis::serverless {
 
-enum class DatabaseState { stopped, starting, running, pausing, paused, resuming, failed };
-constexpr int kDatabaseStateCount = 7;
+// `paused`: compute stopped (a deep pause); `frozen`: compute frozen in
+// place (a warm pause, "paused (warm)"). Both wake on a client.
+enum class DatabaseState { stopped, starting, running, pausing, paused, frozen, resuming, failed };
+constexpr int kDatabaseStateCount = 8;
 const char* state_name(DatabaseState state);
 
 struct DatabaseView {

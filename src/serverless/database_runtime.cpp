@@ -9,6 +9,7 @@
 #include <asio/use_awaitable.hpp>
 
 #include "logging/stderr_notice.hpp"
+#include "serverless/memory_pressure.hpp"
 
 namespace borealis::serverless {
 
@@ -21,6 +22,9 @@ constexpr auto kAccountsInterval = std::chrono::seconds(5);
 constexpr auto kLongestBackoff = std::chrono::seconds(30);
 // Where nothing is due, the supervisor still looks again this often.
 constexpr auto kIdleLook = std::chrono::seconds(60);
+// How often a warm pause looks at the host's memory.
+constexpr auto kFrozenLook = std::chrono::seconds(5);
+constexpr double kMiB = 1024.0 * 1024.0;
 
 double seconds_between(core::SteadyTime from, core::SteadyTime to) {
   return std::chrono::duration<double>(to - from).count();
@@ -42,6 +46,7 @@ DatabaseRuntime::DatabaseRuntime(asio::io_context& context, const config::Databa
       engine_(std::move(engine)),
       logger_(std::move(logger)),
       clock_(clock),
+      memory_is_short_(host_memory_is_short),
       policy_(database),
       wake_(context),
       on_finished_(context) {
@@ -60,6 +65,7 @@ void DatabaseRuntime::account(core::SteadyTime now) {
   double elapsed = seconds_between(accounted_until_, now);
   // Compute is billed whenever it may run: starting, running or stopping.
   if (compute_may_run(state_)) acu_seconds_ += elapsed * capacity_;
+  if (state_ == DatabaseState::frozen) frozen_mib_seconds_ += elapsed * frozen_mib_;
   accounted_until_ = now;
 }
 
@@ -119,7 +125,8 @@ asio::awaitable<void> DatabaseRuntime::supervise() {
 
 asio::awaitable<void> DatabaseRuntime::wait_until(core::SteadyTime deadline) {
   // Events that arrived while the supervisor was busy end the wait at once.
-  if (stop_requested_ || (resume_wanted_ && state_ == DatabaseState::paused)) co_return;
+  const bool paused = state_ == DatabaseState::paused || state_ == DatabaseState::frozen;
+  if (stop_requested_ || (resume_wanted_ && paused)) co_return;
   clock_.arm(wake_, deadline);
   asio::error_code ignored;
   co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
@@ -138,6 +145,8 @@ asio::awaitable<core::SteadyTime> DatabaseRuntime::step() {
         co_return clock_.now();
       }
       co_return now + kIdleLook;
+    case DatabaseState::frozen:
+      co_return co_await step_frozen();
     case DatabaseState::failed: {
       bool wanted = resume_wanted_ || config_.capacity_min > 0;
       if (!wanted) co_return now + kIdleLook;
@@ -252,6 +261,12 @@ asio::awaitable<void> DatabaseRuntime::fit_waiting_clients(int waiting) {
   capacity_ = needed;
 }
 
+void DatabaseRuntime::call_off_pause() {
+  enter(DatabaseState::running);
+  idle_since_ = clock_.now();
+  say(logging::Level::notice, "pause called off: a client arrived");
+}
+
 // `pausing` is published before sessions are counted again: a client that
 // arrived meanwhile is either counted here (the pause is called off) or
 // sees `pausing` and waits for the resume it asks for.
@@ -259,20 +274,132 @@ asio::awaitable<void> DatabaseRuntime::pause() {
   double idle = seconds_between(idle_since_, clock_.now());
   enter(DatabaseState::pausing);
   if (gate_.sessions() > 0) {
-    enter(DatabaseState::running);
-    idle_since_ = clock_.now();
-    say(logging::Level::notice, "pause called off: a client arrived");
+    call_off_pause();
     co_return;
   }
   // No session can change an account from here until the next resume: the
   // table read now decides logins while paused, refusals included.
   co_await read_accounts(true);
+  if (pauses_warm() && !memory_is_short_()) {
+    // (Not in the condition: g++ 12 mishandles co_await inside &&.)
+    const bool paused_warm = co_await pause_warm(idle);
+    if (paused_warm) co_return;
+  }
   core::Status stopped = co_await engine_->stop();
   enter(DatabaseState::paused);
   if (!stopped) say(logging::Level::warning, "pause: " + stopped.error());
   say(logging::Level::notice,
       fmt::format("paused after {:.0f}s without client sessions ({:.1f} ACU-seconds used so far)",
                   idle, acu_seconds_));
+}
+
+// A warm pause first where the engine can freeze and `auto-pause-deep`
+// leaves time for one.
+bool DatabaseRuntime::pauses_warm() const {
+  if (!engine_->can_freeze()) return false;
+  const auto& deep = config_.auto_pause_deep;
+  return !deep || *deep > config_.auto_pause.value_or(config::Duration::zero());
+}
+
+// Compute frozen in place. A client arriving while it is readied calls
+// the pause off. False: the freeze failed, and compute is to be stopped
+// (a deep pause).
+asio::awaitable<bool> DatabaseRuntime::pause_warm(double idle) {
+  auto outcome = co_await engine_->freeze([this] { return gate_.sessions() > 0; });
+  if (outcome.kind == FreezeOutcome::Kind::called_off) {
+    call_off_pause();
+    co_return true;
+  }
+  if (outcome.kind == FreezeOutcome::Kind::failed) {
+    say(logging::Level::warning,
+        fmt::format("warm pause failed ({}); stopping compute instead", outcome.error));
+    co_return false;
+  }
+  frozen_mib_ = static_cast<double>(engine_->frozen_resident_bytes()) / kMiB;
+  enter(DatabaseState::frozen);
+  say(logging::Level::notice,
+      fmt::format("paused (warm) after {:.0f}s without client sessions: compute frozen, {:.0f} MiB "
+                  "stays resident ({:.1f} ACU-seconds used so far)",
+                  idle, frozen_mib_, acu_seconds_));
+  co_return true;
+}
+
+// A warm pause: thawed for a client, made deep after `auto-pause-deep`
+// idle or when the host runs short of memory, or found dead.
+asio::awaitable<core::SteadyTime> DatabaseRuntime::step_frozen() {
+  if (auto exit = engine_->unexpected_exit()) {
+    ++crashes_;
+    enter(DatabaseState::paused);
+    say(logging::Level::alert,
+        fmt::format("compute exited while paused (warm) ({}); the next client starts it",
+                    exit->describe()));
+    co_return clock_.now();
+  }
+  if (resume_wanted_) {
+    co_await thaw();
+    co_return clock_.now();
+  }
+  auto now = clock_.now();
+  const auto& deep = config_.auto_pause_deep;
+  if (deep && now - idle_since_ >= *deep) {
+    co_await pause_deep_from_warm(
+        fmt::format("{}s without client sessions",
+                    std::chrono::duration_cast<std::chrono::seconds>(now - idle_since_).count()));
+    co_return clock_.now();
+  }
+  if (memory_is_short_()) {
+    co_await pause_deep_from_warm("the host is short of memory");
+    co_return clock_.now();
+  }
+  auto next = now + kFrozenLook;
+  if (deep) next = std::min(next, idle_since_ + *deep);
+  co_return next;
+}
+
+// Clients are let in as soon as compute answers, at the capacity it was
+// frozen at (its connection limit is in force); then compute grows back
+// for them and refills its caches.
+asio::awaitable<void> DatabaseRuntime::thaw() {
+  resume_wanted_ = false;
+  enter(DatabaseState::resuming);
+  auto began = clock_.now();
+  if (core::Status thawed = co_await engine_->thaw(); !thawed) {
+    say(logging::Level::alert,
+        fmt::format("resume from a warm pause failed: {}; starting compute again", thawed.error()));
+    (void)co_await engine_->stop();
+    enter(DatabaseState::stopped);
+    co_return;
+  }
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - began);
+  if (auto table = gate_.accounts(); table && table->exact())
+    gate_.publish_accounts(std::make_shared<const auth::AccountTable>(table->inexact()));
+  next_accounts_read_ = clock_.now();
+  const int waiting = gate_.sessions();
+  idle_since_ = clock_.now();
+  next_sample_ = idle_since_ + kSampleInterval;
+  enter(DatabaseState::running);
+  const double needed = std::max(capacity_, capacity_for_clients(waiting));
+  if (core::Status warmed = co_await engine_->warm_up(needed); !warmed)
+    say(logging::Level::warning, fmt::format("after a warm pause: {}", warmed.error()));
+  else if (needed != capacity_) {
+    account(clock_.now());
+    capacity_ = needed;
+    publish();
+  }
+  say(logging::Level::notice,
+      fmt::format("resumed from a warm pause in {} ms for {} waiting connections at {} ACU",
+                  took.count(), waiting, format_acu(capacity_)));
+}
+
+// `pausing` while compute stops: a client arriving meanwhile waits for the
+// resume it asks for (a start: the freeze's memory is gone).
+asio::awaitable<void> DatabaseRuntime::pause_deep_from_warm(const std::string& why) {
+  enter(DatabaseState::pausing);
+  core::Status stopped = co_await engine_->stop();
+  enter(DatabaseState::paused);
+  if (!stopped) say(logging::Level::warning, "pause: " + stopped.error());
+  say(logging::Level::notice,
+      fmt::format("paused (deep) after a warm pause ({}): compute stopped", why));
 }
 
 // Not a failed start: clients held for the database wait for the restart
@@ -321,7 +448,7 @@ asio::awaitable<void> DatabaseRuntime::follow_load(double seconds) {
 }
 
 asio::awaitable<void> DatabaseRuntime::stop_compute() {
-  if (compute_may_run(state_)) {
+  if (compute_may_run(state_) || state_ == DatabaseState::frozen) {
     if (state_ == DatabaseState::running) co_await read_accounts(gate_.sessions() == 0);
     core::Status stopped = co_await engine_->stop();
     if (!stopped) say(logging::Level::warning, "stop: " + stopped.error());
@@ -349,8 +476,12 @@ void DatabaseRuntime::log_summary() {
          seconds_in_state_[static_cast<std::size_t>(i)] >= 0.05))
       times += fmt::format(" {} {:.1f}s", state_name(static_cast<DatabaseState>(i)),
                            seconds_in_state_[static_cast<std::size_t>(i)]);
-  say(logging::Level::notice,
-      fmt::format("stopped; {:.1f} ACU-seconds used; time in states:{}", acu_seconds_, times));
+  const std::string frozen =
+      frozen_mib_seconds_ > 0
+          ? fmt::format("; {:.0f} MiB-seconds held while paused (warm)", frozen_mib_seconds_)
+          : std::string();
+  say(logging::Level::notice, fmt::format("stopped; {:.1f} ACU-seconds used; time in states:{}{}",
+                                          acu_seconds_, times, frozen));
 }
 
 asio::awaitable<void> DatabaseRuntime::shut_down() {

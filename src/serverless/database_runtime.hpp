@@ -1,8 +1,9 @@
 // The control plane's side of one serverless database: its state machine
-// (stopped, starting, running, pausing, paused, resuming, failed), pausing
-// after an idle period, resuming when a client asks, restarting compute
-// that died, and following load with its capacity. Every change is logged
-// with its reason.
+// (stopped, starting, running, pausing, paused, frozen, resuming, failed),
+// pausing after an idle period (warm first where the engine can freeze,
+// deep after `auto-pause-deep` or when memory runs short), resuming when a
+// client asks, restarting compute that died, and following load with its
+// capacity. Every change is logged with its reason.
 //
 // One owner: a single supervisor coroutine makes every call into the
 // engine, one at a time. Everything else (a resume request, a stop) is an
@@ -16,6 +17,7 @@
 #include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
+#include <functional>
 #include <memory>
 
 #include "config/model.hpp"
@@ -33,6 +35,11 @@ class DatabaseRuntime {
                   std::unique_ptr<Engine> engine, logging::Logger logger,
                   core::Clock& clock = core::system_clock());
 
+  // Whether the host is short of memory (a warm pause then turns deep);
+  // tests replace the host's /proc/meminfo.
+  void set_memory_probe(std::function<bool()> memory_is_short) {
+    memory_is_short_ = std::move(memory_is_short);
+  }
   // The engine's preparation; what it kept of the accounts is published.
   core::Status prepare();
   const Engine& engine() const { return *engine_; }
@@ -45,6 +52,8 @@ class DatabaseRuntime {
   DatabaseState state() const { return state_; }
   double capacity() const { return capacity_; }
   double acu_seconds() const { return acu_seconds_; }
+  // Memory held by frozen compute over time (warm pauses count no ACU).
+  double frozen_mib_seconds() const { return frozen_mib_seconds_; }
   bool finished() const { return finished_; }
 
  private:
@@ -56,6 +65,12 @@ class DatabaseRuntime {
   asio::awaitable<void> bring_up(DatabaseState how);
   asio::awaitable<void> fit_waiting_clients(int waiting);
   asio::awaitable<void> pause();
+  void call_off_pause();
+  bool pauses_warm() const;
+  asio::awaitable<bool> pause_warm(double idle);
+  asio::awaitable<core::SteadyTime> step_frozen();
+  asio::awaitable<void> thaw();
+  asio::awaitable<void> pause_deep_from_warm(const std::string& why);
   asio::awaitable<void> follow_load(double seconds);
   asio::awaitable<void> stop_compute();
   asio::awaitable<void> read_accounts(bool exact);
@@ -74,6 +89,7 @@ class DatabaseRuntime {
   std::unique_ptr<Engine> engine_;
   logging::Logger logger_;
   core::Clock& clock_;
+  std::function<bool()> memory_is_short_;
   ScalingPolicy policy_;
   asio::steady_timer wake_;         // the supervisor's alarm; cancel() is an event
   asio::steady_timer on_finished_;  // completes shut_down()
@@ -96,6 +112,8 @@ class DatabaseRuntime {
   core::SteadyTime retry_after_;
   std::array<double, kDatabaseStateCount> seconds_in_state_{};
   double acu_seconds_ = 0;
+  double frozen_mib_ = 0;  // what frozen compute keeps resident
+  double frozen_mib_seconds_ = 0;
 };
 
 }  // namespace borealis::serverless

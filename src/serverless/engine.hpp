@@ -4,6 +4,8 @@
 
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,6 +16,13 @@
 #include "serverless/child_process.hpp"
 
 namespace borealis::serverless {
+
+// How a freeze (a warm pause) ended.
+struct FreezeOutcome {
+  enum class Kind { frozen, called_off, failed };
+  Kind kind = Kind::failed;
+  std::string error;  // failed: why (compute may be left as it was, or stopped)
+};
 
 class Engine {
  public:
@@ -28,12 +37,31 @@ class Engine {
   // Makes a start() in progress give up at its next step (borealis is
   // stopping); stop() then cleans up what it started.
   virtual void abandon_start() = 0;
-  // Stops compute cleanly (for mariadb: buffer pool dumped, nothing lost).
+  // Stops compute cleanly (for mariadb: buffer pool dumped, nothing lost),
+  // frozen or not.
   virtual asio::awaitable<core::Status> stop() = 0;
   // Applies a new capacity in place, without a restart.
   virtual asio::awaitable<core::Status> resize(double capacity) = 0;
   // Load over the last `seconds`, or nullopt when the engine cannot tell.
   virtual asio::awaitable<std::optional<LoadSample>> sample(double capacity, double seconds) = 0;
+  // A warm pause: compute frozen in place (no CPU, its memory given back
+  // as far as it can be) and continued in milliseconds. Engines that
+  // cannot freeze only stop.
+  virtual bool can_freeze() const { return false; }
+  // Writes out what a crash while frozen would otherwise cost, shrinks
+  // compute and freezes it. `called_off` is asked between the steps (a
+  // client arrived): then compute is left running as it was.
+  virtual asio::awaitable<FreezeOutcome> freeze(std::function<bool()> called_off) {
+    (void)called_off;
+    co_return FreezeOutcome{FreezeOutcome::Kind::failed, "this engine cannot freeze"};
+  }
+  // Continues frozen compute; returns once it answers.
+  virtual asio::awaitable<core::Status> thaw() { co_return core::fail("not frozen"); }
+  // After a thaw, with clients already in: compute back at `capacity`, its
+  // caches refilling.
+  virtual asio::awaitable<core::Status> warm_up(double capacity) { return resize(capacity); }
+  // What frozen compute keeps resident, in bytes (0: not known).
+  virtual std::uint64_t frozen_resident_bytes() const { return 0; }
   // Reports, once, that compute ended without being asked to.
   virtual std::optional<ExitStatus> unexpected_exit() = 0;
   // Where clients' connections go while compute runs.

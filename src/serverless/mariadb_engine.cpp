@@ -313,6 +313,7 @@ void MariadbEngine::stop_leftover_engine() {
                               "still running on {}; stopping it cleanly",
                               config_.name, pid, config_.datadir));
   ::kill(pid, SIGTERM);
+  ::kill(pid, SIGCONT);  // it may have been left frozen (a warm pause)
   auto deadline = std::chrono::steady_clock::now() + config_.timeout_command;
   while (is_engine_on(pid, config_.datadir)) {
     if (std::chrono::steady_clock::now() >= deadline) {
@@ -591,6 +592,12 @@ asio::awaitable<core::Status> MariadbEngine::ensure_admin() {
 }
 
 asio::awaitable<core::Status> MariadbEngine::stop() {
+  if (frozen_ && process_.running()) {
+    if (core::Status left = co_await leave_frozen_state_for_stop(); !left)
+      logging::notice(logging::Severity::warning,
+                      fmt::format("database {}: {}", config_.name, left.error()));
+  }
+  frozen_ = false;
   if (admin_) admin_->close();
   admin_.reset();
   if (!process_.running()) co_return core::Status();

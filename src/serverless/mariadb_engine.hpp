@@ -53,6 +53,14 @@ class MariadbEngine : public Engine {
   // MariaDB lets an account with SUPER in beyond max_connections only once
   // every slot is taken; borealis's control session takes a regular one.
   int reserved_connections() const override { return 1; }
+  // Warm pause (mariadb_freeze.cpp): dirty pages written out, the buffer
+  // pool's list dumped and the pool shrunk to its least, then SIGSTOP;
+  // SIGCONT to thaw, then the pool grown back and reloaded.
+  bool can_freeze() const override { return true; }
+  asio::awaitable<FreezeOutcome> freeze(std::function<bool()> called_off) override;
+  asio::awaitable<core::Status> thaw() override;
+  asio::awaitable<core::Status> warm_up(double capacity) override;
+  std::uint64_t frozen_resident_bytes() const override { return frozen_resident_bytes_; }
   std::string credentials_hint() const override;
   asio::awaitable<void> read_accounts(bool exact) override;
   std::shared_ptr<const auth::AccountTable> accounts() const override { return accounts_; }
@@ -77,6 +85,11 @@ class MariadbEngine : public Engine {
   asio::awaitable<core::Status> wait_until_ready();
   asio::awaitable<core::Status> ensure_admin();
   std::string recent_server_log() const;
+  asio::awaitable<core::Status> run_statements(const std::vector<std::string>& statements);
+  asio::awaitable<std::optional<std::string>> status_value(const char* name);
+  asio::awaitable<core::Status> write_out_dirty_pages(const std::function<bool()>& called_off);
+  asio::awaitable<core::Status> dump_buffer_pool_list();
+  asio::awaitable<core::Status> leave_frozen_state_for_stop();
 
   asio::io_context& context_;
   const config::Database& config_;
@@ -94,6 +107,11 @@ class MariadbEngine : public Engine {
   CpuLimit cpu_limit_;
   bool initialised_ = false;  // accounts made; no --init-file any more
   bool abandoned_ = false;
+  bool frozen_ = false;
+  std::uint64_t frozen_resident_bytes_ = 0;
+  // The page cleaner's settings while running, put back after a freeze's
+  // flush (empty: not read yet).
+  std::vector<std::string> flushing_settings_;
   double last_cpu_seconds_ = -1;
   std::uint64_t last_reads_ = 0, last_requests_ = 0;
 };

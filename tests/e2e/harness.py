@@ -932,10 +932,13 @@ def database_section(datadir=None, name="app", engine="mariadb",
                      capacity="0 4",
                      acu="memory 128m cpu 0.5 connections 20",
                      auto_pause="3s", timeout_resume="30s",
-                     scale_down_delay="5s", extra=()):
+                     scale_down_delay="5s", auto_pause_deep="0s", extra=()):
     """A `database NAME` section; `extra` lines are appended as they are.
 
     A keyword given as None is left out (so borealis uses its default).
+    Pauses are deep (compute stopped) unless `auto_pause_deep` says
+    otherwise: most tests are about the deep ones; the warm ones have
+    their own (test_serverless_warm_pause.py).
     """
     lines = [f"database {name}", f"    engine {engine}"]
     if datadir is not None:
@@ -943,7 +946,9 @@ def database_section(datadir=None, name="app", engine="mariadb",
     for keyword, value in (("capacity", capacity), ("acu", acu),
                            ("auto-pause", auto_pause),
                            ("timeout resume", timeout_resume),
-                           ("scale-down-delay", scale_down_delay)):
+                           ("scale-down-delay", scale_down_delay),
+                           ("auto-pause-deep",
+                            auto_pause_deep if engine == "mariadb" else None)):
         if value is not None:
             lines.append(f"    {keyword} {value}")
     lines += [f"    {line}" for line in extra]

@@ -10,7 +10,7 @@ import unittest
 import harness
 
 STOPPED = (r"database app: stopped; ([\d.]+) ACU-seconds used; "
-           r"time in states:((?: \w+ [\d.]+s)+)")
+           r"time in states:((?: \w+(?: \(\w+\))? [\d.]+s)+)")
 
 
 class ServerlessSigtermTest(harness.ServerlessTestCase):

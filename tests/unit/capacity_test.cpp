@@ -36,11 +36,23 @@ TEST(Capacity, LimitsScaleWithAcu) {
 
 TEST(Capacity, BufferPoolIsAWholeNumberOfChunks) {
   config::CapacityUnit acu;
-  acu.memory_bytes = 100ull << 20;
-  EXPECT_EQ(serverless::buffer_pool_chunk_bytes(acu), 50ull << 20);
-  EXPECT_EQ(serverless::limits_for(acu, 1.5).buffer_pool_bytes % (50ull << 20), 0u);
+  acu.memory_bytes = 256ull << 20;  // 16 chunks to half an ACU
+  EXPECT_EQ(serverless::buffer_pool_chunk_bytes(acu), 8ull << 20);
+  acu.memory_bytes = 100ull << 20;  // 50 MiB / 16, in whole MiB
+  EXPECT_EQ(serverless::buffer_pool_chunk_bytes(acu), 3ull << 20);
+  EXPECT_EQ(serverless::limits_for(acu, 1.5).buffer_pool_bytes, 3 * 16 * (3ull << 20));
   acu.memory_bytes = 1;  // never below one MiB a chunk
   EXPECT_EQ(serverless::buffer_pool_chunk_bytes(acu), 1ull << 20);
+}
+
+TEST(Capacity, AFrozenBufferPoolIsTheSmallestMariadbAccepts) {
+  config::CapacityUnit acu;
+  acu.memory_bytes = 256ull << 20;  // one 8 MiB chunk
+  EXPECT_EQ(serverless::frozen_buffer_pool_bytes(acu), 8ull << 20);
+  acu.memory_bytes = 1;  // 1 MiB chunks: two, MariaDB's least pool
+  EXPECT_EQ(serverless::frozen_buffer_pool_bytes(acu), 2ull << 20);
+  acu.memory_bytes = 100ull << 20;  // 3 MiB chunks: one
+  EXPECT_EQ(serverless::frozen_buffer_pool_bytes(acu), 3ull << 20);
 }
 
 TEST(Capacity, ConnectionsNeverBelowTen) {

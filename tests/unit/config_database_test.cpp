@@ -174,6 +174,25 @@ TEST(ConfigDatabase, AutoPauseOff) {
   EXPECT_FALSE(only_database(result).auto_pause.has_value());
 }
 
+TEST(ConfigDatabase, AutoPauseDeep) {
+  using namespace std::chrono_literals;
+  EXPECT_EQ(only_database(parse_text(mariadb_with(""), "d.cfg")).auto_pause_deep, 1h);
+  auto result = parse_text(mariadb_with("  capacity 0 4\n  auto-pause-deep 20m"), "d.cfg");
+  ASSERT_TRUE(result.diagnostics.empty()) << all_text(result);
+  EXPECT_EQ(only_database(result).auto_pause_deep, 20min);
+  result = parse_text(mariadb_with("  auto-pause-deep 0"), "d.cfg");
+  ASSERT_TRUE(result.diagnostics.empty()) << all_text(result);
+  EXPECT_EQ(only_database(result).auto_pause_deep, 0ms);
+  result = parse_text(mariadb_with("  auto-pause-deep off"), "d.cfg");
+  ASSERT_TRUE(result.diagnostics.empty()) << all_text(result);
+  EXPECT_FALSE(only_database(result).auto_pause_deep.has_value());
+  // The exec engine's pauses are always deep: said where the line is.
+  expect_one(exec_with("  auto-pause-deep 2h"),
+             "parsing [d.cfg:6] : 'auto-pause-deep' has no effect with 'engine exec': its "
+             "pauses are deep.",
+             false);
+}
+
 TEST(ConfigDatabase, AutoPauseWithMinimumAboveZeroWarns) {
   expect_one(mariadb_with("  capacity 1 4\n  auto-pause 5m"),
              "parsing [d.cfg:4] : 'auto-pause' has no effect: capacity minimum is above 0.", false);

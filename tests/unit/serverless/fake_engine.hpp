@@ -16,7 +16,8 @@ namespace borealis::serverless::testing {
 
 class FakeEngine : public Engine {
  public:
-  explicit FakeEngine(asio::io_context& context) : start_gate_(context), stop_gate_(context) {}
+  explicit FakeEngine(asio::io_context& context)
+      : start_gate_(context), stop_gate_(context), freeze_gate_(context) {}
 
   // What the test decides.
   bool hold_start = false;
@@ -24,6 +25,13 @@ class FakeEngine : public Engine {
   std::string start_error;          // the next starts fail with it (empty: they succeed)
   std::optional<ExitStatus> crash;  // reported once by unexpected_exit()
   std::optional<LoadSample> load;   // what sample() reports (nullopt: cannot tell)
+  // Warm pauses: whether it can freeze, holding a freeze (the runtime
+  // is then `pausing`), and failures.
+  bool freezable = false;
+  bool hold_freeze = false;
+  std::string freeze_error;
+  std::string thaw_error;
+  bool frozen = false;
 
   // What the runtime did.
   std::vector<std::string> calls;  // "start 0.5", "stop", "resize 1", "abandon"
@@ -32,6 +40,7 @@ class FakeEngine : public Engine {
 
   void release_start() { start_gate_.cancel(); }
   void release_stop() { stop_gate_.cancel(); }
+  void release_freeze() { freeze_gate_.cancel(); }
   int count(const std::string& prefix) const {
     int n = 0;
     for (const auto& call : calls) n += call.rfind(prefix, 0) == 0 ? 1 : 0;
@@ -60,6 +69,7 @@ class FakeEngine : public Engine {
   }
   asio::awaitable<core::Status> stop() override {
     calls.push_back("stop");
+    frozen = false;
     if (hold_stop) co_await wait(stop_gate_);
     running_instances = std::max(0, running_instances - 1);
     co_return core::Status();
@@ -69,6 +79,26 @@ class FakeEngine : public Engine {
     co_return core::Status();
   }
   asio::awaitable<std::optional<LoadSample>> sample(double, double) override { co_return load; }
+  bool can_freeze() const override { return freezable; }
+  asio::awaitable<FreezeOutcome> freeze(std::function<bool()> called_off) override {
+    calls.push_back("freeze");
+    if (hold_freeze) co_await wait(freeze_gate_);
+    if (called_off()) co_return FreezeOutcome{FreezeOutcome::Kind::called_off, {}};
+    if (!freeze_error.empty()) co_return FreezeOutcome{FreezeOutcome::Kind::failed, freeze_error};
+    frozen = true;
+    co_return FreezeOutcome{FreezeOutcome::Kind::frozen, {}};
+  }
+  asio::awaitable<core::Status> thaw() override {
+    calls.push_back("thaw");
+    if (!thaw_error.empty()) co_return core::fail(thaw_error);
+    frozen = false;
+    co_return core::Status();
+  }
+  asio::awaitable<core::Status> warm_up(double capacity) override {
+    calls.push_back(fmt_capacity("warm_up", capacity));
+    co_return core::Status();
+  }
+  std::uint64_t frozen_resident_bytes() const override { return 100ull << 20; }
   std::optional<ExitStatus> unexpected_exit() override {
     if (!crash) return std::nullopt;
     auto exit = crash;
@@ -96,6 +126,7 @@ class FakeEngine : public Engine {
 
   asio::steady_timer start_gate_;
   asio::steady_timer stop_gate_;
+  asio::steady_timer freeze_gate_;
   bool abandoned_ = false;
 };
 
