@@ -24,6 +24,10 @@ constexpr auto kLongestBackoff = std::chrono::seconds(30);
 constexpr auto kIdleLook = std::chrono::seconds(60);
 // How often a warm pause looks at the host's memory.
 constexpr auto kFrozenLook = std::chrono::seconds(5);
+// After a thaw, how long compute serves at its frozen size before it grows
+// back: growing stalls the engine's first queries (InnoDB's buffer pool
+// resize, about 15 ms here), which come first.
+constexpr auto kWarmUpDelay = std::chrono::seconds(1);
 constexpr double kMiB = 1024.0 * 1024.0;
 
 double seconds_between(core::SteadyTime from, core::SteadyTime to) {
@@ -186,6 +190,11 @@ asio::awaitable<core::SteadyTime> DatabaseRuntime::step_running() {
     co_await pause();
     co_return clock_.now();
   }
+  if (warm_up_due_ && now >= *warm_up_due_) {
+    warm_up_due_.reset();
+    if (core::Status warmed = co_await engine_->warm_up(capacity_); !warmed)
+      say(logging::Level::warning, fmt::format("after a warm pause: {}", warmed.error()));
+  }
   if (now >= next_accounts_read_) {
     co_await read_accounts(false);
     next_accounts_read_ = clock_.now() + kAccountsInterval;
@@ -197,6 +206,7 @@ asio::awaitable<core::SteadyTime> DatabaseRuntime::step_running() {
   account(clock_.now());
   core::SteadyTime next = next_sample_;
   if (may_pause && !in_use) next = std::min(next, idle_since_ + *config_.auto_pause);
+  if (warm_up_due_) next = std::min(next, *warm_up_due_);
   co_return next;
 }
 
@@ -305,6 +315,7 @@ bool DatabaseRuntime::pauses_warm() const {
 // the pause off. False: the freeze failed, and compute is to be stopped
 // (a deep pause).
 asio::awaitable<bool> DatabaseRuntime::pause_warm(double idle) {
+  warm_up_due_.reset();
   auto outcome = co_await engine_->freeze([this] { return gate_.sessions() > 0; });
   if (outcome.kind == FreezeOutcome::Kind::called_off) {
     call_off_pause();
@@ -378,10 +389,13 @@ asio::awaitable<void> DatabaseRuntime::thaw() {
   idle_since_ = clock_.now();
   next_sample_ = idle_since_ + kSampleInterval;
   enter(DatabaseState::running);
+  // A burst beyond the frozen capacity's connections cannot wait.
   const double needed = std::max(capacity_, capacity_for_clients(waiting));
-  if (core::Status warmed = co_await engine_->warm_up(needed); !warmed)
+  if (needed == capacity_) {
+    warm_up_due_ = clock_.now() + kWarmUpDelay;
+  } else if (core::Status warmed = co_await engine_->warm_up(needed); !warmed) {
     say(logging::Level::warning, fmt::format("after a warm pause: {}", warmed.error()));
-  else if (needed != capacity_) {
+  } else {
     account(clock_.now());
     capacity_ = needed;
     publish();

@@ -19,6 +19,7 @@
 #include <asio/steady_timer.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "config/model.hpp"
 #include "core/clock.hpp"
@@ -110,6 +111,7 @@ class DatabaseRuntime {
   core::SteadyTime next_sample_;
   core::SteadyTime next_accounts_read_;
   core::SteadyTime retry_after_;
+  std::optional<core::SteadyTime> warm_up_due_;  // after a thaw: when compute grows back
   std::array<double, kDatabaseStateCount> seconds_in_state_{};
   double acu_seconds_ = 0;
   double frozen_mib_ = 0;  // what frozen compute keeps resident

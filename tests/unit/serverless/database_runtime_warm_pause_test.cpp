@@ -36,8 +36,35 @@ TEST_F(WarmPauseTest, AClientThawsItWithoutAStart) {
   EXPECT_EQ(state(), DatabaseState::running);
   EXPECT_FALSE(engine_->frozen);
   EXPECT_EQ(engine_->count("thaw"), 1);
-  EXPECT_EQ(engine_->count("warm_up 0.5"), 1);
   EXPECT_EQ(engine_->count("start"), 1);  // the first start only
+  // Compute grows back a second later: growing would stall the first
+  // queries.
+  EXPECT_EQ(engine_->count("warm_up"), 0);
+  advance(999ms);
+  EXPECT_EQ(engine_->count("warm_up"), 0);
+  advance(1ms);
+  EXPECT_EQ(engine_->count("warm_up 0.5"), 1);
+  advance(10s);
+  EXPECT_EQ(engine_->count("warm_up"), 1);
+}
+
+// With `auto-pause` under a second, compute may be due to freeze again when
+// it is due to grow back: it freezes, and does not grow, then or after.
+TEST_F(WarmPauseTest, APauseDueWithTheGrowthSkipsIt) {
+  database_.auto_pause = config::Duration(500);
+  run_to_running();
+  engine_->freezable = true;
+  advance(500ms);
+  ASSERT_EQ(state(), DatabaseState::frozen);
+  {
+    DatabaseGate::Use session(*gate_);
+    resume();
+  }
+  advance(1s);  // the next look: idle 1 s, and the growth due
+  EXPECT_EQ(state(), DatabaseState::frozen);
+  EXPECT_EQ(engine_->count("freeze"), 2);
+  advance(10s);
+  EXPECT_EQ(engine_->count("warm_up"), 0);
 }
 
 TEST_F(WarmPauseTest, ABurstIsLetInThenComputeGrowsForIt) {
