@@ -263,7 +263,7 @@ struct Database {
   std::optional<Duration> auto_pause_deep{3600000};
   Duration timeout_resume{30000};
   Duration timeout_command{60000};   // exec engine commands, mariadbd start/stop
-  Duration scale_down_delay{60000};  // quiet time before each step down
+  Duration scale_down_delay{15000};  // load below a smaller capacity this long: step down
   std::string user = "app";          // application user created with the data directory
   // Most client connections held while the database wakes or while all of
   // its connections are taken; beyond it they wait in the kernel's queue.

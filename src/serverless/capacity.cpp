@@ -18,12 +18,6 @@ constexpr std::uint64_t kChunksPerStep = 16;
 // MariaDB's least innodb_buffer_pool_size.
 constexpr std::uint64_t kSmallestBufferPool = 2 * kMiB;
 
-// Thresholds, as fractions of what the current capacity allows.
-constexpr double kCpuHigh = 0.80, kCpuLow = 0.30;
-constexpr double kConnectionsHigh = 0.80, kConnectionsLow = 0.40;
-constexpr double kMissHigh = 0.01, kMissLow = 0.001;
-constexpr std::uint64_t kMissMinimumRequests = 1000;
-
 double clamp_capacity(const config::Database& database, double capacity) {
   double floor = std::max(database.capacity_min, kStep);
   return std::clamp(std::round(capacity / kStep) * kStep, floor, database.capacity_max);
@@ -52,51 +46,6 @@ CapacityLimits limits_for(const config::CapacityUnit& acu, double capacity) {
 
 double starting_capacity(const config::Database& database) {
   return clamp_capacity(database, database.capacity_min);
-}
-
-std::optional<std::string> ScalingPolicy::high_signal(double current,
-                                                      const LoadSample& sample) const {
-  if (sample.cpu_share_used >= kCpuHigh)
-    return fmt::format("cpu {:.0f}% of {} ACU", sample.cpu_share_used * 100, format_acu(current));
-  if (sample.max_connections > 0 && sample.connections >= kConnectionsHigh * sample.max_connections)
-    return fmt::format("connections {} of {}", sample.connections, sample.max_connections);
-  double cores = limits_for(database_.acu, current).cpu_cores;
-  if (sample.threads_running > std::max(2.0, 2 * cores))
-    return fmt::format("{} threads running for {:.2g} cores", sample.threads_running, cores);
-  if (sample.buffer_pool_requests >= kMissMinimumRequests &&
-      sample.buffer_pool_miss_ratio >= kMissHigh)
-    return fmt::format("buffer pool misses {:.1f}%", sample.buffer_pool_miss_ratio * 100);
-  return std::nullopt;
-}
-
-bool ScalingPolicy::all_low(double current, const LoadSample& sample) const {
-  double lower = current - kStep;
-  if (lower <= 0) return false;
-  // After stepping down, the same load must still look comfortable.
-  double ratio = current / lower;
-  bool cpu_low = sample.cpu_share_used * ratio < kCpuLow;
-  bool connections_low =
-      sample.max_connections == 0 ||
-      sample.connections < kConnectionsLow * limits_for(database_.acu, lower).max_connections;
-  bool misses_low = sample.buffer_pool_requests < kMissMinimumRequests ||
-                    sample.buffer_pool_miss_ratio < kMissLow;
-  return cpu_low && connections_low && misses_low;
-}
-
-ScalingDecision ScalingPolicy::decide(double current, const LoadSample& sample, double seconds) {
-  if (auto reason = high_signal(current, sample)) {
-    quiet_seconds_ = 0;
-    return {clamp_capacity(database_, current * 2), *reason};
-  }
-  if (!all_low(current, sample)) {
-    quiet_seconds_ = 0;
-    return {current, {}};
-  }
-  quiet_seconds_ += seconds;
-  double delay = std::chrono::duration<double>(database_.scale_down_delay).count();
-  if (quiet_seconds_ < delay) return {current, {}};
-  quiet_seconds_ = 0;
-  return {clamp_capacity(database_, current - kStep), fmt::format("load low for {:.0f}s", delay)};
 }
 
 std::string format_acu(double capacity) { return fmt::format("{:g}", capacity); }

@@ -1,5 +1,6 @@
-// Capacity arithmetic and the scaling policy, free of I/O so both can be
-// tested alone: what a number of ACUs means for mariadbd, and when to move.
+// Capacity arithmetic, free of I/O: what a number of ACUs means for
+// mariadbd, and what a running database's load looks like (the scaling
+// policy, scaling_policy.hpp, decides from it).
 #pragma once
 
 #include <cstdint>
@@ -35,29 +36,6 @@ struct LoadSample {
   int max_connections = 0;
   double buffer_pool_miss_ratio = 0;  // disk reads / read requests in the interval
   std::uint64_t buffer_pool_requests = 0;
-};
-
-struct ScalingDecision {
-  double capacity = 0;  // the new capacity (equal to current: stay)
-  std::string reason;   // "cpu 86% of 1 ACU", for the log
-};
-
-class ScalingPolicy {
- public:
-  explicit ScalingPolicy(const config::Database& database) : database_(database) {}
-
-  // Called once per sample, `seconds` apart. Scales up at once (doubling,
-  // capped at the maximum) when a signal is high; scales down by half an
-  // ACU after `scale-down-delay` with every signal low, and again after
-  // each further delay.
-  ScalingDecision decide(double current, const LoadSample& sample, double seconds);
-
- private:
-  std::optional<std::string> high_signal(double current, const LoadSample& sample) const;
-  bool all_low(double current, const LoadSample& sample) const;
-
-  const config::Database& database_;
-  double quiet_seconds_ = 0;
 };
 
 // "1", "0.5", "2.5": capacities in log lines.

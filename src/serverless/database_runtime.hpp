@@ -27,6 +27,7 @@
 #include "serverless/capacity.hpp"
 #include "serverless/database_gate.hpp"
 #include "serverless/engine.hpp"
+#include "serverless/scaling_policy.hpp"
 
 namespace borealis::serverless {
 

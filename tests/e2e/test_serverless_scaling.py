@@ -120,10 +120,10 @@ class ServerlessScalingTest(harness.ServerlessTestCase):
             self.assertLessEqual(float(new), MAX_ACU)
             self.assertGreaterEqual(float(new), MIN_ACU)
 
-        # Load gone: back down to MIN, 0.5 ACU per scale-down-delay.
+        # Load gone: back down to MIN, at most halving per scale-down-delay.
         harness.wait_until(lambda: observe() == limits(MIN_ACU), 60, 0.25,
                            "capacity back to MIN after the load stopped")
-        db.wait_for_log(r"scaling [\d.]+ -> 0\.5 ACU \(load low for 2s\)",
+        db.wait_for_log(r"scaling [\d.]+ -> 0\.5 ACU \(load needs 0\.5 ACU for 2s\)",
                         start=offset)
         # And the database keeps working at MIN.
         self.assertEqual(db.query("SELECT 6 * 7"), ((42,),))

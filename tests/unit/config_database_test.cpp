@@ -63,7 +63,7 @@ TEST(ConfigDatabase, Defaults) {
   EXPECT_EQ(*d.auto_pause, 300s);
   EXPECT_EQ(d.timeout_resume, 30s);
   EXPECT_EQ(d.timeout_command, 60s);
-  EXPECT_EQ(d.scale_down_delay, 60s);
+  EXPECT_EQ(d.scale_down_delay, 15s);
   EXPECT_EQ(d.user, "app");
   EXPECT_EQ(d.mariadbd, "/usr/sbin/mariadbd");
   EXPECT_TRUE(d.mariadbd_options.empty());
