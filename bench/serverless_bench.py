@@ -19,16 +19,47 @@ every process it started by its PID.
    to a raised @@innodb_buffer_pool_size seen by a client, the highest
    capacity reached, failed queries (must be 0), and the time back to MIN
    after the load stops.
-3. Cost: --bursts bursts of --burst-seconds every --period seconds against
-   a database with capacity 0 MAX; the ACU-seconds of the `stopped; X
-   ACU-seconds used` line at SIGTERM against MAX * wall time for a
-   database provisioned at MAX all the time.
+3. Cost: each shape of --shapes (default bursty,workday) is played twice
+   against a database with capacity 0 MAX (--max-acu) and the same
+   --auto-pause and --scale-down-delay: once with warm pauses
+   (auto-pause-deep 1h: mariadbd frozen, 0 ACU-seconds while paused) and
+   once with deep pauses only (auto-pause-deep 0s: mariadbd stopped).
+   A shape is a list of phases (seconds, busy clients); a busy client
+   loops on a small CPU query (SELECT BENCHMARK(20000, MD5('x'))) on its
+   own connection through borealis in `mode tcp` until its phase ends,
+   and a failed query or connect is counted (target 0) before it
+   reconnects.  N below is --scale-clients (12).
+
+   bursty   --bursts (5) bursts of N clients for --burst-seconds (30),
+            one every --period (120) seconds, idle in between: 10 minutes.
+   workday  a 24-hour working day compressed to --workday-minutes (20;
+            one day hour lasts minutes * 60 / 24 s, 50 s at 20 minutes):
+              00:00-07:00  night, idle
+              07:00-09:00  morning ramp, 4 x 30 min at 10/25/50/75 % of N
+                           (1, 3, 6, 9 clients for N = 12)
+              09:00-12:00  morning, N clients
+              12:00-13:30  lunch dip, 25 % of N
+              13:30-17:00  afternoon, N clients
+              17:00-19:00  evening ramp down, 4 x 30 min at 75/50/25/10 %
+              19:00-24:00  night, idle
+            (a share of N gives at least 1 client).
+
+   Per run: wall seconds (borealis started -> SIGTERM), queries, failed
+   queries, ACU-seconds and the MiB-seconds held while paused (warm) from
+   the `stopped; X ACU-seconds used; time in states: ...` line at
+   SIGTERM, ACU-seconds / (MAX * wall), i.e. against a database
+   provisioned at MAX the whole time, and per shape warm / deep
+   ACU-seconds.  Target: <= 0.25 of MAX * wall on the bursty day, 0
+   failed queries.
 
     /usr/bin/python3 bench/serverless_bench.py --borealis build/borealis
-    /usr/bin/python3 bench/serverless_bench.py --quick   # about 2 minutes
+    /usr/bin/python3 bench/serverless_bench.py --quick   # about 5 minutes
+    /usr/bin/python3 bench/serverless_bench.py --skip resume,scaling \
+        --shapes bursty          # the bursty day alone: about 21 minutes
 """
 
 import argparse
+import collections
 import os
 import re
 import shutil
@@ -97,6 +128,110 @@ def fill(db, size):
         harness.close_quietly(conn)
 
 
+# Shapes of load for the cost part ----------------------------------------
+Phase = collections.namedtuple("Phase", "seconds clients label")
+
+# A working day: (label, hours of a 24-hour day, shares of the peak
+# clients, one step each, sharing the hours equally).
+WORKDAY = (
+    ("night", 7, (0,)),
+    ("morning ramp", 2, (0.1, 0.25, 0.5, 0.75)),
+    ("morning", 3, (1,)),
+    ("lunch dip", 1.5, (0.25,)),
+    ("afternoon", 3.5, (1,)),
+    ("evening ramp", 2, (0.75, 0.5, 0.25, 0.1)),
+    ("night", 5, (0,)),
+)
+
+
+def bursty_day(bursts, burst_seconds, period, clients):
+    """`bursts` bursts of `clients` busy clients for `burst_seconds`, one
+    every `period` seconds, idle in between."""
+    phases = []
+    for n in range(bursts):
+        phases.append(Phase(burst_seconds, clients, f"burst {n + 1}/{bursts}"))
+        if period > burst_seconds:
+            phases.append(Phase(period - burst_seconds, 0, "idle"))
+    return phases
+
+
+def clients_at(share, peak):
+    return 0 if share == 0 else max(1, round(share * peak))
+
+
+def working_day(minutes, clients):
+    """WORKDAY compressed to `minutes`."""
+    hour = minutes * 60 / 24
+    return [Phase(hours * hour / len(shares), clients_at(share, clients), label)
+            for label, hours, shares in WORKDAY for share in shares]
+
+
+SHAPES = {
+    "bursty": lambda a: bursty_day(a.bursts, a.burst_seconds, a.period,
+                                   a.scale_clients),
+    "workday": lambda a: working_day(a.workday_minutes, a.scale_clients),
+}
+
+
+def describe_shape(phases):
+    """`clients x seconds` per phase, e.g. `12x30 0x90 ...`, and the total."""
+    steps = " ".join(f"{p.clients}x{p.seconds:.3g}" for p in phases)
+    return f"{steps} ({sum(p.seconds for p in phases):.0f} s)"
+
+
+def plural(n, word):
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def sleep_until(deadline):
+    while time.monotonic() < deadline:
+        time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
+
+
+class Load:
+    """Busy clients through borealis: each runs LOAD_QUERY in a loop on its
+    own connection until its phase ends; a failed query or connect is
+    counted and the client reconnects."""
+
+    LOAD_QUERY = "SELECT BENCHMARK(20000, MD5('x'))"
+
+    def __init__(self, db):
+        self.host, self.port, self.password = db.host, db.listen, db.password()
+        self.lock = threading.Lock()
+        self.queries = 0
+        self.failures = []
+
+    def run_phase(self, clients, until):
+        threads = [threading.Thread(target=self.client, args=(until,),
+                                    daemon=True) for _ in range(clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(max(0.0, until - time.monotonic()) + 120)
+
+    def client(self, until):
+        conn = None
+        while time.monotonic() < until:
+            try:
+                if conn is None:
+                    conn = harness.connect(self.host, self.port,
+                                           password=self.password, timeout=120)
+                with conn.cursor() as cur:
+                    cur.execute(self.LOAD_QUERY)
+                    cur.fetchall()
+                with self.lock:
+                    self.queries += 1
+            except Exception as exc:  # noqa: BLE001
+                with self.lock:
+                    self.failures.append(repr(exc))
+                if conn is not None:
+                    harness.close_quietly(conn)
+                conn = None
+                time.sleep(0.1)
+        if conn is not None:
+            harness.close_quietly(conn)
+
+
 class Bench:
     def __init__(self, args):
         self.args = args
@@ -123,18 +258,22 @@ class Bench:
         return harness.Serverless(proxy, listen, datadir)
 
     def stop(self, db):
-        """SIGTERM; return (ACU-seconds, time-in-states text)."""
+        """SIGTERM; return (ACU-seconds, time-in-states text, MiB-seconds
+        held while paused (warm), 0 if none)."""
         db.proxy.signal(signal.SIGTERM)
         rc = db.proxy.wait(120)
         if rc is None:
             db.proxy.stop()
         harness.kill_mariadbd(db.datadir)
         match = re.search(r"database app: stopped; ([\d.]+) ACU-seconds "
-                          r"used; time in states:(.*)", db.log())
+                          r"used; time in states:(.*?)(?:; ([\d.]+) "
+                          r"MiB-seconds held while paused \(warm\))?$",
+                          db.log(), re.MULTILINE)
         self.proxies.remove(db.proxy)
         if not match:
             raise RuntimeError("no 'stopped' line:\n" + db.log()[-2000:])
-        return float(match.group(1)), match.group(2).strip()
+        return (float(match.group(1)), match.group(2).strip(),
+                float(match.group(3) or 0))
 
     def datadir(self, name):
         path = self.tmp.join(name)
@@ -291,56 +430,96 @@ class Bench:
                 "failures": failures, "back_at": back_at}
 
     # 3. cost -------------------------------------------------------------
-    def cost(self):
+    def cost(self, shape, pause):
+        """Play shape `shape` against a fresh database whose pauses are
+        `pause` (warm or deep); return the run's figures."""
         a = self.args
-        datadir = self.datadir("cost")
-        db = self.start("cost", harness.database_section(
+        name = f"cost-{shape}-{pause}"
+        datadir = self.datadir(name)
+        t_up = time.monotonic()
+        db = self.start(name, harness.database_section(
             datadir, capacity=f"0 {a.max_acu:g}",
             acu="memory 128m cpu 0.5 connections 50",
             auto_pause=f"{round(a.auto_pause * 1000)}ms",
-            scale_down_delay=f"{round(a.scale_down_delay * 1000)}ms"),
-            datadir)
-        password = db.password()
-        failures, done = [], [0]
-        lock = threading.Lock()
-        t_start = time.monotonic()
+            scale_down_delay=f"{round(a.scale_down_delay * 1000)}ms",
+            auto_pause_deep="1h" if pause == "warm" else "0s"), datadir)
+        load = Load(db)
+        self.play(SHAPES[shape](a), load, f"{shape}/{pause}")
+        wall = time.monotonic() - t_up
+        acu_seconds, states, warm_mib_seconds = self.stop(db)
+        if not a.keep:
+            shutil.rmtree(datadir, ignore_errors=True)
+        return {"shape": shape, "pause": pause, "wall": wall,
+                "queries": load.queries, "failures": load.failures,
+                "acu_seconds": acu_seconds, "warm_mib_seconds": warm_mib_seconds,
+                "states": states, "of_max": acu_seconds / (a.max_acu * wall)}
 
-        def client(until):
-            try:
-                conn = harness.connect("127.0.0.1", db.listen,
-                                       password=password, timeout=120)
-                with conn.cursor() as cur:
-                    while time.monotonic() < until:
-                        cur.execute("SELECT BENCHMARK(20000, MD5('x'))")
-                        cur.fetchall()
-                        with lock:
-                            done[0] += 1
-                conn.close()
-            except Exception as exc:  # noqa: BLE001
-                failures.append(repr(exc))
+    @staticmethod
+    def play(phases, load, name):
+        """Each phase at its place from now (a late phase does not shift
+        the next ones); a line per busy phase done."""
+        end = time.monotonic()
+        for index, phase in enumerate(phases):
+            end += phase.seconds
+            if phase.clients:
+                load.run_phase(phase.clients, end)
+                clients = plural(phase.clients, "client")
+                print(f"  {name}: {phase.label} ({clients}, "
+                      f"{phase.seconds:.3g} s) done, phase {index + 1}/"
+                      f"{len(phases)}, {load.queries} queries, "
+                      f"{len(load.failures)} failed", flush=True)
+            sleep_until(end)
 
-        for burst in range(a.bursts):
-            burst_start = t_start + burst * a.period
-            while time.monotonic() < burst_start:
-                time.sleep(0.1)
-            until = burst_start + a.burst_seconds
-            threads = [threading.Thread(target=client, args=(until,),
-                                        daemon=True)
-                       for _ in range(a.scale_clients)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join(a.burst_seconds + 120)
-            print(f"  burst {burst + 1}/{a.bursts} done "
-                  f"({done[0]} queries so far)", flush=True)
-        end = t_start + a.bursts * a.period
-        while time.monotonic() < end:
-            time.sleep(0.1)
-        wall = time.monotonic() - t_start
-        acu_seconds, states = self.stop(db)
-        return {"wall": wall, "acu_seconds": acu_seconds, "states": states,
-                "provisioned": a.max_acu * wall, "queries": done[0],
-                "failures": failures}
+
+def print_cost_header(args, shapes):
+    print(f"\n== cost (capacity 0 {args.max_acu:g}, auto-pause "
+          f"{args.auto_pause:g}s, scale-down-delay {args.scale_down_delay:g}s; "
+          f"each shape with warm pauses (auto-pause-deep 1h) and deep only "
+          f"(0s); clients x seconds:)", flush=True)
+    for shape in shapes:
+        print(f"  {shape}: {describe_shape(SHAPES[shape](args))}", flush=True)
+
+
+def print_cost_table(results, max_acu):
+    print(f"\n  {'shape':>8} {'pauses':>6} {'wall s':>7} {'queries':>8} "
+          f"{'failed':>6} {'ACU-s':>8} {'MiB-s warm':>11} "
+          f"{'ACU-s/(' + format(max_acu, 'g') + ' x wall)':>18}")
+    for r in results:
+        print(f"  {r['shape']:>8} {r['pause']:>6} {r['wall']:>7.0f} "
+              f"{r['queries']:>8} {len(r['failures']):>6} "
+              f"{r['acu_seconds']:>8.1f} {r['warm_mib_seconds']:>11.0f} "
+              f"{r['of_max']:>18.3f}")
+
+
+def print_cost_summary(results):
+    """warm/deep ACU-seconds per shape, the bursty day's target, failures
+    and the time in states of each run."""
+    by_run = {(r["shape"], r["pause"]): r for r in results}
+    for shape in dict.fromkeys(r["shape"] for r in results):
+        warm, deep = by_run[(shape, "warm")], by_run[(shape, "deep")]
+        ratio = (warm["acu_seconds"] / deep["acu_seconds"]
+                 if deep["acu_seconds"] else float("nan"))
+        print(f"  {shape}: warm/deep ACU-seconds {ratio:.3f}")
+    for r in results:
+        if r["shape"] == "bursty":
+            print(f"  bursty {r['pause']}: {r['of_max']:.3f} of provisioned at "
+                  f"MAX (target <= 0.25: "
+                  f"{'met' if r['of_max'] <= 0.25 else 'missed'}), "
+                  f"{len(r['failures'])} failed (target 0)")
+    for r in results:
+        if r["failures"]:
+            print(f"  {r['shape']} {r['pause']} failures: {r['failures'][:3]}")
+    print("  time in states:")
+    for r in results:
+        print(f"    {r['shape']} {r['pause']}: {r['states']}")
+
+
+def run_cost(bench, args, shapes):
+    print_cost_header(args, shapes)
+    results = [bench.cost(shape, pause) for shape in shapes
+               for pause in ("warm", "deep")]
+    print_cost_table(results, args.max_acu)
+    print_cost_summary(results)
 
 
 def main():
@@ -367,7 +546,14 @@ def main():
                         help="seconds between burst starts (5 x 120 s = "
                              "10 minutes)")
     parser.add_argument("--auto-pause", type=float, default=30)
-    parser.add_argument("--scale-down-delay", type=float, default=10)
+    parser.add_argument("--scale-down-delay", type=float, default=15,
+                        help="cost: scale-down-delay in seconds (15: "
+                             "borealis's default)")
+    parser.add_argument("--shapes", default="bursty,workday",
+                        help="cost: comma list of load shapes: "
+                             + ",".join(SHAPES))
+    parser.add_argument("--workday-minutes", type=float, default=20,
+                        help="cost: the working day compressed to this")
     parser.add_argument("--skip", default="",
                         help="comma list of parts to skip: "
                              "resume,scaling,cost")
@@ -375,6 +561,7 @@ def main():
                         help="small run: --sizes 20m --cycles 5 "
                              "--scale-seconds 8 --bursts 2 "
                              "--burst-seconds 5 --period 20 "
+                             "--workday-minutes 1 "
                              "--auto-pause 3 --scale-down-delay 2")
     parser.add_argument("--keep", action="store_true",
                         help="keep the temporary directory")
@@ -383,10 +570,15 @@ def main():
         args.sizes, args.cycles, args.scale_seconds = "20m", 5, 8
         args.bursts, args.burst_seconds, args.period = 2, 5, 20
         args.auto_pause, args.scale_down_delay = 3, 2
+        args.workday_minutes = 1
     binary = args.borealis or os.environ.get("BOREALIS_BIN") or \
         os.path.join(HERE, "..", "build", "borealis")
     os.environ["BOREALIS_BIN"] = os.path.abspath(binary)
     skip = set(filter(None, args.skip.split(",")))
+    shapes = [s for s in args.shapes.split(",") if s]
+    unknown = [s for s in shapes if s not in SHAPES]
+    if unknown:
+        parser.error(f"unknown shapes {unknown}: choose among {list(SHAPES)}")
 
     bench = Bench(args)
     try:
@@ -430,20 +622,7 @@ def main():
                   f"{len(r['failures'])} {r['failures'][:3]}")
             print(f"  load stopped -> back to MIN: {back}")
         if "cost" not in skip:
-            print(f"\n== cost ({args.bursts} bursts of "
-                  f"{args.burst_seconds:g} s every {args.period:g} s, "
-                  f"{args.scale_clients} clients, capacity 0 "
-                  f"{args.max_acu:g}, auto-pause {args.auto_pause:g}s)",
-                  flush=True)
-            r = bench.cost()
-            print(f"  wall time {r['wall']:.0f} s, queries {r['queries']}, "
-                  f"failed {len(r['failures'])} {r['failures'][:3]}")
-            print(f"  serverless: {r['acu_seconds']:.1f} ACU-seconds")
-            print(f"  provisioned at {args.max_acu:g} ACU: "
-                  f"{r['provisioned']:.1f} ACU-seconds")
-            print(f"  ratio serverless/provisioned: "
-                  f"{r['acu_seconds'] / r['provisioned']:.3f}")
-            print(f"  time in states: {r['states']}")
+            run_cost(bench, args, shapes)
     finally:
         bench.close()
 
