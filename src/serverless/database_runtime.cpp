@@ -388,10 +388,14 @@ asio::awaitable<void> DatabaseRuntime::thaw() {
   const int waiting = gate_.sessions();
   idle_since_ = clock_.now();
   next_sample_ = idle_since_ + kSampleInterval;
+  // As a deep resume: from the starting capacity, sized for the clients
+  // waiting. At or below the frozen capacity (its connection limit is in
+  // force) they are let in at once; a burst beyond it cannot wait.
+  const double frozen_at = capacity_;
+  const double needed = capacity_for_clients(waiting);
+  if (needed <= frozen_at) capacity_ = needed;
   enter(DatabaseState::running);
-  // A burst beyond the frozen capacity's connections cannot wait.
-  const double needed = std::max(capacity_, capacity_for_clients(waiting));
-  if (needed == capacity_) {
+  if (needed <= frozen_at) {
     warm_up_due_ = clock_.now() + kWarmUpDelay;
   } else if (core::Status warmed = co_await engine_->warm_up(needed); !warmed) {
     say(logging::Level::warning, fmt::format("after a warm pause: {}", warmed.error()));

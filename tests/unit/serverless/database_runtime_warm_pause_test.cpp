@@ -78,6 +78,30 @@ TEST_F(WarmPauseTest, ABurstIsLetInThenComputeGrowsForIt) {
   EXPECT_EQ(runtime_->capacity(), 1.5);
 }
 
+// Like a deep resume, from the starting capacity: frozen at 2 ACU, one
+// client is served at 0.5, and compute comes down to it a second later.
+TEST_F(WarmPauseTest, ResumesAtTheStartingCapacityNotTheFrozenOne) {
+  database_.auto_pause = config::Duration(10000);  // before any step down
+  run_to_running();
+  engine_->freezable = true;
+  LoadSample busy;
+  busy.cpu_share_used = 0.95;
+  engine_->load = busy;
+  advance(1s);
+  advance(1s);
+  ASSERT_EQ(runtime_->capacity(), 2);
+  engine_->load = LoadSample{};
+  for (int second = 0; second < 10; ++second) advance(1s);
+  ASSERT_EQ(state(), DatabaseState::frozen);
+  ASSERT_EQ(runtime_->capacity(), 2);
+  DatabaseGate::Use session(*gate_);
+  resume();
+  EXPECT_EQ(runtime_->capacity(), 0.5);
+  EXPECT_EQ(gate_->view()->max_connections, 24);  // 0.5 ACU's 25, less borealis's own
+  advance(1s);
+  EXPECT_EQ(engine_->count("warm_up 0.5"), 1);
+}
+
 TEST_F(WarmPauseTest, TurnsDeepAfterAutoPauseDeepWithoutClients) {
   run_to_frozen();
   advance(3299s);  // 3,599 s idle
