@@ -367,7 +367,7 @@ class Bench:
 
         def client():
             try:
-                conn = harness.connect("127.0.0.1", db.listen,
+                conn = harness.connect(db.host, db.listen,
                                        password=password, timeout=120)
             except Exception as exc:  # noqa: BLE001
                 failures.append(repr(exc))
