@@ -152,10 +152,17 @@ asio::awaitable<core::Status> MariadbEngine::thaw() {
   if (!frozen_) co_return core::Status();
   process_.send_signal(SIGCONT);
   frozen_ = false;
-  if (core::Status logged_in = co_await ensure_admin(); !logged_in) co_return logged_in;
-  auto answer = co_await admin_->query("SELECT 1", kQueryTimeout);
-  if (!answer.ok) co_return core::fail("mariadbd does not answer after SIGCONT: " + answer.error);
-  co_return core::Status();
+  // Twice: after a freeze longer than its `wait_timeout` the server closes
+  // borealis's control session as soon as it runs again.
+  std::string error;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (core::Status logged_in = co_await ensure_admin(); !logged_in) co_return logged_in;
+    auto answer = co_await admin_->query("SELECT 1", kQueryTimeout);
+    if (answer.ok) co_return core::Status();
+    error = answer.error;
+    admin_.reset();
+  }
+  co_return core::fail("mariadbd does not answer after SIGCONT: " + error);
 }
 
 asio::awaitable<core::Status> MariadbEngine::warm_up(double capacity) {

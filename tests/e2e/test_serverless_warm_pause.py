@@ -30,6 +30,7 @@ class WarmPauseTest(harness.ServerlessTestCase):
 
     AUTO_PAUSE_DEEP = "1h"
     MODE = "tcp"
+    EXTRA = ()
 
     def setUp(self):
         super().setUp()
@@ -38,7 +39,8 @@ class WarmPauseTest(harness.ServerlessTestCase):
         self.datadir = self.new_datadir()
         self.listen = harness.free_port()
         database = harness.database_section(
-            self.datadir, auto_pause="2s", auto_pause_deep=self.AUTO_PAUSE_DEEP)
+            self.datadir, auto_pause="2s", auto_pause_deep=self.AUTO_PAUSE_DEEP,
+            extra=self.EXTRA)
         proxy = self.start_proxy(harness.serverless_config(self.listen, database,
                                                            mode=self.MODE))
         harness.wait_serverless_listening(proxy, self.listen)
@@ -99,6 +101,24 @@ class WarmPauseAndThawTest(WarmPauseTest):
         log = self.db.log()
         self.assertIn("database app: stopped;", log)
         self.assertIn("MiB-seconds held while paused (warm)", log)
+
+
+class WarmPauseLongerThanWaitTimeoutTest(WarmPauseTest):
+    """mariadbd's `wait_timeout` runs on while it is frozen: borealis's
+    control session may be closed by the server the moment it runs again."""
+
+    EXTRA = ("mariadbd-option --wait-timeout=1",)
+
+    def test_a_thaw_after_the_control_session_timed_out(self):
+        """Frozen for 3 s with `wait_timeout` 1 s: the next client is
+        answered by the same mariadbd. Defect: the thaw fails on the dead
+        control session and compute is started again (another pid)."""
+        pid, _ = self.wait_frozen(self.db.log_offset())
+        time.sleep(3)
+        start = self.db.log_offset()
+        self.assertEqual(self.db.query("SELECT COUNT(*) FROM app.t")[0][0], 3)
+        self.db.wait_for_log(r"database app: resumed from a warm pause", start=start)
+        self.assertEqual(self.db.mariadbd_pids(), [pid])
 
 
 class WarmPauseTurnsDeepTest(WarmPauseTest):
