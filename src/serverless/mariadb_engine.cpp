@@ -509,6 +509,7 @@ asio::awaitable<core::Status> MariadbEngine::initialise() {
 
 asio::awaitable<core::Status> MariadbEngine::start(double capacity) {
   abandoned_ = false;
+  frozen_ = false;
   core::Status status = co_await initialise();
   if (!status) co_return status;
   if (needs_init_file() && write_init_file().empty())
@@ -657,7 +658,10 @@ asio::awaitable<std::optional<LoadSample>> MariadbEngine::sample(double capacity
 
 std::optional<ExitStatus> MariadbEngine::unexpected_exit() {
   auto exit = process_.poll_exit();
-  if (exit) admin_.reset();
+  if (exit) {
+    admin_.reset();
+    frozen_ = false;  // (it may have died frozen: the next process is not)
+  }
   return exit;
 }
 

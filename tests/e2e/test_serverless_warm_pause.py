@@ -150,6 +150,14 @@ class WarmPauseTurnsDeepTest(WarmPauseTest):
         pids = self.db.mariadbd_pids()
         self.assertEqual(len(pids), 1)
         self.assertNotEqual(pids[0], pid)
+        # The new process is not frozen: its clean stop dumps the buffer
+        # pool as any other's does.
+        error_log = os.path.join(self.datadir, "borealis-mariadbd.err")
+        before = os.path.getsize(error_log)
+        self.db.proxy.stop(60)
+        with open(error_log, encoding="utf-8", errors="replace") as log:
+            log.seek(before)
+            self.assertIn("Dumping buffer pool(s)", log.read())
 
 
 class WarmPauseWithAClientConnectedTest(WarmPauseTest):
