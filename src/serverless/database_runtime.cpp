@@ -316,9 +316,14 @@ bool DatabaseRuntime::pauses_warm() const {
 // (a deep pause).
 asio::awaitable<bool> DatabaseRuntime::pause_warm(double idle) {
   warm_up_due_.reset();
-  auto outcome = co_await engine_->freeze([this] { return gate_.sessions() > 0; });
+  // A stop calls the freeze off too: its flush may take `timeout command`.
+  auto outcome =
+      co_await engine_->freeze([this] { return stop_requested_ || gate_.sessions() > 0; });
   if (outcome.kind == FreezeOutcome::Kind::called_off) {
-    call_off_pause();
+    if (stop_requested_)
+      enter(DatabaseState::running);  // stop_compute() stops it next
+    else
+      call_off_pause();
     co_return true;
   }
   if (outcome.kind == FreezeOutcome::Kind::failed) {

@@ -166,6 +166,24 @@ TEST_F(WarmPauseTest, AClientArrivingDuringTheFreezeCallsItOff) {
   EXPECT_EQ(engine_->count("stop"), 0);
 }
 
+// SIGTERM while a freeze writes out dirty pages: the freeze is called off
+// at its next step and compute stopped, not frozen first.
+TEST_F(WarmPauseTest, AStopDuringTheFreezeCallsItOff) {
+  run_to_running();
+  engine_->freezable = true;
+  engine_->hold_freeze = true;
+  advance(300s);
+  ASSERT_EQ(state(), DatabaseState::pausing);
+  shut_down();
+  EXPECT_FALSE(shut_down_done_);
+  engine_->release_freeze();
+  settle();
+  EXPECT_TRUE(shut_down_done_);
+  EXPECT_EQ(engine_->count("frozen"), 0);
+  EXPECT_EQ(engine_->count("stop"), 1);
+  EXPECT_EQ(engine_->running_instances, 0);
+}
+
 TEST_F(WarmPauseTest, AFailedFreezeStopsCompute) {
   run_to_running();
   engine_->freezable = true;

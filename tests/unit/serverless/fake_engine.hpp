@@ -86,6 +86,7 @@ class FakeEngine : public Engine {
     if (called_off()) co_return FreezeOutcome{FreezeOutcome::Kind::called_off, {}};
     if (!freeze_error.empty()) co_return FreezeOutcome{FreezeOutcome::Kind::failed, freeze_error};
     frozen = true;
+    calls.push_back("frozen");
     co_return FreezeOutcome{FreezeOutcome::Kind::frozen, {}};
   }
   asio::awaitable<core::Status> thaw() override {
