@@ -13,7 +13,13 @@ every process it started by its PID.
    ~1 KiB rows), each frontend mode in --modes and each pause in --pauses:
    deep (mariadbd stopped) and warm (mariadbd frozen in place).  Also the
    engine's own share from the `resumed [from a warm pause] in N ms` line,
-   and for warm pauses what stays resident.
+   and for warm pauses what stays resident.  Then, per pause, the first
+   --first-queries (1,000) point selects after a resume against their
+   warm figure: a fixed set of random rows is read twice, 1.5 s apart, on
+   a running database (the second pass is "warm"; InnoDB keeps a page read
+   twice within a second in the old part of its LRU list, as a scan's), the database pauses, and the
+   same set is read on the connection that resumed it; p95 of each and
+   the ratio (target <= 2), median over --first-cycles (3) cycles.
 2. Scaling reaction: --scale-clients busy clients start at once against a
    database at 0.5 ACU; time to the first `scaling 0.5 -> 1 ACU` line and
    to a raised @@innodb_buffer_pool_size seen by a client, the highest
@@ -294,7 +300,8 @@ class Bench:
             section = harness.database_section(
                 datadir, capacity="0 4", acu="memory 256m cpu 1 connections 50",
                 auto_pause="1s", scale_down_delay="60s",
-                auto_pause_deep="1h" if pause == "warm" else "0s")
+                auto_pause_deep="1h" if pause == "warm" else "0s",
+                extra=[f"mariadbd-option {o}" for o in self.args.mariadbd_option])
             db = self.start(f"resume-{size_text}-{mode}-{pause}", section, datadir,
                             mode=mode)
             if index == 0:
@@ -309,6 +316,8 @@ class Bench:
             else:
                 db.query("SELECT 1", timeout=120)  # one resume to warm up
             result = self.resume_cycles(db, pause)
+            if mode == runs[0][0] and self.args.first_queries > 0:
+                result.update(self.first_queries(db, pause))
             self.stop(db)
             result.update(size=size_text, mib=du_bytes(datadir) / MIB, mode=mode,
                           pause=pause)
@@ -349,6 +358,53 @@ class Bench:
                 "engine_median": statistics.median(engine),
                 "resident": statistics.median(resident) if resident else None,
                 "n": len(totals)}
+
+    def first_queries(self, db, pause):
+        """p95 of --first-queries point selects on the connection that
+        resumed the database, against the same selects on a running one."""
+        import random
+        rows = max(self.rows, 1)
+        ids = random.Random(7).sample(range(1, rows + 1),
+                                      min(self.args.first_queries, rows))
+        warm, resumed = [], []
+        for _ in range(self.args.first_cycles):
+            conn = db.connect(timeout=120, database="app")
+            try:
+                self.timed_selects(conn, ids)
+                # Read again after innodb_old_blocks_time (1 s): the pages
+                # are then young, as a working set is, not a scan's.
+                time.sleep(1.5)
+                warm.append(percentile(self.timed_selects(conn, ids), 95))
+            finally:
+                harness.close_quietly(conn)
+            offset = db.log_offset()
+            if pause == "warm":
+                db.wait_for_log(r"database app: paused \(warm\)", start=offset,
+                                timeout=120)
+            else:
+                db.wait_paused(start=offset, timeout=120)
+                db.wait_no_mariadbd(timeout=60)
+            conn = db.connect(timeout=120, database="app")
+            try:
+                resumed.append(percentile(self.timed_selects(conn, ids), 95))
+            finally:
+                harness.close_quietly(conn)
+        ratios = [r / w for r, w in zip(resumed, warm)]
+        return {"first_warm_p95": statistics.median(warm),
+                "first_resumed_p95": statistics.median(resumed),
+                "first_ratio": statistics.median(ratios)}
+
+    @staticmethod
+    def timed_selects(conn, ids):
+        """Milliseconds of each point select of `ids`, in order."""
+        times = []
+        with conn.cursor() as cur:
+            for row_id in ids:
+                start = time.perf_counter()
+                cur.execute("SELECT k FROM big WHERE id = %s", (row_id,))
+                cur.fetchall()
+                times.append((time.perf_counter() - start) * 1000)
+        return times
 
     # 2. scaling reaction -------------------------------------------------
     def scaling(self):
@@ -537,6 +593,12 @@ def main():
     parser.add_argument("--pauses", default="deep,warm",
                         help="pauses for resume latency: deep (mariadbd "
                              "stopped), warm (mariadbd frozen in place)")
+    parser.add_argument("--mariadbd-option", action="append", default=[],
+                        help="resume latency: one more `mariadbd-option` "
+                             "line (repeat for more)")
+    parser.add_argument("--first-queries", type=int, default=1000,
+                        help="point selects timed after a resume (0: skip)")
+    parser.add_argument("--first-cycles", type=int, default=3)
     parser.add_argument("--scale-clients", type=int, default=12)
     parser.add_argument("--scale-seconds", type=float, default=15)
     parser.add_argument("--max-acu", type=float, default=4)
@@ -600,6 +662,17 @@ def main():
                       f"{r['pause']:>6} {r['median']:>10.1f} {r['p99']:>8.1f} "
                       f"{r['min']:>8.1f} {r['engine_median']:>17.0f} "
                       f"{r['median'] - r['engine_median']:>17.1f} {resident:>13}")
+            first = [r for r in results if "first_ratio" in r]
+            if first:
+                print(f"\n  first {args.first_queries} point selects after a "
+                      f"resume ({args.first_cycles} cycles, medians):")
+                print(f"  {'datadir':>10} {'pause':>6} {'warm p95 ms':>12} "
+                      f"{'resumed p95 ms':>15} {'ratio':>6} (target <= 2)")
+                for r in first:
+                    print(f"  {r['size']:>10} {r['pause']:>6} "
+                          f"{r['first_warm_p95']:>12.3f} "
+                          f"{r['first_resumed_p95']:>15.3f} "
+                          f"{r['first_ratio']:>6.2f}")
         if "scaling" not in skip:
             print(f"\n== scaling reaction ({args.scale_clients} busy "
                   f"clients for {args.scale_seconds:.0f} s, capacity 0.5 "
