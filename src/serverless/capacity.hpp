@@ -36,6 +36,7 @@ struct LoadSample {
   int max_connections = 0;
   double buffer_pool_miss_ratio = 0;  // disk reads / read requests in the interval
   std::uint64_t buffer_pool_requests = 0;
+  int client_sessions = 0;  // the gateway's sessions on the database
 };
 
 // "1", "0.5", "2.5": capacities in log lines.

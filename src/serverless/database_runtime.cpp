@@ -97,6 +97,7 @@ void DatabaseRuntime::enter(DatabaseState next) {
   seconds_in_state_[static_cast<std::size_t>(state_)] += seconds_between(state_since_, now);
   state_ = next;
   state_since_ = now;
+  if (next == DatabaseState::paused || next == DatabaseState::frozen) policy_.forget_load();
   publish();
 }
 
@@ -444,6 +445,7 @@ asio::awaitable<void> DatabaseRuntime::follow_load(double seconds) {
     load.connections = gate_.sessions();
     load.max_connections = client_limit(capacity_);
   }
+  load.client_sessions = gate_.sessions();
   ScalingDecision decision = policy_.decide(capacity_, load, seconds);
   // Clients waiting for a connection slot need capacity now; and capacity
   // never drops below what the connections in use need.

@@ -22,6 +22,9 @@ constexpr double kComfortable = 0.5;
 constexpr double kRegretSeconds = 60;
 // ... and is not taken again for this long.
 constexpr double kLearnedFloorSeconds = 600;
+// No client session for this long (or scale-down-delay, if shorter): the
+// minimum, in one step.
+constexpr double kWithoutSessionsSeconds = 5;
 
 double round_up_to_step(double capacity) { return std::ceil(capacity / kStep - 1e-9) * kStep; }
 
@@ -73,10 +76,30 @@ ScalingDecision ScalingPolicy::scale_up(double current, std::string reason) {
   return {std::max(next, current), std::move(reason)};
 }
 
+ScalingDecision ScalingPolicy::step_down(double current, double target, std::string reason) {
+  quiet_seconds_ = highest_need_ = 0;
+  if (target >= current) return {current, {}};
+  since_step_down_ = 0;
+  stepped_down_from_ = current;
+  return {target, std::move(reason)};
+}
+
+void ScalingPolicy::forget_load() {
+  quiet_seconds_ = highest_need_ = seconds_without_sessions_ = 0;
+  stepped_down_from_ = learned_floor_ = learned_floor_left_ = 0;
+}
+
 ScalingDecision ScalingPolicy::decide(double current, const LoadSample& sample, double seconds) {
   since_step_down_ += seconds;
   if (learned_floor_left_ > 0 && (learned_floor_left_ -= seconds) <= 0) learned_floor_ = 0;
+  seconds_without_sessions_ = sample.client_sessions > 0 ? 0 : seconds_without_sessions_ + seconds;
   if (auto reason = high_signal(current, sample)) return scale_up(current, std::move(*reason));
+  const double delay = std::chrono::duration<double>(database_.scale_down_delay).count();
+  const double idle_for = std::min(delay, kWithoutSessionsSeconds);
+  if (seconds_without_sessions_ >= idle_for && current > floor()) {
+    forget_load();
+    return {floor(), fmt::format("no client session for {:.0f}s", idle_for)};
+  }
   const double need = needed_for(current, sample);
   if (need >= current) {
     quiet_seconds_ = highest_need_ = 0;
@@ -84,15 +107,10 @@ ScalingDecision ScalingPolicy::decide(double current, const LoadSample& sample, 
   }
   quiet_seconds_ += seconds;
   highest_need_ = std::max(highest_need_, need);
-  const double delay = std::chrono::duration<double>(database_.scale_down_delay).count();
   if (quiet_seconds_ < delay) return {current, {}};
   const double target = std::max({highest_need_, round_up_to_step(current / 2), floor()});
-  const double needed = highest_need_;
-  quiet_seconds_ = highest_need_ = 0;
-  if (target >= current) return {current, {}};
-  since_step_down_ = 0;
-  stepped_down_from_ = current;
-  return {target, fmt::format("load needs {} ACU for {:.0f}s", format_acu(needed), delay)};
+  return step_down(current, target,
+                   fmt::format("load needs {} ACU for {:.0f}s", format_acu(highest_need_), delay));
 }
 
 }  // namespace borealis::serverless

@@ -6,6 +6,9 @@
 // step (the buffer pool shrinks only as far as its hit rate stays
 // healthy: misses above the low mark hold capacity where it is), and never
 // again below a capacity whose step down the load undid within a minute.
+// A database without a client session for a few seconds needs its minimum:
+// it drops there in one step, and the load that comes back later is new
+// load, not a sign that the step was too far (so is the load after a pause).
 #pragma once
 
 #include <optional>
@@ -31,10 +34,14 @@ class ScalingPolicy {
   // bounds, with every signal at half of what scales up (the current
   // capacity when the buffer pool misses too often to shrink).
   double needed_for(double current, const LoadSample& sample) const;
+  // Compute paused: what was learned about the load before says nothing
+  // about the load that wakes it.
+  void forget_load();
 
  private:
   std::optional<std::string> high_signal(double current, const LoadSample& sample) const;
   ScalingDecision scale_up(double current, std::string reason);
+  ScalingDecision step_down(double current, double target, std::string reason);
   double floor() const;
 
   const config::Database& database_;
@@ -44,6 +51,7 @@ class ScalingPolicy {
   double stepped_down_from_ = 0;  // 0: no step down yet
   double learned_floor_ = 0;      // a step below it was undone: not again for a while
   double learned_floor_left_ = 0;
+  double seconds_without_sessions_ = 0;
 };
 
 }  // namespace borealis::serverless

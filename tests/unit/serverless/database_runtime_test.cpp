@@ -185,6 +185,33 @@ TEST_F(RuntimeTest, NeverScalesDownBelowTheConnectionsInUse) {
   EXPECT_EQ(runtime_->capacity(), 0.5);
 }
 
+// The gateway's own session count says whether clients are there: with one
+// connected and idle, capacity comes down a step per delay; with none, to
+// the minimum at once after 5 s.
+TEST_F(RuntimeTest, WithoutClientSessionsCapacityDropsToTheMinimum) {
+  database_.capacity_min = 0.5;
+  database_.capacity_max = 8;
+  database_.auto_pause.reset();
+  database_.scale_down_delay = config::Duration(15000);
+  create();
+  LoadSample busy;
+  busy.cpu_share_used = 0.95;
+  engine_->load = busy;
+  for (int i = 0; i < 4; ++i) advance(1s);
+  ASSERT_EQ(runtime_->capacity(), 8);
+  engine_->load = LoadSample{};
+  {
+    DatabaseGate::Use session(*gate_);
+    for (int i = 0; i < 15; ++i) advance(1s);
+    EXPECT_EQ(runtime_->capacity(), 4);  // halved after scale-down-delay
+  }
+  for (int i = 0; i < 4; ++i) advance(1s);
+  EXPECT_EQ(runtime_->capacity(), 4);
+  advance(1s);
+  EXPECT_EQ(runtime_->capacity(), 0.5);
+  EXPECT_EQ(engine_->count("resize 0.5"), 1);
+}
+
 // Stop in every state: shut_down() completes, and compute that may run is
 // stopped exactly once.
 TEST_F(RuntimeTest, StopWhilePaused) {

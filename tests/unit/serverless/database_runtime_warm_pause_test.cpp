@@ -81,7 +81,8 @@ TEST_F(WarmPauseTest, ABurstIsLetInThenComputeGrowsForIt) {
 // Like a deep resume, from the starting capacity: frozen at 2 ACU, one
 // client is served at 0.5, and compute comes down to it a second later.
 TEST_F(WarmPauseTest, ResumesAtTheStartingCapacityNotTheFrozenOne) {
-  database_.auto_pause = config::Duration(10000);  // before any step down
+  // Before any step down (the drop for want of clients comes at 5 s).
+  database_.auto_pause = config::Duration(4000);
   run_to_running();
   engine_->freezable = true;
   LoadSample busy;

@@ -18,9 +18,16 @@ config::Database database(double min, double max) {
   return db;
 }
 
+// A second with a client connected and nothing running.
+LoadSample quiet() {
+  LoadSample sample;
+  sample.client_sessions = 1;
+  return sample;
+}
+
 // A second of load using `cores` of CPU at `capacity`.
 LoadSample using_cores(double cores, double capacity) {
-  LoadSample sample;
+  LoadSample sample = quiet();
   sample.cpu_share_used = cores / (0.5 * capacity);
   return sample;
 }
@@ -76,7 +83,7 @@ TEST(ScalingPolicy, NeedsComeFromEverySignalWithHeadroom) {
   LoadSample connections;
   connections.connections = 60;  // at half of 50 per ACU: 2.4, so 2.5
   EXPECT_DOUBLE_EQ(policy.needed_for(4, connections), 2.5);
-  EXPECT_DOUBLE_EQ(policy.needed_for(4, LoadSample{}), 0.5);  // idle: the least
+  EXPECT_DOUBLE_EQ(policy.needed_for(4, quiet()), 0.5);  // idle: the least
   // A pool that misses too often does not shrink.
   LoadSample misses;
   misses.buffer_pool_requests = 5000;
@@ -145,39 +152,90 @@ TEST(ScalingPolicy, NoStepThatTheSameLoadUndoes) {
 TEST(ScalingPolicy, AStepDownThatLoadUndoesIsNotTakenAgainForAWhile) {
   auto db = database(0, 8);
   ScalingPolicy policy(db);
-  double capacity = run(policy, 4, 15, LoadSample{});
+  double capacity = run(policy, 4, 15, quiet());
   ASSERT_DOUBLE_EQ(capacity, 2);
   // At 2 ACU the buffer pool is too small: misses scale it back up.
-  LoadSample missing;
+  LoadSample missing = quiet();
   missing.buffer_pool_requests = 5000;
   missing.buffer_pool_miss_ratio = 0.05;
   auto up = policy.decide(capacity, missing, 1);
   EXPECT_DOUBLE_EQ(up.capacity, 4);
   EXPECT_EQ(up.reason,
             "buffer pool misses 5.0%; the step down from 4 ACU was too far: not again for 10 min");
-  capacity = run(policy, up.capacity, 599, LoadSample{});
+  capacity = run(policy, up.capacity, 599, quiet());
   EXPECT_DOUBLE_EQ(capacity, 4);
-  capacity = run(policy, capacity, 16, LoadSample{});
+  capacity = run(policy, capacity, 16, quiet());
   EXPECT_DOUBLE_EQ(capacity, 2);
 }
 
 TEST(ScalingPolicy, NeverBelowTheMinimumOrHalfAnAcu) {
   auto db = database(1, 4);
   ScalingPolicy policy(db);
-  EXPECT_DOUBLE_EQ(run(policy, 1, 100, LoadSample{}), 1);
+  EXPECT_DOUBLE_EQ(run(policy, 1, 100, quiet()), 1);
   auto zero = database(0, 4);
   ScalingPolicy floor_policy(zero);
-  EXPECT_DOUBLE_EQ(run(floor_policy, 0.5, 100, LoadSample{}), 0.5);
+  EXPECT_DOUBLE_EQ(run(floor_policy, 0.5, 100, quiet()), 0.5);
 }
 
 TEST(ScalingPolicy, LoadThatNeedsTheCapacityResetsTheDelay) {
   auto db = database(0.5, 8);
   ScalingPolicy policy(db);
-  double capacity = run(policy, 2, 14, LoadSample{});
+  double capacity = run(policy, 2, 14, quiet());
   capacity = run(policy, capacity, 1, using_cores(0.5, 2));  // needs 2
   EXPECT_DOUBLE_EQ(capacity, 2);
-  EXPECT_DOUBLE_EQ(run(policy, capacity, 14, LoadSample{}), 2);
-  EXPECT_DOUBLE_EQ(run(policy, capacity, 15, LoadSample{}), 1);
+  EXPECT_DOUBLE_EQ(run(policy, capacity, 14, quiet()), 2);
+  EXPECT_DOUBLE_EQ(run(policy, capacity, 15, quiet()), 1);
+}
+
+TEST(ScalingPolicy, WithoutClientSessionsTheMinimumInOneStep) {
+  auto db = database(0, 8);
+  ScalingPolicy policy(db);
+  EXPECT_DOUBLE_EQ(run(policy, 4, 4, LoadSample{}), 4);
+  auto drop = policy.decide(4, LoadSample{}, 1);
+  EXPECT_DOUBLE_EQ(drop.capacity, 0.5);
+  EXPECT_EQ(drop.reason, "no client session for 5s");
+  // A client in the meantime starts the count again.
+  ScalingPolicy again(db);
+  double capacity = run(again, 4, 4, LoadSample{});
+  capacity = run(again, capacity, 1, quiet());
+  EXPECT_DOUBLE_EQ(run(again, capacity, 4, LoadSample{}), 4);
+  EXPECT_DOUBLE_EQ(run(again, capacity, 1, LoadSample{}), 0.5);
+}
+
+TEST(ScalingPolicy, WithoutClientSessionsForAShorterScaleDownDelay) {
+  auto db = database(1, 8);
+  db.scale_down_delay = std::chrono::seconds(2);
+  ScalingPolicy policy(db);
+  EXPECT_DOUBLE_EQ(run(policy, 8, 1, LoadSample{}), 8);
+  auto drop = policy.decide(8, LoadSample{}, 1);
+  EXPECT_DOUBLE_EQ(drop.capacity, 1);
+  EXPECT_EQ(drop.reason, "no client session for 2s");
+}
+
+// The load that comes back after a drop for want of clients, or after a
+// pause, is new load: it scales up without learning a floor, and capacity
+// comes down again after one delay.
+TEST(ScalingPolicy, LoadAfterNoClientsIsNewLoad) {
+  auto db = database(0, 8);
+  ScalingPolicy policy(db);
+  double capacity = run(policy, 4, 5, LoadSample{});
+  ASSERT_DOUBLE_EQ(capacity, 0.5);
+  auto up = policy.decide(capacity, using_cores(1, capacity), 1);
+  EXPECT_DOUBLE_EQ(up.capacity, 1);
+  EXPECT_EQ(up.reason, "cpu 400% of 0.5 ACU");
+  EXPECT_DOUBLE_EQ(run(policy, 4, 15, quiet()), 2);
+}
+
+TEST(ScalingPolicy, APauseForgetsTheStepDown) {
+  auto db = database(0, 8);
+  ScalingPolicy policy(db);
+  double capacity = run(policy, 4, 15, quiet());
+  ASSERT_DOUBLE_EQ(capacity, 2);
+  policy.forget_load();
+  // Resumed at the minimum: the load that woke it doubles it, no more.
+  auto up = policy.decide(0.5, using_cores(1, 0.5), 1);
+  EXPECT_EQ(up.reason, "cpu 400% of 0.5 ACU");
+  EXPECT_DOUBLE_EQ(run(policy, 4, 15, quiet()), 2);
 }
 
 }  // namespace
