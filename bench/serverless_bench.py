@@ -34,7 +34,9 @@ every process it started by its PID.
    loops on a small CPU query (SELECT BENCHMARK(20000, MD5('x'))) on its
    own connection through borealis in `mode tcp` until its phase ends,
    and a failed query or connect is counted (target 0) before it
-   reconnects.  N below is --scale-clients (12).
+   reconnects.  N below is --cost-clients, default --scale-clients (12,
+   enough to keep MAX busy: the bursty day then needs MAX for a quarter
+   of its time, and can cost no less than a quarter of MAX * wall).
 
    bursty   --bursts (5) bursts of N clients for --burst-seconds (30),
             one every --period (120) seconds, idle in between: 10 minutes.
@@ -174,8 +176,9 @@ def working_day(minutes, clients):
 
 SHAPES = {
     "bursty": lambda a: bursty_day(a.bursts, a.burst_seconds, a.period,
-                                   a.scale_clients),
-    "workday": lambda a: working_day(a.workday_minutes, a.scale_clients),
+                                   a.cost_clients or a.scale_clients),
+    "workday": lambda a: working_day(a.workday_minutes,
+                                     a.cost_clients or a.scale_clients),
 }
 
 
@@ -602,6 +605,10 @@ def main():
     parser.add_argument("--scale-clients", type=int, default=12)
     parser.add_argument("--scale-seconds", type=float, default=15)
     parser.add_argument("--max-acu", type=float, default=4)
+    parser.add_argument("--cost-clients", type=int, default=0,
+                        help="cost: N, the busy clients at a shape's peak "
+                             "(default: --scale-clients, which keep MAX "
+                             "busy: a burst then needs MAX throughout)")
     parser.add_argument("--bursts", type=int, default=5)
     parser.add_argument("--burst-seconds", type=float, default=30)
     parser.add_argument("--period", type=float, default=120,

@@ -36,7 +36,8 @@ struct LoadSample {
   int max_connections = 0;
   double buffer_pool_miss_ratio = 0;  // disk reads / read requests in the interval
   std::uint64_t buffer_pool_requests = 0;
-  int client_sessions = 0;  // the gateway's sessions on the database
+  // Since the gateway's last client session ended; none while one is open.
+  std::optional<double> seconds_without_sessions;
 };
 
 // "1", "0.5", "2.5": capacities in log lines.

@@ -22,9 +22,10 @@ constexpr double kComfortable = 0.5;
 constexpr double kRegretSeconds = 60;
 // ... and is not taken again for this long.
 constexpr double kLearnedFloorSeconds = 600;
-// No client session for this long (or scale-down-delay, if shorter): the
-// minimum, in one step.
-constexpr double kWithoutSessionsSeconds = 5;
+// No client session for this long (or scale-down-delay, if shorter): what
+// the load needs, in one step. Counted from the last session's end, so
+// short connections one after the other keep it at 0.
+constexpr double kWithoutSessionsSeconds = 2;
 
 double round_up_to_step(double capacity) { return std::ceil(capacity / kStep - 1e-9) * kStep; }
 
@@ -85,22 +86,22 @@ ScalingDecision ScalingPolicy::step_down(double current, double target, std::str
 }
 
 void ScalingPolicy::forget_load() {
-  quiet_seconds_ = highest_need_ = seconds_without_sessions_ = 0;
+  quiet_seconds_ = highest_need_ = 0;
   stepped_down_from_ = learned_floor_ = learned_floor_left_ = 0;
 }
 
 ScalingDecision ScalingPolicy::decide(double current, const LoadSample& sample, double seconds) {
   since_step_down_ += seconds;
   if (learned_floor_left_ > 0 && (learned_floor_left_ -= seconds) <= 0) learned_floor_ = 0;
-  seconds_without_sessions_ = sample.client_sessions > 0 ? 0 : seconds_without_sessions_ + seconds;
   if (auto reason = high_signal(current, sample)) return scale_up(current, std::move(*reason));
   const double delay = std::chrono::duration<double>(database_.scale_down_delay).count();
   const double idle_for = std::min(delay, kWithoutSessionsSeconds);
-  if (seconds_without_sessions_ >= idle_for && current > floor()) {
-    forget_load();
-    return {floor(), fmt::format("no client session for {:.0f}s", idle_for)};
-  }
   const double need = needed_for(current, sample);
+  const auto idle = sample.seconds_without_sessions;
+  if (idle && *idle >= idle_for && need < current) {
+    forget_load();
+    return {need, fmt::format("no client session for {:.0f}s", *idle)};
+  }
   if (need >= current) {
     quiet_seconds_ = highest_need_ = 0;
     return {current, {}};

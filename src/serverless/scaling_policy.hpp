@@ -6,9 +6,10 @@
 // step (the buffer pool shrinks only as far as its hit rate stays
 // healthy: misses above the low mark hold capacity where it is), and never
 // again below a capacity whose step down the load undid within a minute.
-// A database without a client session for a few seconds needs its minimum:
-// it drops there in one step, and the load that comes back later is new
-// load, not a sign that the step was too far (so is the load after a pause).
+// A database without a client session for two seconds drops at once to what
+// its load needs (the minimum when nothing runs), and the load that comes
+// back later is new load, not a sign that the step was too far (so is the
+// load after a pause).
 #pragma once
 
 #include <optional>
@@ -51,7 +52,6 @@ class ScalingPolicy {
   double stepped_down_from_ = 0;  // 0: no step down yet
   double learned_floor_ = 0;      // a step below it was undone: not again for a while
   double learned_floor_left_ = 0;
-  double seconds_without_sessions_ = 0;
 };
 
 }  // namespace borealis::serverless

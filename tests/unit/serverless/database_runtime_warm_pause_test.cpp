@@ -81,18 +81,21 @@ TEST_F(WarmPauseTest, ABurstIsLetInThenComputeGrowsForIt) {
 // Like a deep resume, from the starting capacity: frozen at 2 ACU, one
 // client is served at 0.5, and compute comes down to it a second later.
 TEST_F(WarmPauseTest, ResumesAtTheStartingCapacityNotTheFrozenOne) {
-  // Before any step down (the drop for want of clients comes at 5 s).
-  database_.auto_pause = config::Duration(4000);
+  // Frozen before any step down (without clients, one comes after 2 s).
+  database_.auto_pause = config::Duration(1000);
   run_to_running();
   engine_->freezable = true;
-  LoadSample busy;
-  busy.cpu_share_used = 0.95;
-  engine_->load = busy;
+  {
+    DatabaseGate::Use busy_client(*gate_);
+    LoadSample busy;
+    busy.cpu_share_used = 0.95;
+    engine_->load = busy;
+    advance(1s);
+    advance(1s);
+    ASSERT_EQ(runtime_->capacity(), 2);
+    engine_->load = LoadSample{};
+  }
   advance(1s);
-  advance(1s);
-  ASSERT_EQ(runtime_->capacity(), 2);
-  engine_->load = LoadSample{};
-  for (int second = 0; second < 10; ++second) advance(1s);
   ASSERT_EQ(state(), DatabaseState::frozen);
   ASSERT_EQ(runtime_->capacity(), 2);
   DatabaseGate::Use session(*gate_);

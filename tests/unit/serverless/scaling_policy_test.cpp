@@ -19,9 +19,12 @@ config::Database database(double min, double max) {
 }
 
 // A second with a client connected and nothing running.
-LoadSample quiet() {
+LoadSample quiet() { return LoadSample{}; }
+
+// A second with nothing running, `seconds` after the last client left.
+LoadSample without_sessions(double seconds) {
   LoadSample sample;
-  sample.client_sessions = 1;
+  sample.seconds_without_sessions = seconds;
   return sample;
 }
 
@@ -187,29 +190,34 @@ TEST(ScalingPolicy, LoadThatNeedsTheCapacityResetsTheDelay) {
   EXPECT_DOUBLE_EQ(run(policy, capacity, 15, quiet()), 1);
 }
 
-TEST(ScalingPolicy, WithoutClientSessionsTheMinimumInOneStep) {
+TEST(ScalingPolicy, WithoutClientSessionsWhatTheLoadNeedsInOneStep) {
   auto db = database(0, 8);
   ScalingPolicy policy(db);
-  EXPECT_DOUBLE_EQ(run(policy, 4, 4, LoadSample{}), 4);
-  auto drop = policy.decide(4, LoadSample{}, 1);
+  EXPECT_DOUBLE_EQ(policy.decide(4, without_sessions(1), 1).capacity, 4);
+  auto drop = policy.decide(4, without_sessions(2), 1);
   EXPECT_DOUBLE_EQ(drop.capacity, 0.5);
-  EXPECT_EQ(drop.reason, "no client session for 5s");
-  // A client in the meantime starts the count again.
-  ScalingPolicy again(db);
-  double capacity = run(again, 4, 4, LoadSample{});
-  capacity = run(again, capacity, 1, quiet());
-  EXPECT_DOUBLE_EQ(run(again, capacity, 4, LoadSample{}), 4);
-  EXPECT_DOUBLE_EQ(run(again, capacity, 1, LoadSample{}), 0.5);
+  EXPECT_EQ(drop.reason, "no client session for 2s");
+  // Something still runs without clients (0.5 cores: 2 ACU with headroom).
+  ScalingPolicy busy(db);
+  LoadSample background = using_cores(0.5, 8);
+  background.seconds_without_sessions = 3;
+  auto step = busy.decide(8, background, 1);
+  EXPECT_DOUBLE_EQ(step.capacity, 2);
+  EXPECT_EQ(step.reason, "no client session for 3s");
 }
 
 TEST(ScalingPolicy, WithoutClientSessionsForAShorterScaleDownDelay) {
   auto db = database(1, 8);
-  db.scale_down_delay = std::chrono::seconds(2);
+  db.scale_down_delay = std::chrono::seconds(1);
   ScalingPolicy policy(db);
-  EXPECT_DOUBLE_EQ(run(policy, 8, 1, LoadSample{}), 8);
-  auto drop = policy.decide(8, LoadSample{}, 1);
+  auto drop = policy.decide(8, without_sessions(1), 1);
   EXPECT_DOUBLE_EQ(drop.capacity, 1);
-  EXPECT_EQ(drop.reason, "no client session for 2s");
+  EXPECT_EQ(drop.reason, "no client session for 1s");
+  // With no delay at all, a client still connected is stepped down by
+  // halves, not dropped to the minimum.
+  db.scale_down_delay = std::chrono::seconds(0);
+  ScalingPolicy connected(db);
+  EXPECT_DOUBLE_EQ(connected.decide(8, quiet(), 1).capacity, 4);
 }
 
 // The load that comes back after a drop for want of clients, or after a
@@ -218,7 +226,7 @@ TEST(ScalingPolicy, WithoutClientSessionsForAShorterScaleDownDelay) {
 TEST(ScalingPolicy, LoadAfterNoClientsIsNewLoad) {
   auto db = database(0, 8);
   ScalingPolicy policy(db);
-  double capacity = run(policy, 4, 5, LoadSample{});
+  double capacity = policy.decide(4, without_sessions(2), 1).capacity;
   ASSERT_DOUBLE_EQ(capacity, 0.5);
   auto up = policy.decide(capacity, using_cores(1, capacity), 1);
   EXPECT_DOUBLE_EQ(up.capacity, 1);
