@@ -11,7 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # real programs the tests and benchmarks start
   mariadb-server mariadb-client mariadb-test dnsmasq-base haproxy sysbench
-  python3 python3-pymysql python3-mysqldb procps iproute2 openssl
+  python3 python3-pymysql python3-mysqldb procps iproute2 openssl socat
   # client stacks the mode mysql tests drive (PHP, Perl, Node.js, Java)
   php-cli php-mysql libdbd-mariadb-perl libdbd-mysql-perl libmariadb-java default-jre-headless
 )

@@ -52,7 +52,8 @@ Gateway::~Gateway() {
 std::string Gateway::prepare() {
   raise_descriptor_limit();
   for (auto step : {&Gateway::build_databases, &Gateway::build_backends, &Gateway::build_frontends,
-                    &Gateway::open_listeners, &Gateway::write_pidfile, &Gateway::drop_privileges}) {
+                    &Gateway::open_listeners, &Gateway::open_runtime_api, &Gateway::write_pidfile,
+                    &Gateway::drop_privileges}) {
     std::string error = (this->*step)();
     if (!error.empty()) return error;
   }
@@ -158,6 +159,16 @@ std::string Gateway::open_listeners() {
 
 // Every connection costs a descriptor (two when relayed): use all the
 // kernel allows this process, as HAProxy does.
+// Bound before privileges are dropped, as HAProxy binds its stats sockets.
+std::string Gateway::open_runtime_api() {
+  admin::ApiTargets targets;
+  for (auto& database : databases_) targets.databases.push_back(database.get());
+  targets.limits = &limits_;
+  targets.nbthread = workers_ ? workers_->size() : config_.global.nbthread;
+  api_ = std::make_unique<admin::RuntimeApi>(control_, config_.global, std::move(targets));
+  return api_->open();
+}
+
 void Gateway::raise_descriptor_limit() {
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
@@ -235,6 +246,7 @@ void Gateway::wait_for_sessions_then_stop() {
 void Gateway::stop(bool hard) {
   if (stopping_) return;
   stopping_ = true;
+  if (api_) api_->stop();
   stop_accepting();
   asio::co_spawn(control_, stop_databases(), [this, hard](std::exception_ptr) {
     if (hard)
@@ -300,6 +312,7 @@ int Gateway::run() {
   watch_signals();
   for (auto& database : databases_) database->start();
   for (auto& checker : checkers_) checker->start();
+  if (api_) api_->start();
   start_workers();
   control_.run();
   workers_->stop();

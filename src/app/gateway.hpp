@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "admin/runtime_api.hpp"
 #include "backend/backend_control.hpp"
 #include "backend/health_checker.hpp"
 #include "backend/server_resolver.hpp"
@@ -43,6 +44,7 @@ class Gateway {
   std::string build_backends();
   std::string build_frontends();
   std::string open_listeners();
+  std::string open_runtime_api();
   std::string write_pidfile();
   void log_continuity_totals() const;
   std::string drop_privileges();
@@ -86,6 +88,8 @@ class Gateway {
   std::vector<std::pair<int, std::shared_ptr<asio::ip::tcp::acceptor>>> acceptors_;
   std::atomic<int> accept_loops_running_{0};
   int exit_code_ = 0;
+  // Last: gone before the databases and backends its commands look at.
+  std::unique_ptr<admin::RuntimeApi> api_;
 };
 
 }  // namespace borealis::app

@@ -11,7 +11,7 @@
 
 namespace {
 
-constexpr const char* kVersion = "0.1.0";
+constexpr const char* kVersion = BOREALIS_VERSION;
 
 bool report_diagnostics(const borealis::config::ParseResult& result) {
   using borealis::logging::Severity;

@@ -12,6 +12,8 @@
 namespace borealis::config {
 
 void parse_global_statement(const Statement& st, Global& global, Reporter& report);
+// `stats socket ...` and `stats timeout T`, st.arg(0) is "stats".
+void parse_global_stats(const Statement& st, Global& global, Reporter& report);
 void parse_proxy_statement(const Statement& st, Proxy& proxy, Reporter& report);
 void parse_resolvers_statement(const Statement& st, Resolvers& resolvers, Reporter& report);
 void parse_database_statement(const Statement& st, Database& database, Reporter& report);

@@ -58,8 +58,13 @@ struct GlobalKeyword {
 };
 
 constexpr GlobalKeyword kGlobalKeywords[] = {
-    {"log", kw_log},         {"maxconn", kw_maxconn}, {"nbthread", kw_nbthread},
-    {"pidfile", kw_pidfile}, {"user", kw_user},       {"group", kw_group},
+    {"log", kw_log},
+    {"maxconn", kw_maxconn},
+    {"nbthread", kw_nbthread},
+    {"pidfile", kw_pidfile},
+    {"user", kw_user},
+    {"group", kw_group},
+    {"stats", parse_global_stats},
 };
 
 }  // namespace

@@ -37,10 +37,27 @@ struct LogTarget {
   SourceLocation where;
 };
 
+// What a runtime API socket lets its clients do (HAProxy's `level`): `user`
+// reads what is not sensitive, `operator` reads everything, `admin` also
+// changes things.
+enum class ApiLevel { user, operator_level, admin };
+
+// `stats socket PATH [mode OCTAL] [level L] [user U] [group G]` in `global`:
+// a unix socket serving the runtime API (docs/operations.md).
+struct StatsSocket {
+  std::string path;
+  unsigned mode = 0600;  // HAProxy: the process's umask decides
+  ApiLevel level = ApiLevel::operator_level;
+  std::string user, group;  // owner given to the socket file
+  SourceLocation where;
+};
+
 struct Global {
   std::vector<LogTarget> logs;
-  int maxconn = 0;   // 0: unlimited
-  int nbthread = 0;  // 0: one worker per core
+  std::vector<StatsSocket> stats_sockets;
+  Duration stats_timeout = std::chrono::seconds(10);  // an idle API connection is closed
+  int maxconn = 0;                                    // 0: unlimited
+  int nbthread = 0;                                   // 0: one worker per core
   std::string pidfile;
   std::string user;   // drop to this user after binding
   std::string group;  // drop to this group after binding

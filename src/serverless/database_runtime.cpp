@@ -7,6 +7,7 @@
 #include <asio/detached.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
+#include <utility>
 
 #include "logging/stderr_notice.hpp"
 #include "serverless/memory_pressure.hpp"
@@ -187,6 +188,14 @@ asio::awaitable<core::SteadyTime> DatabaseRuntime::step_running() {
     idle_since_ = std::max(idle_since_, gate_.last_session_end());
   }
   bool may_pause = config_.capacity_min == 0 && config_.auto_pause;
+  if (std::exchange(pause_wanted_, false)) {
+    if (!in_use) {
+      say(logging::Level::notice, "pausing: asked by the runtime API");
+      co_await pause();
+      co_return clock_.now();
+    }
+    say(logging::Level::notice, "pause asked by the runtime API called off: a client arrived");
+  }
   if (may_pause && !in_use && now - idle_since_ >= *config_.auto_pause) {
     co_await pause();
     co_return clock_.now();
@@ -445,7 +454,8 @@ asio::awaitable<void> DatabaseRuntime::follow_load(double seconds) {
     load.connections = gate_.sessions();
     load.max_connections = client_limit(capacity_);
   }
-  load.client_sessions = gate_.sessions();
+  if (gate_.sessions() == 0)
+    load.seconds_without_sessions = std::max(0.0, seconds_between(idle_since_, clock_.now()));
   ScalingDecision decision = policy_.decide(capacity_, load, seconds);
   // Clients waiting for a connection slot need capacity now; and capacity
   // never drops below what the connections in use need.
@@ -491,6 +501,46 @@ core::Status DatabaseRuntime::prepare() {
   core::Status prepared = engine_->prepare();
   if (prepared) gate_.publish_accounts(engine_->accounts());
   return prepared;
+}
+
+core::Status DatabaseRuntime::request_pause() {
+  if (config_.capacity_min > 0)
+    return core::fail(fmt::format("its capacity minimum is {} ACU: it never pauses",
+                                  format_acu(config_.capacity_min)));
+  if (state_ != DatabaseState::running)
+    return core::fail(fmt::format("it is {}, not running", state_name(state_)));
+  if (int sessions = gate_.sessions(); sessions > 0)
+    return core::fail(
+        fmt::format("{} client session{} open", sessions, sessions == 1 ? " is" : "s are"));
+  pause_wanted_ = true;
+  wake_.cancel();
+  return {};
+}
+
+void DatabaseRuntime::request_resume() {
+  resume_wanted_ = true;
+  wake_.cancel();
+}
+
+DatabaseReport DatabaseRuntime::report() {
+  const auto now = clock_.now();
+  account(now);
+  DatabaseReport report;
+  report.name = config_.name;
+  report.state = state_;
+  report.capacity = capacity_;
+  report.capacity_min = config_.capacity_min;
+  report.capacity_max = config_.capacity_max;
+  report.acu_seconds = acu_seconds_;
+  report.frozen_mib_seconds = frozen_mib_seconds_;
+  report.seconds_in_state = seconds_in_state_;
+  report.seconds_in_state[static_cast<std::size_t>(state_)] += seconds_between(state_since_, now);
+  report.sessions = gate_.sessions();
+  report.active = gate_.slots_in_use();
+  report.held = gate_.held();
+  report.failed_starts = failures_;
+  report.crashes = crashes_;
+  return report;
 }
 
 void DatabaseRuntime::log_summary() {

@@ -20,6 +20,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "config/model.hpp"
 #include "core/clock.hpp"
@@ -30,6 +31,20 @@
 #include "serverless/scaling_policy.hpp"
 
 namespace borealis::serverless {
+
+// A database as an operator sees it (the runtime API's `show databases`).
+struct DatabaseReport {
+  std::string name;
+  DatabaseState state = DatabaseState::stopped;
+  double capacity = 0, capacity_min = 0, capacity_max = 0;
+  double acu_seconds = 0;
+  double frozen_mib_seconds = 0;
+  std::array<double, kDatabaseStateCount> seconds_in_state{};
+  int sessions = 0;  // client sessions on the database
+  int active = 0;    // of them, those holding a connection to the engine
+  int held = 0;      // of them, those waiting for a resume or a connection slot
+  unsigned long long failed_starts = 0, crashes = 0;
+};
 
 class DatabaseRuntime {
  public:
@@ -51,12 +66,20 @@ class DatabaseRuntime {
   // supervisor has ended. Safe to call in any state, and more than once.
   asio::awaitable<void> shut_down();
 
+  const std::string& name() const { return config_.name; }
   DatabaseState state() const { return state_; }
   double capacity() const { return capacity_; }
   double acu_seconds() const { return acu_seconds_; }
   // Memory held by frozen compute over time (warm pauses count no ACU).
   double frozen_mib_seconds() const { return frozen_mib_seconds_; }
   bool finished() const { return finished_; }
+  // Counted up to now.
+  DatabaseReport report();
+  // An operator's requests (the runtime API). A pause is taken at the next
+  // step if no client session is there then, as auto-pause would without
+  // waiting; it fails at once, saying why, where it cannot be.
+  core::Status request_pause();
+  void request_resume();
 
  private:
   asio::awaitable<void> supervise();
@@ -99,6 +122,7 @@ class DatabaseRuntime {
   DatabaseState state_ = DatabaseState::stopped;
   double capacity_ = 0;
   bool resume_wanted_ = false;
+  bool pause_wanted_ = false;
   bool stop_requested_ = false;
   bool supervising_ = false;
   bool finished_ = false;

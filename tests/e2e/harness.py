@@ -955,10 +955,12 @@ def database_section(datadir=None, name="app", engine="mariadb",
     return "\n".join(lines) + "\n\n"
 
 
-def serverless_config(listen, database_text, name="app", mode="tcp"):
+def serverless_config(listen, database_text, name="app", mode="tcp",
+                      global_lines=()):
     """global/defaults + `database_text` + a frontend on LOCAL:listen
     whose backend's only server is database@name, both in `mode`."""
-    return base_config(timeout_client="60s", timeout_server="60s") + \
+    return base_config(global_lines=global_lines, timeout_client="60s",
+                       timeout_server="60s") + \
         database_text + f"""\
 frontend fe
     mode {mode}
@@ -1169,10 +1171,11 @@ class ServerlessTestCase(E2ETestCase):
                       "(killed by the test)")
 
     def start_serverless(self, database_text, datadir, name="app",
-                         proxy_name="proxy", listen=None):
+                         proxy_name="proxy", listen=None, global_lines=()):
         listen = listen or free_port()
         proxy = self.start_proxy(serverless_config(listen, database_text,
-                                                   name=name),
+                                                   name=name,
+                                                   global_lines=global_lines),
                                  name=proxy_name)
         wait_serverless_listening(proxy, listen)
         return Serverless(proxy, listen, datadir, name=name)

@@ -43,6 +43,40 @@ TEST(ConfigErrors, DiagnosticText) {
   EXPECT_EQ(d.text(), "unknown keyword 'foo'");
 }
 
+TEST(ConfigErrors, StatsSocket) {
+  const Case cases[] = {
+      {"global\n  stats socket\n",
+       "parsing [e.cfg:2] : 'stats socket' expects a unix socket path."},
+      {"global\n  stats socket 127.0.0.1:9999\n",
+       "parsing [e.cfg:2] : stats sockets on TCP addresses are an HAProxy feature that borealis "
+       "does not support yet in 'global' section"},
+      {"global\n  stats socket /s level root\n",
+       "parsing [e.cfg:2] : 'stats socket' : 'level' only supports 'user', 'operator', and "
+       "'admin' (got 'root')."},
+      {"global\n  stats socket /s mode 0x1ff\n",
+       "parsing [e.cfg:2] : 'stats socket' : 'mode' expects an octal mode such as 600 or 660 "
+       "(got '0x1ff')."},
+      {"global\n  stats socket /s mode\n",
+       "parsing [e.cfg:2] : 'stats socket' : 'mode' expects an argument."},
+      {"global\n  stats socket /s colour blue\n",
+       "parsing [e.cfg:2] : 'stats socket' : unknown option 'colour' (borealis supports 'mode', "
+       "'level', 'user' and 'group')."},
+      {"global\n  stats socket /s\n  stats socket /s\n",
+       "parsing [e.cfg:3] : 'stats socket' : '/s' is already declared at e.cfg:2."},
+      {"global\n  stats timeout 0\n", nullptr},
+      {"global\n  stats frobnicate\n",
+       "parsing [e.cfg:2] : 'stats' in 'global' supports 'socket' and 'timeout' (got "
+       "'frobnicate')."},
+  };
+  for (const auto& c : cases) {
+    if (!c.message) {
+      EXPECT_FALSE(parse_text(c.config, "e.cfg").ok()) << c.config;
+      continue;
+    }
+    check(c);
+  }
+}
+
 TEST(ConfigErrors, MysqlUser) {
   const std::string expects =
       "'mysql-user' expects '<name> password <hash>', where <hash> is the account's "

@@ -71,6 +71,28 @@ global
   EXPECT_EQ(c.global.group, "mysql");
 }
 
+TEST(ConfigKeywords, StatsSockets) {
+  const auto c = parse_ok(
+      "global\n"
+      "  stats socket /run/borealis.sock mode 660 level admin user nobody group nogroup\n"
+      "  stats socket unix@/run/borealis-ro.sock\n"
+      "  stats timeout 30s\n");
+  ASSERT_EQ(c.global.stats_sockets.size(), 2u);
+  const StatsSocket& admin = c.global.stats_sockets[0];
+  EXPECT_EQ(admin.path, "/run/borealis.sock");
+  EXPECT_EQ(admin.mode, 0660u);
+  EXPECT_EQ(admin.level, ApiLevel::admin);
+  EXPECT_EQ(admin.user, "nobody");
+  EXPECT_EQ(admin.group, "nogroup");
+  EXPECT_EQ(admin.where.line, 2);
+  const StatsSocket& plain = c.global.stats_sockets[1];
+  EXPECT_EQ(plain.path, "/run/borealis-ro.sock");
+  EXPECT_EQ(plain.mode, 0600u);  // not the umask's: HAProxy's differs here
+  EXPECT_EQ(plain.level, ApiLevel::operator_level);
+  EXPECT_EQ(c.global.stats_timeout, 30s);
+  EXPECT_EQ(parse_ok("global\n").global.stats_timeout, 10s);
+}
+
 TEST(ConfigKeywords, LogTargets) {
   const auto c = parse_ok(R"(
 global

@@ -185,9 +185,9 @@ TEST_F(RuntimeTest, NeverScalesDownBelowTheConnectionsInUse) {
   EXPECT_EQ(runtime_->capacity(), 0.5);
 }
 
-// The gateway's own session count says whether clients are there: with one
-// connected and idle, capacity comes down a step per delay; with none, to
-// the minimum at once after 5 s.
+// The gateway's own sessions say whether clients are there: with one
+// connected and idle, capacity comes down a step per delay; with none for
+// 2 s (counted from the last one's end), to the minimum at once.
 TEST_F(RuntimeTest, WithoutClientSessionsCapacityDropsToTheMinimum) {
   database_.capacity_min = 0.5;
   database_.capacity_max = 8;
@@ -205,7 +205,7 @@ TEST_F(RuntimeTest, WithoutClientSessionsCapacityDropsToTheMinimum) {
     for (int i = 0; i < 15; ++i) advance(1s);
     EXPECT_EQ(runtime_->capacity(), 4);  // halved after scale-down-delay
   }
-  for (int i = 0; i < 4; ++i) advance(1s);
+  advance(1s);
   EXPECT_EQ(runtime_->capacity(), 4);
   advance(1s);
   EXPECT_EQ(runtime_->capacity(), 0.5);

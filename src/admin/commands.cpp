@@ -1,0 +1,167 @@
+#include "admin/commands.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <array>
+#include <string_view>
+
+#include "frontend/frontend.hpp"
+#include "serverless/database_runtime.hpp"
+
+namespace borealis::admin {
+namespace {
+
+using config::ApiLevel;
+
+struct Command {
+  std::array<std::string_view, 2> words;  // the command's own words ("" past the end)
+  std::size_t arguments;                  // words it takes after its own
+  ApiLevel level;
+  std::string_view usage;
+  std::string_view summary;
+  std::string (Commands::*handler)(const Words&) const;  // nullptr: the connection answers it
+};
+
+std::size_t word_count(const Command& command) { return command.words[1].empty() ? 1 : 2; }
+
+// Column names of the time in each state, in DatabaseState's order.
+constexpr std::array<std::string_view, serverless::kDatabaseStateCount> kStateColumns = {
+    "time_stopped",     "time_starting",    "time_running",  "time_pausing",
+    "time_paused_deep", "time_paused_warm", "time_resuming", "time_failed",
+};
+
+std::string format_uptime(long long seconds) {
+  return fmt::format("{}d {}h{:02}m{:02}s", seconds / 86400, seconds / 3600 % 24, seconds / 60 % 60,
+                     seconds % 60);
+}
+
+}  // namespace
+
+// Sorted as `help` shows them. HAProxy's words where HAProxy has the
+// command; the database ones are borealis's.
+const Command kCommands[] = {
+    {{"help", ""},
+     0,
+     ApiLevel::user,
+     "help",
+     "list the commands this socket's level allows",
+     nullptr},
+    {{"pause", "database"},
+     1,
+     ApiLevel::admin,
+     "pause database <name>",
+     "pause a running database that has no client session now",
+     &Commands::pause_database},
+    {{"prompt", ""},
+     0,
+     ApiLevel::user,
+     "prompt",
+     "toggle interactive mode (a prompt, the connection stays open)",
+     nullptr},
+    {{"quit", ""}, 0, ApiLevel::user, "quit", "close this connection", nullptr},
+    {{"resume", "database"},
+     1,
+     ApiLevel::admin,
+     "resume database <name>",
+     "resume a paused database without waiting for a client",
+     &Commands::resume_database},
+    {{"show", "databases"},
+     0,
+     ApiLevel::user,
+     "show databases",
+     "serverless databases: state, capacity, ACU-seconds, sessions, time in each state (CSV)",
+     &Commands::show_databases},
+    {{"show", "info"},
+     0,
+     ApiLevel::user,
+     "show info",
+     "report information about the running process",
+     &Commands::show_info},
+};
+
+std::string Commands::help(ApiLevel level) const {
+  std::string text = "The following commands are valid at this level:\n";
+  for (const auto& command : kCommands)
+    if (level >= command.level)
+      text += fmt::format("  {:<32} : {}\n", command.usage, command.summary);
+  return text;
+}
+
+std::string Commands::run(const Words& words, ApiLevel level) const {
+  for (const auto& command : kCommands) {
+    const std::size_t own = word_count(command);
+    if (words.size() < own || words[0] != command.words[0] ||
+        (own == 2 && words[1] != command.words[1]))
+      continue;
+    if (level < command.level) return "Permission denied\n";
+    if (words.size() != own + command.arguments) return fmt::format("Usage: {}\n", command.usage);
+    if (!command.handler) return help(level);
+    const Words arguments(words.begin() + static_cast<std::ptrdiff_t>(own), words.end());
+    return (this->*command.handler)(arguments);
+  }
+  return fmt::format("Unknown command: '{}'. 'help' lists the commands.\n",
+                     words.empty() ? std::string() : words[0]);
+}
+
+std::string Commands::show_info(const Words&) const {
+  const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::steady_clock::now() - targets_.started)
+                          .count();
+  int running = 0, paused = 0;
+  for (auto* database : targets_.databases) {
+    auto state = database->state();
+    if (state == serverless::DatabaseState::running) ++running;
+    if (state == serverless::DatabaseState::paused || state == serverless::DatabaseState::frozen)
+      ++paused;
+  }
+  const int current = targets_.limits ? targets_.limits->active.load() : 0;
+  const int maxconn = targets_.limits ? targets_.limits->maxconn : 0;
+  return fmt::format(
+      "Name: borealis\nVersion: {}\nPid: {}\nUptime: {}\nUptime_sec: {}\nNbthread: {}\n"
+      "Maxconn: {}\nCurrConns: {}\nDatabases: {}\nDatabases_running: {}\nDatabases_paused: {}\n",
+      BOREALIS_VERSION, ::getpid(), format_uptime(uptime), uptime, targets_.nbthread, maxconn,
+      current, targets_.databases.size(), running, paused);
+}
+
+std::string Commands::show_databases(const Words&) const {
+  std::string text =
+      "# name,state,capacity,min,max,acu_seconds,warm_mib_seconds,sessions,active,held,"
+      "failed_starts,crashes";
+  for (auto column : kStateColumns) text += fmt::format(",{}", column);
+  text += '\n';
+  for (auto* database : targets_.databases) {
+    const serverless::DatabaseReport r = database->report();
+    text += fmt::format("{},{},{},{},{},{:.1f},{:.0f},{},{},{},{},{}", r.name,
+                        serverless::state_name(r.state), serverless::format_acu(r.capacity),
+                        serverless::format_acu(r.capacity_min),
+                        serverless::format_acu(r.capacity_max), r.acu_seconds, r.frozen_mib_seconds,
+                        r.sessions, r.active, r.held, r.failed_starts, r.crashes);
+    for (double seconds : r.seconds_in_state) text += fmt::format(",{:.1f}", seconds);
+    text += '\n';
+  }
+  return text;
+}
+
+serverless::DatabaseRuntime* Commands::find_database(const std::string& name) const {
+  for (auto* database : targets_.databases)
+    if (database->name() == name) return database;
+  return nullptr;
+}
+
+std::string Commands::pause_database(const Words& arguments) const {
+  auto* database = find_database(arguments[0]);
+  if (!database) return fmt::format("No such database: '{}'.\n", arguments[0]);
+  if (core::Status asked = database->request_pause(); !asked)
+    return fmt::format("Database '{}' not paused: {}.\n", arguments[0], asked.error());
+  return {};
+}
+
+std::string Commands::resume_database(const Words& arguments) const {
+  auto* database = find_database(arguments[0]);
+  if (!database) return fmt::format("No such database: '{}'.\n", arguments[0]);
+  database->request_resume();
+  return {};
+}
+
+}  // namespace borealis::admin

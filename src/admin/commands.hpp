@@ -1,0 +1,53 @@
+// The runtime API's commands: what each needs (`level`), what it says, and
+// what it answers. Run on the control thread, where everything they read
+// lives; the data plane only exports counters (docs/operations.md).
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "admin/cli_request.hpp"
+#include "config/model.hpp"
+
+namespace borealis::frontend {
+struct ProcessLimits;
+}
+namespace borealis::serverless {
+class DatabaseRuntime;
+}
+
+namespace borealis::admin {
+
+// What the commands look at; owned by the gateway, which outlives the API.
+struct ApiTargets {
+  std::vector<serverless::DatabaseRuntime*> databases;
+  const frontend::ProcessLimits* limits = nullptr;
+  int nbthread = 0;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+};
+
+class Commands {
+ public:
+  explicit Commands(ApiTargets targets) : targets_(std::move(targets)) {}
+
+  // The answer to one command for a client at `level`: lines each ending
+  // in '\n' (an error is one line).
+  std::string run(const Words& words, config::ApiLevel level) const;
+  // `help`: the commands `level` may use, one per line.
+  std::string help(config::ApiLevel level) const;
+
+  // One per command that answers from the targets; `arguments` are the
+  // words after the command's own, as many as it takes.
+  std::string show_info(const Words& arguments) const;
+  std::string show_databases(const Words& arguments) const;
+  std::string pause_database(const Words& arguments) const;
+  std::string resume_database(const Words& arguments) const;
+
+ private:
+  serverless::DatabaseRuntime* find_database(const std::string& name) const;
+
+  ApiTargets targets_;
+};
+
+}  // namespace borealis::admin
