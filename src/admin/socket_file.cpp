@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 namespace borealis::admin {
 namespace {
@@ -58,49 +59,66 @@ std::string resolve_owner(const config::StatsSocket& socket, uid_t& uid, gid_t& 
   return {};
 }
 
+// The steps after the directory is made; the name of the one that failed,
+// or nullptr.
+const char* bind_and_rename(int fd, const sockaddr_un& address, const config::StatsSocket& socket,
+                            uid_t uid, gid_t gid, int backlog) {
+  const char* bound = address.sun_path;
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) return "bind";
+  if (::chmod(bound, socket.mode) != 0) return "chmod";
+  if ((uid != static_cast<uid_t>(-1) || gid != static_cast<gid_t>(-1)) &&
+      ::lchown(bound, uid, gid) != 0)
+    return "chown";
+  if (::listen(fd, backlog) != 0) return "listen";
+  if (::rename(bound, socket.path.c_str()) != 0) return "rename";
+  return nullptr;
+}
+
 }  // namespace
 
+// Bound inside a fresh 0700 directory beside the path, where nobody else
+// can swap the file for a link before its mode and owner are set, then
+// renamed over the path (rename replaces a link, never follows it).
 SocketFile bind_socket_file(const config::StatsSocket& socket, int backlog) {
   SocketFile result;
-  const std::string temporary = fmt::format("{}.{}.tmp", socket.path, ::getpid());
+  std::string directory =
+      (std::filesystem::path(socket.path).parent_path() / ".borealis-XXXXXX").string();
   sockaddr_un address;
-  if (!fill_address(temporary, address)) {
-    result.error = fmt::format("'{}' is too long for a unix socket path", socket.path);
+  if (!fill_address(socket.path, address)) {
+    result.error = fmt::format("'{}' is too long for a unix socket path (at most {} bytes)",
+                               socket.path, sizeof(address.sun_path) - 1);
+    return result;
+  }
+  if (!fill_address(directory + "/s", address)) {
+    result.error = fmt::format(
+        "'{}' is too long: borealis binds it first as '{}/s', which must "
+        "fit in {} bytes",
+        socket.path, directory, sizeof(address.sun_path) - 1);
     return result;
   }
   uid_t uid;
   gid_t gid;
   if (result.error = check_previous(socket.path); !result.error.empty()) return result;
   if (result.error = resolve_owner(socket, uid, gid); !result.error.empty()) return result;
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) {
-    result.error = fmt::format("cannot create a unix socket: {}", std::strerror(errno));
+  if (!::mkdtemp(directory.data())) {
+    result.error =
+        fmt::format("cannot create a directory beside '{}': {}", socket.path, std::strerror(errno));
     return result;
   }
-  ::unlink(temporary.c_str());
-  // Linux creates the file with the socket's own mode (less the umask):
-  // set before bind, it never exists more open than asked.
-  (void)::fchmod(fd, socket.mode);
-  const char* step = nullptr;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0)
-    step = "bind";
-  else if (::chmod(temporary.c_str(), socket.mode) != 0)
-    step = "chmod";
-  else if ((uid != static_cast<uid_t>(-1) || gid != static_cast<gid_t>(-1)) &&
-           ::chown(temporary.c_str(), uid, gid) != 0)
-    step = "chown";
-  else if (::listen(fd, backlog) != 0)
-    step = "listen";
-  else if (::rename(temporary.c_str(), socket.path.c_str()) != 0)
-    step = "rename";
-  if (step) {
-    result.error = fmt::format("cannot {} '{}': {}", step, socket.path, std::strerror(errno));
-    ::unlink(temporary.c_str());
-    ::close(fd);
+  fill_address(directory + "/s", address);
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  const char* failed = fd < 0 ? "create" : bind_and_rename(fd, address, socket, uid, gid, backlog);
+  if (failed) {
+    result.error = fmt::format("cannot {} '{}': {}", failed, socket.path, std::strerror(errno));
+    ::unlink(address.sun_path);
+  }
+  ::rmdir(directory.c_str());
+  if (failed) {
+    if (fd >= 0) ::close(fd);
     return result;
   }
   struct stat status {};
-  if (::stat(socket.path.c_str(), &status) == 0) result.inode = status.st_ino;
+  if (::lstat(socket.path.c_str(), &status) == 0) result.inode = status.st_ino;
   result.fd = fd;
   return result;
 }

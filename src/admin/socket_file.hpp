@@ -1,6 +1,6 @@
 // A listening unix socket at a path, made so that it never exists with the
-// wrong permissions: bound under a temporary name beside it, given its mode
-// and owner, then renamed over the path. What was at the path before is
+// wrong permissions: bound in a fresh private directory beside it, given
+// its mode and owner there, then renamed over the path. What was at the path before is
 // replaced only if it is a socket nobody listens on (a crashed borealis's);
 // a live one, or anything else, is an error.
 #pragma once
