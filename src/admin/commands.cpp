@@ -6,6 +6,7 @@
 #include <array>
 #include <string_view>
 
+#include "backend/backend_control.hpp"
 #include "frontend/frontend.hpp"
 #include "serverless/database_runtime.hpp"
 
@@ -16,7 +17,8 @@ using config::ApiLevel;
 
 struct Command {
   std::array<std::string_view, 2> words;  // the command's own words ("" past the end)
-  std::size_t arguments;                  // words it takes after its own
+  std::size_t arguments;                  // words it takes after its own, at least ...
+  std::size_t most_arguments;             // ... and at most
   ApiLevel level;
   std::string_view usage;
   std::string_view summary;
@@ -41,7 +43,22 @@ std::string format_uptime(long long seconds) {
 // Sorted as `help` shows them. HAProxy's words where HAProxy has the
 // command; the database ones are borealis's.
 const Command kCommands[] = {
+    {{"disable", "server"},
+     1,
+     1,
+     ApiLevel::admin,
+     "disable server <backend>/<server>",
+     "put a server in maintenance (as 'set server ... state maint')",
+     &Commands::disable_server},
+    {{"enable", "server"},
+     1,
+     1,
+     ApiLevel::admin,
+     "enable server <backend>/<server>",
+     "take a server out of maintenance (as 'set server ... state ready')",
+     &Commands::enable_server},
     {{"help", ""},
+     0,
      0,
      ApiLevel::user,
      "help",
@@ -49,30 +66,42 @@ const Command kCommands[] = {
      nullptr},
     {{"pause", "database"},
      1,
+     1,
      ApiLevel::admin,
      "pause database <name>",
      "pause a running database that has no client session now",
      &Commands::pause_database},
     {{"prompt", ""},
      0,
+     0,
      ApiLevel::user,
      "prompt",
      "toggle interactive mode (a prompt, the connection stays open)",
      nullptr},
-    {{"quit", ""}, 0, ApiLevel::user, "quit", "close this connection", nullptr},
+    {{"quit", ""}, 0, 0, ApiLevel::user, "quit", "close this connection", nullptr},
     {{"resume", "database"},
+     1,
      1,
      ApiLevel::admin,
      "resume database <name>",
      "resume a paused database without waiting for a client",
      &Commands::resume_database},
+    {{"set", "server"},
+     2,
+     5,
+     ApiLevel::admin,
+     "set server <backend>/<server> state ready|drain|maint",
+     "let a server take new sessions, or keep them away (established ones go on)",
+     &Commands::set_server},
     {{"show", "databases"},
+     0,
      0,
      ApiLevel::user,
      "show databases",
      "serverless databases: state, capacity, ACU-seconds, sessions, time in each state (CSV)",
      &Commands::show_databases},
     {{"show", "info"},
+     0,
      0,
      ApiLevel::user,
      "show info",
@@ -95,7 +124,8 @@ std::string Commands::run(const Words& words, ApiLevel level) const {
         (own == 2 && words[1] != command.words[1]))
       continue;
     if (level < command.level) return "Permission denied\n";
-    if (words.size() != own + command.arguments) return fmt::format("Usage: {}\n", command.usage);
+    if (words.size() < own + command.arguments || words.size() > own + command.most_arguments)
+      return fmt::format("Usage: {}\n", command.usage);
     if (!command.handler) return help(level);
     const Words arguments(words.begin() + static_cast<std::ptrdiff_t>(own), words.end());
     return (this->*command.handler)(arguments);
@@ -162,6 +192,55 @@ std::string Commands::resume_database(const Words& arguments) const {
   if (!database) return fmt::format("No such database: '{}'.\n", arguments[0]);
   database->request_resume();
   return {};
+}
+
+Commands::FoundServer Commands::find_server(const std::string& path) const {
+  FoundServer found;
+  const auto slash = path.find('/');
+  if (slash == std::string::npos) {
+    found.error = "Require 'backend/server'.\n";
+    return found;
+  }
+  const std::string backend_name = path.substr(0, slash);
+  for (auto* control : targets_.backends)
+    if (control->backend().name() == backend_name) found.control = control;
+  if (!found.control) {
+    found.error = "No such backend.\n";
+    return found;
+  }
+  found.id = found.control->find(path.substr(slash + 1));
+  if (found.id < 0) found.error = "No such server.\n";
+  return found;
+}
+
+std::string Commands::set_admin_state(const std::string& path, backend::AdminState state) const {
+  FoundServer found = find_server(path);
+  if (!found.error.empty()) return found.error;
+  found.control->set_admin_state(found.id, state, "set by the runtime API");
+  return {};
+}
+
+// HAProxy's `set server` has more fields (addr, weight, health, ...);
+// borealis takes `state` so far.
+std::string Commands::set_server(const Words& arguments) const {
+  const std::string& what = arguments[1];
+  if (what != "state")
+    return fmt::format("'set server <backend>/<server> {}' is not supported yet (only 'state').\n",
+                       what);
+  using backend::AdminState;
+  const std::string state = arguments.size() == 3 ? arguments[2] : std::string();
+  if (state == "ready") return set_admin_state(arguments[0], AdminState::ready);
+  if (state == "drain") return set_admin_state(arguments[0], AdminState::drain);
+  if (state == "maint") return set_admin_state(arguments[0], AdminState::maint);
+  return "'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n";
+}
+
+std::string Commands::enable_server(const Words& arguments) const {
+  return set_admin_state(arguments[0], backend::AdminState::ready);
+}
+
+std::string Commands::disable_server(const Words& arguments) const {
+  return set_admin_state(arguments[0], backend::AdminState::maint);
 }
 
 }  // namespace borealis::admin

@@ -10,6 +10,10 @@
 #include "admin/cli_request.hpp"
 #include "config/model.hpp"
 
+namespace borealis::backend {
+class BackendControl;
+enum class AdminState;
+}  // namespace borealis::backend
 namespace borealis::frontend {
 struct ProcessLimits;
 }
@@ -22,6 +26,7 @@ namespace borealis::admin {
 // What the commands look at; owned by the gateway, which outlives the API.
 struct ApiTargets {
   std::vector<serverless::DatabaseRuntime*> databases;
+  std::vector<backend::BackendControl*> backends;
   const frontend::ProcessLimits* limits = nullptr;
   int nbthread = 0;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
@@ -43,9 +48,21 @@ class Commands {
   std::string show_databases(const Words& arguments) const;
   std::string pause_database(const Words& arguments) const;
   std::string resume_database(const Words& arguments) const;
+  std::string set_server(const Words& arguments) const;
+  std::string enable_server(const Words& arguments) const;
+  std::string disable_server(const Words& arguments) const;
 
  private:
   serverless::DatabaseRuntime* find_database(const std::string& name) const;
+  // "BACKEND/SERVER": the backend's control and the server's id, or the
+  // error line to answer.
+  struct FoundServer {
+    backend::BackendControl* control = nullptr;
+    int id = -1;
+    std::string error;
+  };
+  FoundServer find_server(const std::string& path) const;
+  std::string set_admin_state(const std::string& path, backend::AdminState state) const;
 
   ApiTargets targets_;
 };

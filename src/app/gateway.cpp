@@ -163,6 +163,7 @@ std::string Gateway::open_listeners() {
 std::string Gateway::open_runtime_api() {
   admin::ApiTargets targets;
   for (auto& database : databases_) targets.databases.push_back(database.get());
+  for (auto& control : controls_) targets.backends.push_back(control.get());
   targets.limits = &limits_;
   targets.nbthread = workers_ ? workers_->size() : config_.global.nbthread;
   api_ = std::make_unique<admin::RuntimeApi>(control_, config_.global, std::move(targets));

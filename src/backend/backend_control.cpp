@@ -105,6 +105,38 @@ void BackendControl::enter_dns_maintenance(int id, const std::string& reason) {
   warn_if_backend_empty(usable_before);
 }
 
+int BackendControl::find(const std::string& name) const {
+  for (std::size_t i = 0; i < servers_.size(); ++i)
+    if (servers_[i].config.name == name) return static_cast<int>(i);
+  return -1;
+}
+
+// HAProxy's lines for forced maintenance and drain.
+void BackendControl::set_admin_state(int id, AdminState state, const std::string& source) {
+  ServerState& server = this->server(id);
+  if (server.admin == state) return;
+  const bool usable_before = server.usable();
+  const AdminState before = server.admin;
+  server.admin = state;
+  publish();
+  if (state == AdminState::maint) {
+    report(backend_, logging::Level::alert,
+           fmt::format("Server {} is going DOWN for maintenance ({}). {}", full_name(server),
+                       source, servers_left_text()));
+  } else if (state == AdminState::drain) {
+    report(backend_, logging::Level::notice,
+           fmt::format("Server {} enters drain state ({}). {}", full_name(server), source,
+                       servers_left_text()));
+  } else {
+    report(backend_, logging::Level::notice,
+           fmt::format("Server {} is {} (leaving forced {}; {}). {}", full_name(server),
+                       server.usable() ? "UP" : "DOWN",
+                       before == AdminState::maint ? "maintenance" : "drain", source,
+                       servers_left_text()));
+  }
+  warn_if_backend_empty(usable_before);
+}
+
 void BackendControl::publish() {
   auto view = std::make_shared<BackendView>();
   for (std::size_t i = 0; i < servers_.size(); ++i) {

@@ -31,6 +31,10 @@ class BackendControl {
   void apply_address(int id, std::optional<asio::ip::tcp::endpoint> address,
                      const std::string& source);
   void enter_dns_maintenance(int id, const std::string& reason);
+  // An operator's state for the server; logged with `source`.
+  void set_admin_state(int id, AdminState state, const std::string& source);
+  // The server named `name`, or -1.
+  int find(const std::string& name) const;
   void publish();
 
  private:

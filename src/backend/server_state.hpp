@@ -13,6 +13,12 @@
 
 namespace borealis::backend {
 
+// What an operator set (the runtime API's `set server ... state`): `drain`
+// and `maint` both keep new sessions away (established ones go on); checks
+// go on in both. HAProxy's `drain` still lets persistent sessions in, which
+// borealis has none of.
+enum class AdminState { ready, drain, maint };
+
 struct ServerState {
   explicit ServerState(const config::Server& server)
       : config(server), health(server.rise, server.fall) {}
@@ -28,11 +34,13 @@ struct ServerState {
   serverless::DatabaseGate* database = nullptr;
   // `ssl` (mode mysql): the TLS context toward this server, else null.
   tls::ClientContext* tls = nullptr;
+  AdminState admin = AdminState::ready;
 
   bool checked() const { return config.check; }
   bool usable() const {
-    if (database) return !config.disabled;
-    return address && !config.disabled && dns_maintenance.empty() && (!checked() || health.is_up());
+    if (config.disabled || admin != AdminState::ready) return false;
+    if (database) return true;
+    return address && dns_maintenance.empty() && (!checked() || health.is_up());
   }
 };
 

@@ -117,6 +117,28 @@ class RuntimeApiTest(harness.ServerlessTestCase):
         self.wait_state("paused (deep)")
         self.db.wait_for_log(r"database app: pausing: asked by the runtime API")
 
+    def test_a_server_in_maintenance_takes_no_new_session(self):
+        """`set server be/app state maint`: new connections find no server,
+        the established one goes on; `ready` (or `enable server`) lets them
+        in again. Defect: maint ignored, or the open session cut."""
+        conn = self.db.connect()
+        try:
+            self.assertEqual(socat(self.admin, "set server be/app state maint\n"), "\n")
+            self.db.wait_for_log(r"Server be/app is going DOWN for maintenance "
+                                 r"\(set by the runtime API\)")
+            with self.assertRaises(Exception):
+                harness.close_quietly(self.db.connect(timeout=5))
+            with conn.cursor() as cur:
+                cur.execute("SELECT 2")
+                self.assertEqual(cur.fetchall(), ((2,),))
+            self.assertEqual(socat(self.admin, "enable server be/app\n"), "\n")
+            fresh = self.db.connect()
+            harness.close_quietly(fresh)
+            self.assertEqual(socat(self.admin, "set server be/nope state drain\n"),
+                             "No such server.\n\n")
+        finally:
+            harness.close_quietly(conn)
+
     def test_interactive_mode(self):
         """`prompt` keeps the connection open with a "> " after each
         answer until `quit`."""

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "backend/backend_control.hpp"
+#include "backend/backend_view.hpp"
 #include "frontend/frontend.hpp"
 #include "serverless/runtime_fixture.hpp"
 
@@ -94,6 +96,71 @@ TEST_F(CommandsTest, PauseAndResumeOnRequest) {
             "Database 'app' not paused: it is paused (deep), not running.\n");
   EXPECT_EQ(run({"resume", "database", "app"}), "");
   EXPECT_EQ(state(), DatabaseState::running);
+}
+
+// A backend `be` with servers s1 and s2, both with an address.
+class ServerCommandsTest : public CommandsTest {
+ protected:
+  ServerCommandsTest() {
+    proxy_.name = "be";
+    for (const char* name : {"s1", "s2"}) {
+      config::Server server;
+      server.name = name;
+      server.host = "10.0.0.1";
+      server.port = 3306;
+      proxy_.servers.push_back(server);
+    }
+    backend_ = std::make_unique<backend::Backend>(proxy_, logging::Logger());
+    control_ = std::make_unique<backend::BackendControl>(*backend_);
+    for (auto& server : control_->servers())
+      server.address = asio::ip::tcp::endpoint(asio::ip::make_address("10.0.0.1"), 3306);
+    control_->publish();
+  }
+  std::string run_on_servers(const Words& words, ApiLevel level = ApiLevel::admin) {
+    ApiTargets targets;
+    targets.backends = {control_.get()};
+    return Commands(std::move(targets)).run(words, level);
+  }
+  bool usable(int id) const {
+    return backend_->view()->servers.at(static_cast<std::size_t>(id)).usable;
+  }
+
+  config::Proxy proxy_;
+  std::unique_ptr<backend::Backend> backend_;
+  std::unique_ptr<backend::BackendControl> control_;
+};
+
+TEST_F(ServerCommandsTest, ReadyDrainAndMaintReachTheDataPlane) {
+  EXPECT_EQ(run_on_servers({"set", "server", "be/s1", "state", "maint"}), "");
+  EXPECT_FALSE(usable(0));
+  EXPECT_TRUE(usable(1));
+  EXPECT_EQ(run_on_servers({"set", "server", "be/s1", "state", "ready"}), "");
+  EXPECT_TRUE(usable(0));
+  EXPECT_EQ(run_on_servers({"set", "server", "be/s2", "state", "drain"}), "");
+  EXPECT_FALSE(usable(1));
+  EXPECT_EQ(run_on_servers({"enable", "server", "be/s2"}), "");
+  EXPECT_TRUE(usable(1));
+  EXPECT_EQ(run_on_servers({"disable", "server", "be/s2"}), "");
+  EXPECT_FALSE(usable(1));
+  EXPECT_EQ(control_->server(1).admin, backend::AdminState::maint);
+}
+
+TEST_F(ServerCommandsTest, WrongServersAndStatesAreToldAndChangeNothing) {
+  EXPECT_EQ(run_on_servers({"set", "server", "be/s3", "state", "maint"}), "No such server.\n");
+  EXPECT_EQ(run_on_servers({"set", "server", "fe/s1", "state", "maint"}), "No such backend.\n");
+  EXPECT_EQ(run_on_servers({"disable", "server", "s1"}), "Require 'backend/server'.\n");
+  EXPECT_EQ(run_on_servers({"set", "server", "be/s1", "state", "up"}),
+            "'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n");
+  EXPECT_EQ(run_on_servers({"set", "server", "be/s1", "state"}),
+            "'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n");
+  EXPECT_EQ(run_on_servers({"set", "server", "be/s1", "weight", "10"}),
+            "'set server <backend>/<server> weight' is not supported yet (only 'state').\n");
+  EXPECT_EQ(run_on_servers({"set", "server", "be/s1"}),
+            "Usage: set server <backend>/<server> state ready|drain|maint\n");
+  EXPECT_EQ(run_on_servers({"disable", "server", "be/s1"}, ApiLevel::operator_level),
+            "Permission denied\n");
+  EXPECT_TRUE(usable(0));
+  EXPECT_TRUE(usable(1));
 }
 
 TEST_F(CommandsTest, ADatabaseWithAMinimumNeverPauses) {
