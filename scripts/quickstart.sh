@@ -22,5 +22,9 @@ the data directory, a few seconds) and pauses after 5 idle minutes. Connect with
 
     mariadb -h 127.0.0.1 -P $BOREALIS_PORT -u app -p\$(cat $BOREALIS_DATA/borealis-app.password) app
 
+and watch it (state, capacity, ACU-seconds) through the runtime API:
+
+    echo "show databases" | socat stdio unix-connect:$BOREALIS_DATA-admin.sock
+
 MSG
 exec build/borealis -f examples/quickstart.cfg

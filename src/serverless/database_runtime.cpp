@@ -528,7 +528,7 @@ DatabaseReport DatabaseRuntime::report() {
   DatabaseReport report;
   report.name = config_.name;
   report.state = state_;
-  report.capacity = capacity_;
+  report.capacity = compute_may_run(state_) ? capacity_ : 0;  // what is billed now
   report.capacity_min = config_.capacity_min;
   report.capacity_max = config_.capacity_max;
   report.acu_seconds = acu_seconds_;

@@ -92,6 +92,8 @@ TEST_F(CommandsTest, PauseAndResumeOnRequest) {
   }
   EXPECT_EQ(run({"pause", "database", "app"}), "");
   EXPECT_EQ(state(), DatabaseState::paused);
+  // Paused: no compute, no capacity billed.
+  EXPECT_NE(run({"show", "databases"}).find("\napp,paused (deep),0,0,4,"), std::string::npos);
   EXPECT_EQ(run({"pause", "database", "app"}),
             "Database 'app' not paused: it is paused (deep), not running.\n");
   EXPECT_EQ(run({"resume", "database", "app"}), "");
