@@ -55,6 +55,15 @@ bool read_mode(const Statement& st, std::size_t index, unsigned& mode, Reporter&
 
 bool read_option(const Statement& st, std::size_t& index, StatsSocket& socket, Reporter& report) {
   const std::string& word = st.arg(index);
+  // Common in HAProxy configurations (Debian's default has it); it only
+  // serves HAProxy's seamless reload, which borealis does not have yet.
+  if (word == "expose-fd" && st.arg(index + 1) == "listeners") {
+    report.warning(st.where,
+                   "'stats socket' : 'expose-fd listeners' ignored: borealis has no "
+                   "seamless reload yet.");
+    ++index;
+    return true;
+  }
   for (std::string_view unsupported : kUnsupportedSocketOptions) {
     if (word == unsupported) {
       report_unsupported(st, fmt::format("stats socket ... {}", word), report);
