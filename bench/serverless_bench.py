@@ -327,21 +327,28 @@ class Bench:
             results.append(result)
         return results
 
+    @staticmethod
+    def wait_for_pause(db, pause, offset):
+        """Until the database pauses (after log offset `offset`): frozen
+        for "warm" (returns the match, group 1 the MiB kept resident),
+        stopped with no mariadbd left for "deep" (returns None)."""
+        if pause == "warm":
+            return db.wait_for_log(
+                r"database app: paused \(warm\) .* (\d+) MiB stays resident",
+                start=offset, timeout=120)
+        db.wait_paused(start=offset, timeout=120)
+        db.wait_no_mariadbd(timeout=60)
+        return None
+
     def resume_cycles(self, db, pause):
         totals, engine, resident = [], [], []
         rows = self.rows
         resumed = (r"database app: resumed from a warm pause in (\d+) ms" if pause == "warm"
                    else r"database app: resumed in (\d+) ms")
         for cycle in range(self.args.cycles):
-            offset = db.log_offset()
-            if pause == "warm":
-                frozen = db.wait_for_log(
-                    r"database app: paused \(warm\) .* (\d+) MiB stays resident",
-                    start=offset, timeout=120)
+            frozen = self.wait_for_pause(db, pause, db.log_offset())
+            if frozen:
                 resident.append(int(frozen.group(1)))
-            else:
-                db.wait_paused(start=offset, timeout=120)
-                db.wait_no_mariadbd(timeout=60)
             time.sleep(0.2)
             offset = db.log_offset()
             start = time.monotonic()
@@ -380,13 +387,7 @@ class Bench:
                 warm.append(percentile(self.timed_selects(conn, ids), 95))
             finally:
                 harness.close_quietly(conn)
-            offset = db.log_offset()
-            if pause == "warm":
-                db.wait_for_log(r"database app: paused \(warm\)", start=offset,
-                                timeout=120)
-            else:
-                db.wait_paused(start=offset, timeout=120)
-                db.wait_no_mariadbd(timeout=60)
+            self.wait_for_pause(db, pause, db.log_offset())
             conn = db.connect(timeout=120, database="app")
             try:
                 resumed.append(percentile(self.timed_selects(conn, ids), 95))

@@ -104,10 +104,7 @@ void DatabaseRuntime::enter(DatabaseState next) {
 
 void DatabaseRuntime::start() {
   capacity_ = starting_capacity(config_);
-  gate_.set_resume_handler([this] {
-    resume_wanted_ = true;
-    wake_.cancel();
-  });
+  gate_.set_resume_handler([this] { request_resume(); });
   // With a minimum of 0 compute starts on the first connection; otherwise now.
   enter(config_.capacity_min > 0 ? DatabaseState::stopped : DatabaseState::paused);
   if (state_ == DatabaseState::paused)
