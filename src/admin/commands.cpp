@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <array>
+#include <charconv>
 #include <string_view>
 
+#include "admin/servers_state_report.hpp"
 #include "backend/backend_control.hpp"
 #include "frontend/frontend.hpp"
 #include "serverless/database_runtime.hpp"
@@ -90,8 +92,8 @@ const Command kCommands[] = {
      2,
      5,
      ApiLevel::admin,
-     "set server <backend>/<server> state ready|drain|maint",
-     "let a server take new sessions, or keep them away (established ones go on)",
+     "set server <backend>/<server> state ready|drain|maint | addr <ip> [port <port>]",
+     "keep new sessions away from a server or let them in again; give it a new address",
      &Commands::set_server},
     {{"show", "databases"},
      0,
@@ -107,6 +109,20 @@ const Command kCommands[] = {
      "show info",
      "report information about the running process",
      &Commands::show_info},
+    {{"show", "servers"},
+     1,
+     2,
+     ApiLevel::user,
+     "show servers state [<backend>]",
+     "every server's address, state and last check, as HAProxy's state file",
+     &Commands::show_servers_state},
+    {{"show", "stat"},
+     0,
+     3,
+     ApiLevel::user,
+     "show stat [{<iid>|<proxy>} <type> <sid>]",
+     "traffic and state of frontends, backends and servers (HAProxy's CSV)",
+     &Commands::show_stat},
 };
 
 std::string Commands::help(ApiLevel level) const {
@@ -202,8 +218,9 @@ Commands::FoundServer Commands::find_server(const std::string& path) const {
     return found;
   }
   const std::string backend_name = path.substr(0, slash);
-  for (auto* control : targets_.backends)
-    if (control->backend().name() == backend_name) found.control = control;
+  for (const auto& proxy : targets_.proxies)
+    if (proxy.backend && proxy.backend->backend().name() == backend_name)
+      found.control = proxy.backend;
   if (!found.control) {
     found.error = "No such backend.\n";
     return found;
@@ -220,13 +237,15 @@ std::string Commands::set_admin_state(const std::string& path, backend::AdminSta
   return {};
 }
 
-// HAProxy's `set server` has more fields (addr, weight, health, ...);
-// borealis takes `state` so far.
+// HAProxy's `set server` has more fields (weight, health, ...); borealis
+// takes `state` and `addr` so far.
 std::string Commands::set_server(const Words& arguments) const {
   const std::string& what = arguments[1];
+  if (what == "addr") return set_address(arguments[0], arguments);
   if (what != "state")
-    return fmt::format("'set server <backend>/<server> {}' is not supported yet (only 'state').\n",
-                       what);
+    return fmt::format(
+        "'set server <backend>/<server> {}' is not supported yet (only 'state' and 'addr').\n",
+        what);
   using backend::AdminState;
   const std::string state = arguments.size() == 3 ? arguments[2] : std::string();
   if (state == "ready") return set_admin_state(arguments[0], AdminState::ready);
@@ -241,6 +260,87 @@ std::string Commands::enable_server(const Words& arguments) const {
 
 std::string Commands::disable_server(const Words& arguments) const {
   return set_admin_state(arguments[0], backend::AdminState::maint);
+}
+
+// As HAProxy's: the new address is used by new connections at once, said
+// in HAProxy's words and logged; a `resolvers` answer later replaces it, as
+// it would in HAProxy. A server that stands for a `database` has no address
+// to set.
+std::string Commands::set_address(const std::string& path, const Words& words) const {
+  FoundServer found = find_server(path);
+  if (!found.error.empty()) return found.error;
+  auto& server = found.control->server(found.id);
+  if (server.database) return "A database server's address is its engine's: it cannot be set.\n";
+  const bool has_port = words.size() == 5 && words[3] == "port";
+  if (words.size() < 3 || (words.size() > 3 && !has_port))
+    return "'set server <srv> addr' requires an address and optionally a port.\n";
+  constexpr std::string_view by = "by 'stats socket command'";
+  asio::error_code invalid;
+  const auto address = asio::ip::make_address(words[2], invalid);
+  if (invalid) return fmt::format("Invalid addr '{}' {}\n", words[2], by);
+  const std::uint16_t old_port = server.address ? server.address->port() : server.config.port;
+  std::uint16_t port = old_port;
+  if (has_port) {
+    int parsed = 0;
+    const auto& text = words[4];
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+    if (error != std::errc() || end != text.data() + text.size() || parsed < 1 || parsed > 65535)
+      return fmt::format("Invalid port '{}' {}\n", text, by);
+    port = static_cast<std::uint16_t>(parsed);
+  }
+  const std::string old_address = server.address ? server.address->address().to_string() : "-";
+  const std::string ip_part =
+      server.address && server.address->address() == address
+          ? std::string("no need to change the addr")
+          : fmt::format("IP changed from '{}' to '{}'", old_address, address.to_string());
+  std::string port_part;
+  if (has_port)
+    port_part = port == old_port ? ", no need to change the port"
+                                 : fmt::format(", port changed from '{}' to '{}'", old_port, port);
+  found.control->apply_address(found.id, asio::ip::tcp::endpoint(address, port),
+                               std::string(by.substr(3)));
+  return fmt::format("{}{} {}\n", ip_part, port_part, by);
+}
+
+// `show stat` alone, or with HAProxy's three filters: a proxy (its rank
+// from 1, or its name; -1 for all), a type mask (1 frontends, 2 backends,
+// 4 servers; -1 for all) and a server id (-1 for all). HAProxy's output
+// options (typed, json, desc, up, no-maint) are not taken.
+std::string Commands::show_stat(const Words& arguments) const {
+  if (arguments.size() != 0 && arguments.size() != 3)
+    return "Usage: show stat [{<iid>|<proxy>} <type> <sid>]\n";
+  StatFilter filter;
+  if (arguments.size() == 3) {
+    auto number = [](const std::string& text, int& into) {
+      const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), into);
+      return error == std::errc() && end == text.data() + text.size();
+    };
+    if (!number(arguments[0], filter.proxy_id)) filter.proxy_name = arguments[0];
+    if (!number(arguments[1], filter.types) || !number(arguments[2], filter.server_id))
+      return "Usage: show stat [{<iid>|<proxy>} <type> <sid>]\n";
+    bool known = filter.proxy_name.empty();
+    for (const auto& proxy : targets_.proxies) {
+      const std::string& name =
+          proxy.frontend ? proxy.frontend->name() : proxy.backend->backend().name();
+      if (name == filter.proxy_name) known = true;
+    }
+    if (!known) return "No such proxy.\n";
+  }
+  std::string text = stats::csv_header();
+  for (const auto& row : stat_rows(targets_.proxies, filter)) text += row.csv();
+  return text;
+}
+
+std::string Commands::show_servers_state(const Words& arguments) const {
+  if (arguments[0] != "state") return "Usage: show servers state [<backend>]\n";
+  const std::string backend = arguments.size() == 2 ? arguments[1] : std::string();
+  if (!backend.empty()) {
+    bool known = false;
+    for (const auto& proxy : targets_.proxies)
+      if (proxy.backend && proxy.backend->backend().name() == backend) known = true;
+    if (!known) return "Can't find backend.\n";
+  }
+  return servers_state(targets_.proxies, backend);
 }
 
 }  // namespace borealis::admin

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "admin/cli_request.hpp"
+#include "admin/stat_report.hpp"
 #include "config/model.hpp"
 
 namespace borealis::backend {
@@ -26,7 +27,7 @@ namespace borealis::admin {
 // What the commands look at; owned by the gateway, which outlives the API.
 struct ApiTargets {
   std::vector<serverless::DatabaseRuntime*> databases;
-  std::vector<backend::BackendControl*> backends;
+  std::vector<ProxyTargets> proxies;  // in the configuration's order
   const frontend::ProcessLimits* limits = nullptr;
   int nbthread = 0;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
@@ -46,6 +47,8 @@ class Commands {
   // words after the command's own, as many as it takes.
   std::string show_info(const Words& arguments) const;
   std::string show_databases(const Words& arguments) const;
+  std::string show_stat(const Words& arguments) const;
+  std::string show_servers_state(const Words& arguments) const;
   std::string pause_database(const Words& arguments) const;
   std::string resume_database(const Words& arguments) const;
   std::string set_server(const Words& arguments) const;
@@ -63,6 +66,7 @@ class Commands {
   };
   FoundServer find_server(const std::string& path) const;
   std::string set_admin_state(const std::string& path, backend::AdminState state) const;
+  std::string set_address(const std::string& path, const Words& words) const;
 
   ApiTargets targets_;
 };

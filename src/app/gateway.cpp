@@ -157,19 +157,27 @@ std::string Gateway::open_listeners() {
   return {};
 }
 
-// Every connection costs a descriptor (two when relayed): use all the
-// kernel allows this process, as HAProxy does.
 // Bound before privileges are dropped, as HAProxy binds its stats sockets.
 std::string Gateway::open_runtime_api() {
   admin::ApiTargets targets;
   for (auto& database : databases_) targets.databases.push_back(database.get());
-  for (auto& control : controls_) targets.backends.push_back(control.get());
+  // Frontends and backends were built in the configuration's order.
+  std::size_t next_frontend = 0, next_backend = 0;
+  int id = 0;
+  for (const auto& proxy : config_.proxies) {
+    admin::ProxyTargets entry{++id, nullptr, nullptr};
+    if (proxy.accepts_clients()) entry.frontend = frontends_.at(next_frontend++).get();
+    if (proxy.has_servers()) entry.backend = controls_.at(next_backend++).get();
+    if (entry.frontend || entry.backend) targets.proxies.push_back(entry);
+  }
   targets.limits = &limits_;
   targets.nbthread = workers_ ? workers_->size() : config_.global.nbthread;
   api_ = std::make_unique<admin::RuntimeApi>(control_, config_.global, std::move(targets));
   return api_->open();
 }
 
+// Every connection costs a descriptor (two when relayed): use all the
+// kernel allows this process, as HAProxy does.
 void Gateway::raise_descriptor_limit() {
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;

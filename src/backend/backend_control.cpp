@@ -52,8 +52,13 @@ void BackendControl::warn_if_backend_empty(bool was_usable_before) {
 void BackendControl::apply_check(int id, const CheckOutcome& outcome) {
   ServerState& server = this->server(id);
   bool usable_before = server.usable();
+  server.history.last_check = outcome.status;
+  server.history.last_check_info = outcome.info;
+  server.history.last_check_ms = outcome.duration_ms;
+  if (!outcome.passed) ++server.history.failed_checks;
   auto change = outcome.passed ? server.health.on_success() : server.health.on_failure();
   if (change == ServerHealth::Change::none) return;
+  if (change == ServerHealth::Change::went_down) ++server.history.went_down;
   publish();
   std::string info = outcome.info.empty() ? "" : fmt::format(", info: \"{}\"", outcome.info);
   if (change == ServerHealth::Change::went_down) {
@@ -137,10 +142,14 @@ void BackendControl::set_admin_state(int id, AdminState state, const std::string
   warn_if_backend_empty(usable_before);
 }
 
+// Every change of a server's usability comes through here: its history
+// notes it.
 void BackendControl::publish() {
   auto view = std::make_shared<BackendView>();
+  const auto now = core::SteadyClock::now();
   for (std::size_t i = 0; i < servers_.size(); ++i) {
-    const ServerState& state = servers_[i];
+    ServerState& state = servers_[i];
+    state.history.note_usable(state.usable(), now);
     ServerView server;
     server.id = static_cast<int>(i);
     server.name = state.config.name;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "backend/backend_view.hpp"
+#include "backend/check_status.hpp"
 #include "backend/server_state.hpp"
 
 namespace borealis::backend {
@@ -16,6 +17,7 @@ struct CheckOutcome {
   std::string reason;  // "Layer4 connection problem", "Layer7 check passed", ...
   std::string info;    // "Connection refused", the server version, an error
   long long duration_ms = 0;
+  CheckStatus status = CheckStatus::l4_ok;
 };
 
 class BackendControl {

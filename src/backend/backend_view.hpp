@@ -18,13 +18,14 @@
 #include "logging/logger.hpp"
 #include "mysql/server_handshake.hpp"
 #include "serverless/database_gate.hpp"
+#include "stats/traffic_counters.hpp"
 #include "tls/client_context.hpp"
 
 namespace borealis::backend {
 
 struct ServerLoad {
   std::atomic<int> active{0};
-  std::atomic<unsigned long long> total{0};
+  stats::TrafficCounters traffic;  // for `show stat`
 };
 
 struct ServerView {
@@ -74,6 +75,9 @@ class Backend {
     return configured_accounts_;
   }
   std::atomic<int>& active_sessions() { return active_; }
+  // Totals for `show stat`: sessions, bytes, failed connects, retries.
+  stats::TrafficCounters& traffic() { return traffic_; }
+  const stats::TrafficCounters& traffic() const { return traffic_; }
   // `mode mysql` session continuity: restores, releases and refusals.
   ContinuityCounters& continuity() { return continuity_; }
   const ContinuityCounters& continuity() const { return continuity_; }
@@ -85,6 +89,7 @@ class Backend {
   std::vector<std::unique_ptr<ServerLoad>> loads_;
   std::atomic<unsigned long long> round_robin_{0};
   std::atomic<int> active_{0};
+  stats::TrafficCounters traffic_;
   core::Snapshot<mysql::ServerIdentity> server_identity_;
   std::shared_ptr<const auth::AccountTable> configured_accounts_;
   ContinuityCounters continuity_;

@@ -7,13 +7,13 @@ namespace borealis::backend {
 namespace {
 
 constexpr std::array<CheckStatusRow, kCheckStatusCount> kTable{{
-    {CheckStatus::l4_ok, true, "L4OK", "Layer4 check passed"},
-    {CheckStatus::l4_timeout, false, "L4TOUT", "Layer4 timeout"},
-    {CheckStatus::l4_connection, false, "L4CON", "Layer4 connection problem"},
-    {CheckStatus::l7_ok, true, "L7OK", "Layer7 check passed"},
-    {CheckStatus::l7_timeout, false, "L7TOUT", "Layer7 timeout"},
-    {CheckStatus::l7_invalid_answer, false, "L7RSP", "Layer7 invalid response"},
-    {CheckStatus::l7_wrong_status, false, "L7STS", "Layer7 wrong status"},
+    {CheckStatus::l4_ok, true, "L4OK", "Layer4 check passed", 6},
+    {CheckStatus::l4_timeout, false, "L4TOUT", "Layer4 timeout", 7},
+    {CheckStatus::l4_connection, false, "L4CON", "Layer4 connection problem", 8},
+    {CheckStatus::l7_ok, true, "L7OK", "Layer7 check passed", 15},
+    {CheckStatus::l7_timeout, false, "L7TOUT", "Layer7 timeout", 12},
+    {CheckStatus::l7_invalid_answer, false, "L7RSP", "Layer7 invalid response", 13},
+    {CheckStatus::l7_wrong_status, false, "L7STS", "Layer7 wrong status", 17},
 }};
 
 constexpr bool rows_follow_the_enum() {

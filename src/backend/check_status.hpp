@@ -27,6 +27,7 @@ struct CheckStatusRow {
   bool passed;                   // HAProxy's CHK_RES_PASSED, otherwise FAILED
   std::string_view name;         // "L4CON"
   std::string_view description;  // "Layer4 connection problem"
+  int code;                      // HAProxy's number for it (`show servers state`)
 };
 
 // The whole table, in the enum's order.

@@ -30,7 +30,7 @@ constexpr std::uint32_t kLargestCheckPacket = 64 * 1024;
 // The outcome the control plane applies, in the table's words.
 CheckOutcome outcome(CheckStatus status, std::string info = {}) {
   const CheckStatusRow& row = describe(status);
-  return {row.passed, std::string(row.description), std::move(info), 0};
+  return {row.passed, std::string(row.description), std::move(info), 0, status};
 }
 
 CheckOutcome layer4_failure(const asio::error_code& error) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "backend/server_health.hpp"
+#include "backend/server_history.hpp"
 #include "config/model.hpp"
 #include "serverless/database_gate.hpp"
 #include "tls/client_context.hpp"
@@ -35,6 +36,7 @@ struct ServerState {
   // `ssl` (mode mysql): the TLS context toward this server, else null.
   tls::ClientContext* tls = nullptr;
   AdminState admin = AdminState::ready;
+  ServerHistory history;
 
   bool checked() const { return config.check; }
   bool usable() const {

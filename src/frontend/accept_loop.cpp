@@ -31,6 +31,7 @@ bool refused(asio::ip::tcp::socket& client, const asio::ip::tcp::endpoint& peer,
   asio::error_code ignored;
   client.set_option(asio::socket_base::linger(true, 0), ignored);
   client.close(ignored);
+  frontend.traffic().count_denied_connection();
   frontend.log_refusal(peer.address(), peer.port(),
                        fmt::format("connection refused by 'tcp-request connection reject' at {}:{}",
                                    verdict.rule->file, verdict.rule->line));

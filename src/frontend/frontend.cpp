@@ -52,6 +52,7 @@ bool Frontend::try_reserve() {
     active_.fetch_sub(1, std::memory_order_relaxed);
     return false;
   }
+  traffic_.count_session(mine);
   return true;
 }
 

@@ -10,6 +10,7 @@
 #include "backend/backend_view.hpp"
 #include "config/model.hpp"
 #include "logging/logger.hpp"
+#include "stats/traffic_counters.hpp"
 #include "tls/server_context.hpp"
 
 namespace borealis::frontend {
@@ -38,6 +39,11 @@ class Frontend {
   backend::Backend* backend() const { return backend_; }
   ProcessLimits& process() { return process_; }
   std::atomic<int>& active() { return active_; }
+  int current_sessions() const { return active_.load(std::memory_order_relaxed); }
+  // Totals for `show stat`: sessions, bytes, refusals.
+  stats::TrafficCounters& traffic() { return traffic_; }
+  const stats::TrafficCounters& traffic() const { return traffic_; }
+  int maxconn() const { return maxconn_; }
   // `tcp-request connection|session` rules, and the rate limit of the lines
   // that report what they refuse.
   const access::AccessRules& rules() const { return rules_; }
@@ -65,6 +71,7 @@ class Frontend {
   backend::Backend* backend_;
   ProcessLimits& process_;
   std::atomic<int> active_{0};
+  stats::TrafficCounters traffic_;
   int maxconn_;
   bool only_database_servers_;  // every server is `database@`: maxqueue applies
 };

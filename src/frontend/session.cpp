@@ -84,6 +84,7 @@ asio::awaitable<void> Session::run() {
   }
   record_.backend = backend_->name();
   CountedSlot backend_slot(backend_->active_sessions());
+  backend_->traffic().count_session(backend_->active_sessions().load(std::memory_order_relaxed));
   if (mysql_mode() && frontend_.connect_errors().blocked(client_address_)) {
     // As MariaDB answers a blocked host: this error instead of a greeting.
     backend_slot.release();
@@ -102,6 +103,7 @@ asio::awaitable<void> Session::run() {
   }
   if (mysql_mode() && (!co_await mysql_greet() || !co_await mysql_verify_locally())) {
     backend_slot.release();
+    frontend_.traffic().count_request_error();
     log_end();
     co_return;
   }
@@ -122,7 +124,7 @@ asio::awaitable<void> Session::run() {
     log_end();
     co_return;
   }
-  backend_->load(connection.server_id).total.fetch_add(1, std::memory_order_relaxed);
+  count_server_session(connection);
   if (!mysql_mode()) client_.set_option(tcp::no_delay(true), error);
 
   const auto& fe = frontend_.config().timeouts;
@@ -164,6 +166,7 @@ asio::awaitable<void> Session::run() {
     }
     outcome = co_await relay_once(connection, timeouts, hooks);
     to_client += outcome.bytes_to_client;
+    record_.bytes_from_client += outcome.bytes_to_server;
     if (!outcome.server_lost) break;
     waiting = std::move(outcome.client_bytes_waiting);
     // A client that leaves while its server connection is gone just leaves.
@@ -231,6 +234,7 @@ asio::awaitable<bool> Session::take_proxy_header() {
     asio::error_code ignored;
     client_.set_option(asio::socket_base::linger(true, 0), ignored);
     client_.close(ignored);
+    frontend_.traffic().count_request_error();
     frontend_.log_refusal(peer_.address(), peer_.port(),
                           fmt::format("connection closed: {}", outcome.error));
     co_return false;
@@ -251,6 +255,7 @@ bool Session::session_refused() {
   if (!rules.has_rules(access::Phase::session)) return false;
   const auto verdict = rules.judge(access::Phase::session, client_address_);
   if (verdict.accepted) return false;
+  frontend_.traffic().count_denied_session();
   frontend_.log_refusal(client_address_, record_.client_port,
                         fmt::format("session refused by 'tcp-request session reject' at {}:{}",
                                     verdict.rule->file, verdict.rule->line));
@@ -262,12 +267,33 @@ bool Session::session_refused() {
 void Session::end_backend_use(CountedSlot& backend_slot, Connection& connection) {
   backend_slot.release();
   connection.server_slot.reset();
+  last_server_id_ = connection.server_id;
   if (connection.server_id >= 0)
     record_.active_server =
         backend_->load(connection.server_id).active.load(std::memory_order_relaxed);
 }
 
+// A server's session: counted once it is connected (and, in `mode mysql`,
+// logged in), each time the session gets a new server connection.
+void Session::count_server_session(const Connection& connection) {
+  auto& load = backend_->load(connection.server_id);
+  load.traffic.count_session(load.active.load(std::memory_order_relaxed));
+}
+
+// What the session moved, added to its frontend's, backend's and last
+// server's totals when it ends (a session that went on over several
+// server connections counts for the last server).
+void Session::count_traffic() const {
+  frontend_.traffic().count_bytes(record_.bytes_from_client, record_.bytes_to_client);
+  if (!backend_) return;
+  backend_->traffic().count_bytes(record_.bytes_from_client, record_.bytes_to_client);
+  if (last_server_id_ >= 0)
+    backend_->load(last_server_id_)
+        .traffic.count_bytes(record_.bytes_from_client, record_.bytes_to_client);
+}
+
 void Session::log_end() {
+  count_traffic();
   if (!frontend_.logger().enabled()) return;
   record_.client_address = client_address_.to_string();
   if (!frontend_.config().tcplog) {

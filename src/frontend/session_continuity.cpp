@@ -123,7 +123,7 @@ asio::awaitable<bool> Session::mysql_reconnect(Connection& connection,
       continue;
     }
     if (login == MysqlHandshake::Login::ok) {
-      backend_->load(connection.server_id).total.fetch_add(1, std::memory_order_relaxed);
+      count_server_session(connection);
       backend_->continuity().count_restore();
       log_continued(connection, follower);
       server_given_back_ = false;

@@ -140,6 +140,8 @@ class Session {
   asio::awaitable<asio::error_code> connect_once(tcp::socket& socket, const tcp::endpoint& target);
   const backend::ServerView* choose_server(const backend::BackendView& view, int exclude) const;
   void end_backend_use(CountedSlot& backend_slot, Connection& connection);
+  void count_server_session(const Connection& connection);
+  void count_traffic() const;
   void log_end();
 
   tcp::socket client_;
@@ -176,6 +178,8 @@ class Session {
   // `mode mysql`: the session's server connection was given back while
   // idle (the next one is made when the client speaks).
   bool server_given_back_ = false;
+  // The server of the session's last server connection, for its totals.
+  int last_server_id_ = -1;
 };
 
 }  // namespace borealis::frontend::detail

@@ -127,7 +127,11 @@ asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
     const backend::ServerView* server = nullptr;
     bool redispatch = failed_server >= 0 && be.redispatch && retries_left == 0;
     bool may_move = failed_server < 0 || redispatch;
-    if (redispatch) record_.redispatched = true;
+    if (redispatch && !record_.redispatched) {
+      record_.redispatched = true;
+      backend_->traffic().count_redispatch();
+      backend_->load(failed_server).traffic.count_redispatch();
+    }
     if (!may_move) {
       for (const auto& candidate : view->servers)
         if (candidate.id == failed_server && candidate.usable) server = &candidate;
@@ -139,6 +143,8 @@ asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
       if (!take_server_slot(connection.server_slot, backend_->load(server->id).active,
                             server->maxconn))
         continue;
+      backend_->traffic().count_selection();
+      backend_->load(server->id).traffic.count_selection();
     }
     if (!server) {
       if (view->usable_count() > 0 && core::SteadyClock::now() < queue_deadline) {
@@ -177,6 +183,8 @@ asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
     asio::error_code ignored;
     connection.socket.close(ignored);
     connection.server_slot.reset();
+    backend_->traffic().count_connect_error();
+    backend_->load(server->id).traffic.count_connect_error();
     if (retries_left-- <= 0) {
       record_.termination = {error == asio::error::timed_out ? TerminationCause::server_timeout
                                                              : TerminationCause::server_abort,
@@ -184,6 +192,8 @@ asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
       co_return false;
     }
     ++record_.retries;
+    backend_->traffic().count_retry();
+    backend_->load(server->id).traffic.count_retry();
     failed_server = server->id;
     // HAProxy's turn-around: an immediate refusal is retried after a pause.
     if (error != asio::error::timed_out)

@@ -20,7 +20,8 @@ struct SessionRecord {
   long long connect_ms = -1;  // Tc: -1 when never connected
   long long total_ms = 0;     // Tt
   unsigned long long bytes_to_client = 0;
-  Termination termination;  // %ts
+  unsigned long long bytes_from_client = 0;  // relayed to servers (not in the line)
+  Termination termination;                   // %ts
   int active_process = 0, active_frontend = 0, active_backend = 0, active_server = 0;
   int retries = 0;
   bool redispatched = false;  // HAProxy's '+' before the retries count

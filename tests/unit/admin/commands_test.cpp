@@ -8,6 +8,7 @@
 #include "backend/backend_view.hpp"
 #include "frontend/frontend.hpp"
 #include "serverless/runtime_fixture.hpp"
+#include "stats/stat_csv.hpp"
 
 namespace borealis::admin {
 namespace {
@@ -15,6 +16,24 @@ namespace {
 using config::ApiLevel;
 using serverless::DatabaseState;
 using namespace std::chrono_literals;
+
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  std::string part;
+  for (char c : text) {
+    if (c == separator) {
+      parts.push_back(part);
+      part.clear();
+    } else {
+      part += c;
+    }
+  }
+  if (!part.empty()) parts.push_back(part);
+  return parts;
+}
+std::vector<std::string> split_lines(const std::string& text) { return split(text, '\n'); }
+std::vector<std::string> split_fields(const std::string& line) { return split(line, ','); }
+std::vector<std::string> split_words(const std::string& line) { return split(line, ' '); }
 
 class CommandsTest : public serverless::testing::RuntimeTest {
  protected:
@@ -120,7 +139,7 @@ class ServerCommandsTest : public CommandsTest {
   }
   std::string run_on_servers(const Words& words, ApiLevel level = ApiLevel::admin) {
     ApiTargets targets;
-    targets.backends = {control_.get()};
+    targets.proxies = {ProxyTargets{1, nullptr, control_.get()}};
     return Commands(std::move(targets)).run(words, level);
   }
   bool usable(int id) const {
@@ -155,14 +174,111 @@ TEST_F(ServerCommandsTest, WrongServersAndStatesAreToldAndChangeNothing) {
             "'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n");
   EXPECT_EQ(run_on_servers({"set", "server", "be/s1", "state"}),
             "'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n");
-  EXPECT_EQ(run_on_servers({"set", "server", "be/s1", "weight", "10"}),
-            "'set server <backend>/<server> weight' is not supported yet (only 'state').\n");
-  EXPECT_EQ(run_on_servers({"set", "server", "be/s1"}),
-            "Usage: set server <backend>/<server> state ready|drain|maint\n");
+  EXPECT_EQ(
+      run_on_servers({"set", "server", "be/s1", "weight", "10"}),
+      "'set server <backend>/<server> weight' is not supported yet (only 'state' and 'addr').\n");
+  EXPECT_EQ(
+      run_on_servers({"set", "server", "be/s1"}),
+      "Usage: set server <backend>/<server> state ready|drain|maint | addr <ip> [port <port>]\n");
   EXPECT_EQ(run_on_servers({"disable", "server", "be/s1"}, ApiLevel::operator_level),
             "Permission denied\n");
   EXPECT_TRUE(usable(0));
   EXPECT_TRUE(usable(1));
+}
+
+// `show stat` is HAProxy's CSV: each server, then the backend, with the
+// counters the workers add to and the states the control plane keeps.
+TEST_F(ServerCommandsTest, ShowStatListsServersThenTheBackend) {
+  backend_->load(0).traffic.count_session(1);
+  backend_->load(0).traffic.count_bytes(10, 300);
+  backend_->traffic().count_session(1);
+  backend_->traffic().count_bytes(10, 300);
+  EXPECT_EQ(run_on_servers({"set", "server", "be/s2", "state", "maint"}), "");
+  const std::string answer = run_on_servers({"show", "stat"});
+  const auto lines = split_lines(answer);
+  ASSERT_EQ(lines.size(), 4u) << answer;
+  EXPECT_EQ(lines[0].rfind("# pxname,svname,qcur,", 0), 0u);
+  const auto s1 = split_fields(lines[1]);
+  const auto s2 = split_fields(lines[2]);
+  const auto be = split_fields(lines[3]);
+  auto field = [](const std::vector<std::string>& row, stats::Column column) {
+    return row.at(static_cast<std::size_t>(column));
+  };
+  using stats::Column;
+  EXPECT_EQ(field(s1, Column::svname), "s1");
+  EXPECT_EQ(field(s1, Column::status), "no check");
+  EXPECT_EQ(field(s1, Column::stot), "1");
+  EXPECT_EQ(field(s1, Column::bin), "10");
+  EXPECT_EQ(field(s1, Column::bout), "300");
+  EXPECT_EQ(field(s1, Column::addr), "10.0.0.1:3306");
+  EXPECT_EQ(field(s1, Column::type), "2");
+  EXPECT_EQ(field(s1, Column::sid), "1");
+  EXPECT_EQ(field(s2, Column::status), "MAINT");
+  EXPECT_EQ(field(s2, Column::stot), "0");
+  EXPECT_EQ(field(be, Column::svname), "BACKEND");
+  EXPECT_EQ(field(be, Column::status), "UP");
+  EXPECT_EQ(field(be, Column::act), "1");
+  EXPECT_EQ(field(be, Column::bout), "300");
+  EXPECT_EQ(field(be, Column::algo), "roundrobin");
+}
+
+TEST_F(ServerCommandsTest, ShowStatFiltersAsHaproxys) {
+  auto rows = [this](const Words& words) { return split_lines(run_on_servers(words)).size(); };
+  EXPECT_EQ(rows({"show", "stat", "be", "4", "2"}), 2u);    // header and s2
+  EXPECT_EQ(rows({"show", "stat", "1", "2", "-1"}), 2u);    // header and BACKEND
+  EXPECT_EQ(rows({"show", "stat", "-1", "-1", "-1"}), 4u);  // everything
+  EXPECT_EQ(rows({"show", "stat", "2", "-1", "-1"}), 1u);   // no proxy 2: the header
+  EXPECT_EQ(run_on_servers({"show", "stat", "nope", "-1", "-1"}), "No such proxy.\n");
+  EXPECT_EQ(run_on_servers({"show", "stat", "be", "x", "-1"}),
+            "Usage: show stat [{<iid>|<proxy>} <type> <sid>]\n");
+  EXPECT_EQ(run_on_servers({"show", "stat", "be", "4"}),
+            "Usage: show stat [{<iid>|<proxy>} <type> <sid>]\n");
+}
+
+// HAProxy's state file format, version 1: the numbers a script written for
+// HAProxy reads.
+TEST_F(ServerCommandsTest, ShowServersStateInHaproxysNumbers) {
+  EXPECT_EQ(run_on_servers({"set", "server", "be/s2", "state", "drain"}), "");
+  const auto lines = split_lines(run_on_servers({"show", "servers", "state"}));
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0], "1");
+  EXPECT_EQ(lines[1].rfind("# be_id be_name srv_id srv_name srv_addr srv_op_state", 0), 0u);
+  const auto s1 = split_words(lines[2]);
+  const auto s2 = split_words(lines[3]);
+  ASSERT_EQ(s1.size(), 25u);
+  EXPECT_EQ(s1[0], "1");
+  EXPECT_EQ(s1[1], "be");
+  EXPECT_EQ(s1[3], "s1");
+  EXPECT_EQ(s1[4], "10.0.0.1");
+  EXPECT_EQ(s1[5], "2");  // running
+  EXPECT_EQ(s1[6], "0");  // no admin flag
+  EXPECT_EQ(s1[18], "3306");
+  EXPECT_EQ(s2[6], "8");  // forced drain
+  EXPECT_EQ(run_on_servers({"show", "servers", "state", "nope"}), "Can't find backend.\n");
+  EXPECT_EQ(split_lines(run_on_servers({"show", "servers", "state", "be"})).size(), 4u);
+  EXPECT_EQ(run_on_servers({"show", "servers", "nope"}), "Usage: show servers state [<backend>]\n");
+}
+
+TEST_F(ServerCommandsTest, SetServerAddrMovesNewConnections) {
+  EXPECT_EQ(run_on_servers({"set", "server", "be/s1", "addr", "10.0.0.9"}),
+            "IP changed from '10.0.0.1' to '10.0.0.9' by 'stats socket command'\n");
+  auto address = [this] { return *backend_->view()->servers.at(0).address; };
+  EXPECT_EQ(address(), asio::ip::tcp::endpoint(asio::ip::make_address("10.0.0.9"), 3306));
+  EXPECT_EQ(run_on_servers({"set", "server", "be/s1", "addr", "::1", "port", "3307"}),
+            "IP changed from '10.0.0.9' to '::1', port changed from '3306' to '3307' by 'stats "
+            "socket command'\n");
+  EXPECT_EQ(run_on_servers({"set", "server", "be/s1", "addr", "::1", "port", "3307"}),
+            "no need to change the addr, no need to change the port by 'stats socket command'\n");
+  EXPECT_EQ(address(), asio::ip::tcp::endpoint(asio::ip::make_address("::1"), 3307));
+  EXPECT_EQ(run_on_servers({"set", "server", "be/s1", "addr", "db.example"}),
+            "Invalid addr 'db.example' by 'stats socket command'\n");
+  EXPECT_EQ(run_on_servers({"set", "server", "be/s1", "addr", "10.0.0.8", "port", "70000"}),
+            "Invalid port '70000' by 'stats socket command'\n");
+  EXPECT_EQ(run_on_servers({"set", "server", "be/s1", "addr", "10.0.0.8", "prot", "1"}),
+            "'set server <srv> addr' requires an address and optionally a port.\n");
+  EXPECT_EQ(run_on_servers({"set", "server", "be/s1", "addr", "10.0.0.8"}, ApiLevel::user),
+            "Permission denied\n");
+  EXPECT_EQ(address(), asio::ip::tcp::endpoint(asio::ip::make_address("::1"), 3307));
 }
 
 TEST_F(CommandsTest, ADatabaseWithAMinimumNeverPauses) {

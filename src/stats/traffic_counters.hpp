@@ -1,0 +1,61 @@
+// The traffic totals of one frontend, backend or server, for `show stat`
+// and the metrics. Every worker adds to the same counters with relaxed
+// atomics, at a session's start and end and at each failed connect (never
+// per byte moved): they are totals for operators, never read for a
+// decision.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace borealis::stats {
+
+struct TrafficCounts {
+  std::uint64_t sessions = 0;            // stot: sessions begun
+  int max_sessions = 0;                  // smax: the most at once
+  std::uint64_t bytes_in = 0;            // bin: from clients
+  std::uint64_t bytes_out = 0;           // bout: to clients
+  std::uint64_t denied_connections = 0;  // dcon: `tcp-request connection reject`
+  std::uint64_t denied_sessions = 0;     // dses: `tcp-request session reject`
+  std::uint64_t request_errors = 0;      // ereq: no valid PROXY header, a failed login
+  std::uint64_t connect_errors = 0;      // econ: connects to a server that failed
+  std::uint64_t retries = 0;             // wretr: connects tried again
+  std::uint64_t redispatches = 0;        // wredis: retries sent to another server
+  std::uint64_t selections = 0;          // lbtot: times a server was chosen
+};
+
+class TrafficCounters {
+ public:
+  // A session began; `current` is how many there are now, with it.
+  void count_session(int current);
+  // A session ended (or a relay over it did): what it moved each way.
+  void count_bytes(std::uint64_t from_clients, std::uint64_t to_clients);
+  void count_denied_connection() { add(denied_connections_); }
+  void count_denied_session() { add(denied_sessions_); }
+  void count_request_error() { add(request_errors_); }
+  void count_connect_error() { add(connect_errors_); }
+  void count_retry() { add(retries_); }
+  void count_redispatch() { add(redispatches_); }
+  void count_selection() { add(selections_); }
+
+  TrafficCounts read() const;
+
+ private:
+  static void add(std::atomic<std::uint64_t>& counter, std::uint64_t amount = 1) {
+    counter.fetch_add(amount, std::memory_order_relaxed);
+  }
+
+  std::atomic<std::uint64_t> sessions_{0};
+  std::atomic<int> max_sessions_{0};
+  std::atomic<std::uint64_t> bytes_in_{0};
+  std::atomic<std::uint64_t> bytes_out_{0};
+  std::atomic<std::uint64_t> denied_connections_{0};
+  std::atomic<std::uint64_t> denied_sessions_{0};
+  std::atomic<std::uint64_t> request_errors_{0};
+  std::atomic<std::uint64_t> connect_errors_{0};
+  std::atomic<std::uint64_t> retries_{0};
+  std::atomic<std::uint64_t> redispatches_{0};
+  std::atomic<std::uint64_t> selections_{0};
+};
+
+}  // namespace borealis::stats
