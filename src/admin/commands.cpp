@@ -24,7 +24,7 @@ struct Command {
   ApiLevel level;
   std::string_view usage;
   std::string_view summary;
-  std::string (Commands::*handler)(const Words&) const;  // nullptr: the connection answers it
+  Answer (Commands::*handler)(const Words&) const;  // nullptr: the connection answers it
 };
 
 std::size_t word_count(const Command& command) { return command.words[1].empty() ? 1 : 2; }
@@ -116,6 +116,13 @@ const Command kCommands[] = {
      "show servers state [<backend>]",
      "every server's address, state and last check, as HAProxy's state file",
      &Commands::show_servers_state},
+    {{"show", "sess"},
+     0,
+     0,
+     ApiLevel::operator_level,  // as HAProxy's: it names every client
+     "show sess",
+     "every client session: its client, frontend, backend, server and age",
+     &Commands::show_sess},
     {{"show", "stat"},
      0,
      3,
@@ -123,6 +130,13 @@ const Command kCommands[] = {
      "show stat [{<iid>|<proxy>} <type> <sid>]",
      "traffic and state of frontends, backends and servers (HAProxy's CSV)",
      &Commands::show_stat},
+    {{"shutdown", "sessions"},
+     2,
+     2,
+     ApiLevel::admin,
+     "shutdown sessions server <backend>/<server>",
+     "close every session relaying to a server (logged with 'K')",
+     &Commands::shutdown_sessions},
 };
 
 std::string Commands::help(ApiLevel level) const {
@@ -133,7 +147,7 @@ std::string Commands::help(ApiLevel level) const {
   return text;
 }
 
-std::string Commands::run(const Words& words, ApiLevel level) const {
+Answer Commands::run(const Words& words, ApiLevel level) const {
   for (const auto& command : kCommands) {
     const std::size_t own = word_count(command);
     if (words.size() < own || words[0] != command.words[0] ||
@@ -150,7 +164,7 @@ std::string Commands::run(const Words& words, ApiLevel level) const {
                      words.empty() ? std::string() : words[0]);
 }
 
-std::string Commands::show_info(const Words&) const {
+Answer Commands::show_info(const Words&) const {
   const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
                           std::chrono::steady_clock::now() - targets_.started)
                           .count();
@@ -170,7 +184,7 @@ std::string Commands::show_info(const Words&) const {
       current, targets_.databases.size(), running, paused);
 }
 
-std::string Commands::show_databases(const Words&) const {
+Answer Commands::show_databases(const Words&) const {
   std::string text =
       "# name,state,capacity,min,max,acu_seconds,warm_mib_seconds,sessions,active,held,"
       "failed_starts,crashes";
@@ -195,7 +209,7 @@ serverless::DatabaseRuntime* Commands::find_database(const std::string& name) co
   return nullptr;
 }
 
-std::string Commands::pause_database(const Words& arguments) const {
+Answer Commands::pause_database(const Words& arguments) const {
   auto* database = find_database(arguments[0]);
   if (!database) return fmt::format("No such database: '{}'.\n", arguments[0]);
   if (core::Status asked = database->request_pause(); !asked)
@@ -203,7 +217,7 @@ std::string Commands::pause_database(const Words& arguments) const {
   return {};
 }
 
-std::string Commands::resume_database(const Words& arguments) const {
+Answer Commands::resume_database(const Words& arguments) const {
   auto* database = find_database(arguments[0]);
   if (!database) return fmt::format("No such database: '{}'.\n", arguments[0]);
   database->request_resume();
@@ -239,7 +253,7 @@ std::string Commands::set_admin_state(const std::string& path, backend::AdminSta
 
 // HAProxy's `set server` has more fields (weight, health, ...); borealis
 // takes `state` and `addr` so far.
-std::string Commands::set_server(const Words& arguments) const {
+Answer Commands::set_server(const Words& arguments) const {
   const std::string& what = arguments[1];
   if (what == "addr") return set_address(arguments[0], arguments);
   if (what != "state")
@@ -254,11 +268,11 @@ std::string Commands::set_server(const Words& arguments) const {
   return "'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n";
 }
 
-std::string Commands::enable_server(const Words& arguments) const {
+Answer Commands::enable_server(const Words& arguments) const {
   return set_admin_state(arguments[0], backend::AdminState::ready);
 }
 
-std::string Commands::disable_server(const Words& arguments) const {
+Answer Commands::disable_server(const Words& arguments) const {
   return set_admin_state(arguments[0], backend::AdminState::maint);
 }
 
@@ -306,7 +320,7 @@ std::string Commands::set_address(const std::string& path, const Words& words) c
 // from 1, or its name; -1 for all), a type mask (1 frontends, 2 backends,
 // 4 servers; -1 for all) and a server id (-1 for all). HAProxy's output
 // options (typed, json, desc, up, no-maint) are not taken.
-std::string Commands::show_stat(const Words& arguments) const {
+Answer Commands::show_stat(const Words& arguments) const {
   if (arguments.size() != 0 && arguments.size() != 3)
     return "Usage: show stat [{<iid>|<proxy>} <type> <sid>]\n";
   StatFilter filter;
@@ -331,7 +345,7 @@ std::string Commands::show_stat(const Words& arguments) const {
   return text;
 }
 
-std::string Commands::show_servers_state(const Words& arguments) const {
+Answer Commands::show_servers_state(const Words& arguments) const {
   if (arguments[0] != "state") return "Usage: show servers state [<backend>]\n";
   const std::string backend = arguments.size() == 2 ? arguments[1] : std::string();
   if (!backend.empty()) {
@@ -341,6 +355,16 @@ std::string Commands::show_servers_state(const Words& arguments) const {
     if (!known) return "Can't find backend.\n";
   }
   return servers_state(targets_.proxies, backend);
+}
+
+Answer Commands::show_sess(const Words&) const { return SessionRequest{}; }
+
+Answer Commands::shutdown_sessions(const Words& arguments) const {
+  if (arguments[0] != "server") return "Usage: shutdown sessions server <backend>/<server>\n";
+  FoundServer found = find_server(arguments[1]);
+  if (!found.error.empty()) return found.error;
+  return SessionRequest{SessionRequest::Kind::shut_down_server, &found.control->backend(),
+                        found.id};
 }
 
 }  // namespace borealis::admin

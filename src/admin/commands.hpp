@@ -5,13 +5,17 @@
 
 #include <chrono>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "admin/cli_request.hpp"
+#include "admin/session_request.hpp"
 #include "admin/stat_report.hpp"
+#include "admin/worker_sessions.hpp"
 #include "config/model.hpp"
 
 namespace borealis::backend {
+class Backend;
 class BackendControl;
 enum class AdminState;
 }  // namespace borealis::backend
@@ -24,10 +28,14 @@ class DatabaseRuntime;
 
 namespace borealis::admin {
 
+// A command's answer: its text, or the question for the workers.
+using Answer = std::variant<std::string, SessionRequest>;
+
 // What the commands look at; owned by the gateway, which outlives the API.
 struct ApiTargets {
   std::vector<serverless::DatabaseRuntime*> databases;
   std::vector<ProxyTargets> proxies;  // in the configuration's order
+  std::vector<WorkerSessions> workers;
   const frontend::ProcessLimits* limits = nullptr;
   int nbthread = 0;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
@@ -39,21 +47,23 @@ class Commands {
 
   // The answer to one command for a client at `level`: lines each ending
   // in '\n' (an error is one line).
-  std::string run(const Words& words, config::ApiLevel level) const;
+  Answer run(const Words& words, config::ApiLevel level) const;
   // `help`: the commands `level` may use, one per line.
   std::string help(config::ApiLevel level) const;
 
   // One per command that answers from the targets; `arguments` are the
   // words after the command's own, as many as it takes.
-  std::string show_info(const Words& arguments) const;
-  std::string show_databases(const Words& arguments) const;
-  std::string show_stat(const Words& arguments) const;
-  std::string show_servers_state(const Words& arguments) const;
-  std::string pause_database(const Words& arguments) const;
-  std::string resume_database(const Words& arguments) const;
-  std::string set_server(const Words& arguments) const;
-  std::string enable_server(const Words& arguments) const;
-  std::string disable_server(const Words& arguments) const;
+  Answer show_info(const Words& arguments) const;
+  Answer show_databases(const Words& arguments) const;
+  Answer show_stat(const Words& arguments) const;
+  Answer show_servers_state(const Words& arguments) const;
+  Answer pause_database(const Words& arguments) const;
+  Answer resume_database(const Words& arguments) const;
+  Answer set_server(const Words& arguments) const;
+  Answer enable_server(const Words& arguments) const;
+  Answer disable_server(const Words& arguments) const;
+  Answer show_sess(const Words& arguments) const;
+  Answer shutdown_sessions(const Words& arguments) const;
 
  private:
   serverless::DatabaseRuntime* find_database(const std::string& name) const;

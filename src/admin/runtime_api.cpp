@@ -42,7 +42,10 @@ struct RuntimeApi::Connection {
 };
 
 RuntimeApi::RuntimeApi(asio::io_context& control, const config::Global& global, ApiTargets targets)
-    : control_(control), global_(global), commands_(std::move(targets)) {}
+    : control_(control),
+      global_(global),
+      workers_(targets.workers),
+      commands_(std::move(targets)) {}
 
 RuntimeApi::~RuntimeApi() { stop(); }
 
@@ -185,7 +188,11 @@ asio::awaitable<bool> RuntimeApi::answer(Connection& connection, std::string_vie
       connection.quit = true;
       break;
     }
-    output += commands_.run(words, connection.listener.config.level);
+    Answer result = commands_.run(words, connection.listener.config.level);
+    if (auto* for_workers = std::get_if<SessionRequest>(&result))
+      output += co_await answer_on_workers(workers_, *for_workers);
+    else
+      output += std::get<std::string>(result);
     output += '\n';
   }
   if (connection.interactive && !connection.quit) output += "> ";

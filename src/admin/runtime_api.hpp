@@ -51,6 +51,7 @@ class RuntimeApi {
 
   asio::io_context& control_;
   const config::Global& global_;
+  std::vector<WorkerSessions> workers_;
   Commands commands_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::list<std::weak_ptr<Connection>> connections_;

@@ -154,6 +154,8 @@ std::string Gateway::open_listeners() {
     }
   }
   workers_ = std::make_unique<core::WorkerPool>(workers);
+  for (int worker = 0; worker < workers; ++worker)
+    session_registries_.push_back(std::make_unique<frontend::SessionRegistry>(worker));
   return {};
 }
 
@@ -170,6 +172,9 @@ std::string Gateway::open_runtime_api() {
     if (proxy.has_servers()) entry.backend = controls_.at(next_backend++).get();
     if (entry.frontend || entry.backend) targets.proxies.push_back(entry);
   }
+  for (std::size_t worker = 0; worker < session_registries_.size(); ++worker)
+    targets.workers.push_back(
+        {&workers_->context(static_cast<int>(worker)), session_registries_[worker].get()});
   targets.limits = &limits_;
   targets.nbthread = workers_ ? workers_->size() : config_.global.nbthread;
   api_ = std::make_unique<admin::RuntimeApi>(control_, config_.global, std::move(targets));
@@ -214,8 +219,11 @@ void Gateway::start_workers() {
         context, open.socket.endpoint.protocol(), open.socket.fd);
     acceptors_.emplace_back(open.worker, acceptor);
     accept_loops_running_.fetch_add(1);
-    asio::co_spawn(context, frontend::accept_loop(*acceptor, *open.frontend, *open.listener),
-                   [this](std::exception_ptr) { accept_loops_running_.fetch_sub(1); });
+    asio::co_spawn(
+        context,
+        frontend::accept_loop(*acceptor, *open.frontend, *open.listener,
+                              *session_registries_[static_cast<std::size_t>(open.worker)]),
+        [this](std::exception_ptr) { accept_loops_running_.fetch_sub(1); });
   }
   workers_->start();
 }

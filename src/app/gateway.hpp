@@ -21,6 +21,7 @@
 #include "config/model.hpp"
 #include "core/worker_pool.hpp"
 #include "frontend/frontend.hpp"
+#include "frontend/session_registry.hpp"
 #include "logging/logger.hpp"
 #include "net/listen_socket.hpp"
 #include "serverless/database_gate.hpp"
@@ -84,6 +85,10 @@ class Gateway {
     net::ListenSocket socket;
   };
   std::vector<OpenSocket> sockets_;
+  // Per worker: its sessions, for `show sess` and `shutdown sessions`.
+  // Before workers_: sessions still in a worker's loop when it is
+  // destroyed leave their registry on the way out.
+  std::vector<std::unique_ptr<frontend::SessionRegistry>> session_registries_;
   std::unique_ptr<core::WorkerPool> workers_;
   std::vector<std::pair<int, std::shared_ptr<asio::ip::tcp::acceptor>>> acceptors_;
   std::atomic<int> accept_loops_running_{0};

@@ -41,7 +41,7 @@ bool refused(asio::ip::tcp::socket& client, const asio::ip::tcp::endpoint& peer,
 }  // namespace
 
 asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, Frontend& frontend,
-                                  const Listener& listener) {
+                                  const Listener& listener, SessionRegistry& sessions) {
   auto executor = co_await asio::this_coro::executor;
   bool short_of_resources = false;
   while (acceptor.is_open()) {
@@ -75,7 +75,7 @@ asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, Frontend& f
     // the frontend is already full: it is held here, unserved, until a slot
     // frees, rather than refused.
     while (!frontend.try_reserve()) co_await core::sleep_for(kRoomPoll);
-    asio::co_spawn(executor, run_session(std::move(client), peer, frontend, listener),
+    asio::co_spawn(executor, run_session(std::move(client), peer, frontend, listener, sessions),
                    asio::detached);
   }
 }

@@ -7,10 +7,11 @@
 #include <asio/ip/tcp.hpp>
 
 #include "frontend/frontend.hpp"
+#include "frontend/session_registry.hpp"
 
 namespace borealis::frontend {
 
 asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, Frontend& frontend,
-                                  const Listener& listener);
+                                  const Listener& listener, SessionRegistry& sessions);
 
 }  // namespace borealis::frontend

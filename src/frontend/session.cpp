@@ -151,6 +151,7 @@ asio::awaitable<void> Session::run() {
   net::RelayOutcome outcome;
   std::uint64_t to_client = 0;
   std::string waiting;
+  relaying_to(connection);
   // Session continuity: a server connection that ends while the session is
   // at a safe point is replaced when the client speaks again.
   for (;;) {
@@ -167,7 +168,7 @@ asio::awaitable<void> Session::run() {
     outcome = co_await relay_once(connection, timeouts, hooks);
     to_client += outcome.bytes_to_client;
     record_.bytes_from_client += outcome.bytes_to_server;
-    if (!outcome.server_lost) break;
+    if (killed_ || !outcome.server_lost) break;
     waiting = std::move(outcome.client_bytes_waiting);
     // A client that leaves while its server connection is gone just leaves.
     if (!outcome.command_lost && mysql::is_com_quit_packet(waiting)) break;
@@ -192,12 +193,14 @@ asio::awaitable<void> Session::run() {
     const tcp::endpoint server = connection.socket.remote_endpoint(ignored);
     directory_entry.set(mysql_->greeting_id(), {server, mysql_->server_thread_id()});
     translator->server_changed(server);
+    relaying_to(connection);
   }
   outcome.bytes_to_client = to_client;
   record_.bytes_to_client = outcome.bytes_to_client + (mysql_ ? mysql_->bytes_to_client() : 0);
   record_.termination = {outcome.cause, outcome.cause == TerminationCause::none
                                             ? TerminationStep::none
                                             : TerminationStep::data};
+  if (killed_) record_.termination = {TerminationCause::killed, TerminationStep::none};
   end_backend_use(backend_slot, connection);
   log_end();
 }
@@ -243,6 +246,7 @@ asio::awaitable<bool> Session::take_proxy_header() {
     client_address_ = outcome.header->source.address();
     record_.client_port = outcome.header->source.port();
     destination_ = outcome.header->destination;
+    registration_.set_client(outcome.header->source);
   }
   co_return true;
 }
@@ -265,12 +269,30 @@ bool Session::session_refused() {
 // As HAProxy, the log line counts the backend's and the server's sessions
 // without this one (%bc, %sc): they are given back before it is written.
 void Session::end_backend_use(CountedSlot& backend_slot, Connection& connection) {
+  server_socket_ = nullptr;
+  registration_.clear_server();
   backend_slot.release();
   connection.server_slot.reset();
   last_server_id_ = connection.server_id;
   if (connection.server_id >= 0)
     record_.active_server =
         backend_->load(connection.server_id).active.load(std::memory_order_relaxed);
+}
+
+// Listed as relaying to the connection's server: `shutdown sessions server`
+// finds it there.
+void Session::relaying_to(Connection& connection) {
+  server_socket_ = &connection.socket;
+  registration_.set_server(backend_, connection.server_id, connection.server_name);
+}
+
+// `shutdown sessions server`, on this session's worker: both sockets are
+// closed, the relay ends, and the log line says 'K'.
+void Session::shut_down_by_operator() {
+  killed_ = true;
+  asio::error_code ignored;
+  client_.close(ignored);
+  if (server_socket_) server_socket_->close(ignored);
 }
 
 // A server's session: counted once it is connected (and, in `mode mysql`,
@@ -319,8 +341,9 @@ void Session::log_end() {
 }  // namespace detail
 
 asio::awaitable<void> run_session(asio::ip::tcp::socket client, asio::ip::tcp::endpoint peer,
-                                  Frontend& frontend, const Listener& listener) {
-  detail::Session session(std::move(client), peer, frontend, listener);
+                                  Frontend& frontend, const Listener& listener,
+                                  SessionRegistry& registry) {
+  detail::Session session(std::move(client), peer, frontend, listener, registry);
   co_await session.run();
 }
 

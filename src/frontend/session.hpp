@@ -8,10 +8,14 @@
 #include <asio/ip/tcp.hpp>
 
 #include "frontend/frontend.hpp"
+#include "frontend/session_registry.hpp"
 
 namespace borealis::frontend {
 
+// `registry`: the accepting worker's, where the session is listed while it
+// lives.
 asio::awaitable<void> run_session(asio::ip::tcp::socket client, asio::ip::tcp::endpoint peer,
-                                  Frontend& frontend, const Listener& listener);
+                                  Frontend& frontend, const Listener& listener,
+                                  SessionRegistry& registry);
 
 }  // namespace borealis::frontend

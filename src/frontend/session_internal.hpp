@@ -30,6 +30,7 @@
 #include "core/clock.hpp"
 #include "frontend/frontend.hpp"
 #include "frontend/mysql_handshake.hpp"
+#include "frontend/session_registry.hpp"
 #include "logging/tcplog.hpp"
 #include "mysql/session_follower.hpp"
 #include "net/relay.hpp"
@@ -97,13 +98,14 @@ struct Connection {
 class Session {
  public:
   Session(tcp::socket client, const tcp::endpoint& peer, Frontend& frontend,
-          const Listener& listener)
+          const Listener& listener, SessionRegistry& registry)
       : client_(std::move(client)),
         peer_(peer),
         frontend_(frontend),
         bind_(*listener.bind),
         tls_(listener.tls),
-        backend_(frontend.backend()) {}
+        backend_(frontend.backend()),
+        registration_(registry, frontend.name(), peer, [this] { shut_down_by_operator(); }) {}
 
   asio::awaitable<void> run();
 
@@ -140,6 +142,8 @@ class Session {
   asio::awaitable<asio::error_code> connect_once(tcp::socket& socket, const tcp::endpoint& target);
   const backend::ServerView* choose_server(const backend::BackendView& view, int exclude) const;
   void end_backend_use(CountedSlot& backend_slot, Connection& connection);
+  void relaying_to(Connection& connection);
+  void shut_down_by_operator();
   void count_server_session(const Connection& connection);
   void count_traffic() const;
   void log_end();
@@ -180,6 +184,12 @@ class Session {
   bool server_given_back_ = false;
   // The server of the session's last server connection, for its totals.
   int last_server_id_ = -1;
+  // `shutdown sessions server`: the server connection the session relays
+  // over (null outside the relay), and whether an operator shut it down.
+  tcp::socket* server_socket_ = nullptr;
+  bool killed_ = false;
+  // Last: leaves the worker's registry before any socket is destroyed.
+  SessionRegistry::Entry registration_;
 };
 
 }  // namespace borealis::frontend::detail

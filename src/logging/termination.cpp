@@ -12,7 +12,7 @@ using Step = TerminationStep;
 // Every state borealis reaches, as HAProxy's manual lists the common pairs.
 // Where a cause has several rows, the first is the one used for a pair the
 // table does not list.
-constexpr std::array<TerminationRow, 11> kTable{{
+constexpr std::array<TerminationRow, 12> kTable{{
     {{Cause::none, Step::none}, {'-', '-'}, "closed"},
     {{Cause::proxy, Step::request}, {'P', 'R'}, "frontend has no backend"},
     {{Cause::client_timeout, Step::data}, {'c', 'D'}, "client idle timeout"},
@@ -27,6 +27,8 @@ constexpr std::array<TerminationRow, 11> kTable{{
     // `mode mysql`: before a server is chosen, the client's handshake.
     {{Cause::client_timeout, Step::request}, {'c', 'R'}, "client timed out during the handshake"},
     {{Cause::client_abort, Step::request}, {'C', 'R'}, "client left or broke the handshake"},
+    // As HAProxy writes it for a TCP session an operator shut down: no step.
+    {{Cause::killed, Step::none}, {'K', '-'}, "shut down by the runtime API"},
 }};
 
 // The first row for a cause or a step; nullptr if it has none.

@@ -21,6 +21,7 @@ enum class TerminationCause : std::uint8_t {
   client_abort,    // 'C' the client closed or reset the connection
   server_timeout,  // 's' a server-side timeout expired (connect, queue, idle)
   server_abort,    // 'S' the server closed, reset or refused, or none was available
+  killed,          // 'K' an operator shut it down (`shutdown sessions server`)
 };
 
 // The step the session was at when it ended.
@@ -32,7 +33,7 @@ enum class TerminationStep : std::uint8_t {
   data,     // 'D' relaying data
 };
 
-inline constexpr std::size_t kTerminationCauseCount = 6;
+inline constexpr std::size_t kTerminationCauseCount = 7;
 inline constexpr std::size_t kTerminationStepCount = 5;
 
 struct Termination {

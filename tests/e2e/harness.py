@@ -1182,6 +1182,19 @@ class ServerlessTestCase(E2ETestCase):
 
 
 # --------------------------------------------------------------------------
+# the runtime API (`stats socket`)
+
+def socat(path, text, timeout=10):
+    """What the runtime API socket at `path` answers to `text`, sent as
+    `echo TEXT | socat stdio unix-connect:PATH` (as operators do)."""
+    done = subprocess.run(["socat", "-t", "5", "stdio", f"unix-connect:{path}"],
+                          input=text.encode(), capture_output=True, timeout=timeout)
+    if done.returncode != 0:
+        raise AssertionError(f"socat failed: {done.stderr.decode()}")
+    return done.stdout.decode()
+
+
+# --------------------------------------------------------------------------
 # tcplog lines
 
 TCPLOG = re.compile(

@@ -8,20 +8,12 @@ import os
 import random
 import socket
 import stat
-import subprocess
 import time
 import unittest
 
 import harness
 
 
-def socat(path, text, timeout=10):
-    """What the socket answers to `text`, sent as `echo TEXT | socat`."""
-    done = subprocess.run(["socat", "-t", "5", "stdio", f"unix-connect:{path}"],
-                          input=text.encode(), capture_output=True, timeout=timeout)
-    if done.returncode != 0:
-        raise AssertionError(f"socat failed: {done.stderr.decode()}")
-    return done.stdout.decode()
 
 
 def exchange(path, data, timeout=10):
@@ -54,7 +46,7 @@ class RuntimeApiTest(harness.ServerlessTestCase):
     def wait_state(self, state, timeout=60):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            rows = socat(self.user, "show databases\n").splitlines()
+            rows = harness.socat(self.user, "show databases\n").splitlines()
             if rows[1].split(",")[1] == state:
                 return rows
             time.sleep(0.1)
@@ -71,13 +63,13 @@ class RuntimeApiTest(harness.ServerlessTestCase):
     def test_show_info_and_databases_with_socat(self):
         """Each answer ends with an empty line, as HAProxy's; several
         commands on one line run in order."""
-        info = socat(self.user, "show info\n")
+        info = harness.socat(self.user, "show info\n")
         self.assertTrue(info.endswith("\n\n"), info)
         fields = dict(line.split(": ", 1) for line in info.splitlines() if ": " in line)
         self.assertEqual(fields["Name"], "borealis")
         self.assertEqual(int(fields["Pid"]), self.db.proxy.pid)
         self.assertEqual(fields["Databases"], "1")
-        both = socat(self.user, "show info; show databases\n")
+        both = harness.socat(self.user, "show info; show databases\n")
         self.assertIn("Name: borealis\n", both)
         table = both.split("\n\n")[1].splitlines()
         self.assertTrue(table[0].startswith("# name,state,capacity,"), table)
@@ -86,21 +78,21 @@ class RuntimeApiTest(harness.ServerlessTestCase):
     def test_levels_are_enforced(self):
         """A `level user` socket reads but cannot change anything. Defect:
         the database resumes on a user's request."""
-        self.assertEqual(socat(self.user, "resume database app\n"), "Permission denied\n\n")
-        self.assertNotIn("resume database", socat(self.user, "help\n"))
-        self.assertIn("resume database <name>", socat(self.admin, "help\n"))
+        self.assertEqual(harness.socat(self.user, "resume database app\n"), "Permission denied\n\n")
+        self.assertNotIn("resume database", harness.socat(self.user, "help\n"))
+        self.assertIn("resume database <name>", harness.socat(self.admin, "help\n"))
         time.sleep(1)
         self.assertEqual(self.db.mariadbd_pids(), [])
 
     def test_resume_and_pause_on_request(self):
         """Defect: a request that does nothing, or a pause that drops a
         client's session."""
-        self.assertEqual(socat(self.admin, "resume database app\n"), "\n")
+        self.assertEqual(harness.socat(self.admin, "resume database app\n"), "\n")
         self.wait_state("running")
         self.assertEqual(len(self.db.mariadbd_pids()), 1)
         conn = self.db.connect()
         try:
-            answer = socat(self.admin, "pause database app\n")
+            answer = harness.socat(self.admin, "pause database app\n")
             self.assertEqual(answer, "Database 'app' not paused: 1 client session is open.\n\n")
             with conn.cursor() as cur:
                 cur.execute("SELECT 1")
@@ -109,7 +101,7 @@ class RuntimeApiTest(harness.ServerlessTestCase):
             harness.close_quietly(conn)
         deadline = time.monotonic() + 10
         while True:
-            answer = socat(self.admin, "pause database app\n")
+            answer = harness.socat(self.admin, "pause database app\n")
             if answer == "\n" or time.monotonic() > deadline:
                 break
             time.sleep(0.1)  # the session's end is seen within a step
@@ -123,7 +115,7 @@ class RuntimeApiTest(harness.ServerlessTestCase):
         in again. Defect: maint ignored, or the open session cut."""
         conn = self.db.connect()
         try:
-            self.assertEqual(socat(self.admin, "set server be/app state maint\n"), "\n")
+            self.assertEqual(harness.socat(self.admin, "set server be/app state maint\n"), "\n")
             self.db.wait_for_log(r"Server be/app is going DOWN for maintenance "
                                  r"\(set by the runtime API\)")
             with self.assertRaises(Exception):
@@ -131,10 +123,10 @@ class RuntimeApiTest(harness.ServerlessTestCase):
             with conn.cursor() as cur:
                 cur.execute("SELECT 2")
                 self.assertEqual(cur.fetchall(), ((2,),))
-            self.assertEqual(socat(self.admin, "enable server be/app\n"), "\n")
+            self.assertEqual(harness.socat(self.admin, "enable server be/app\n"), "\n")
             fresh = self.db.connect()
             harness.close_quietly(fresh)
-            self.assertEqual(socat(self.admin, "set server be/nope state drain\n"),
+            self.assertEqual(harness.socat(self.admin, "set server be/nope state drain\n"),
                              "No such server.\n\n")
         finally:
             harness.close_quietly(conn)
@@ -199,7 +191,7 @@ class RuntimeApiTest(harness.ServerlessTestCase):
         finally:
             for s in silent:
                 s.close()
-        self.assertIn("Name: borealis", socat(self.admin, "show info\n"))
+        self.assertIn("Name: borealis", harness.socat(self.admin, "show info\n"))
         self.assertTrue(self.db.proxy.running())
 
 
@@ -216,7 +208,7 @@ class StaleSocketTest(harness.ServerlessTestCase):
         datadir = self.new_datadir()
         db = self.start_serverless(harness.database_section(datadir), datadir,
                                    global_lines=(f"stats socket {path} level admin",))
-        self.assertIn("Name: borealis", socat(path, "show info\n"))
+        self.assertIn("Name: borealis", harness.socat(path, "show info\n"))
         second = harness.Proxy(self.tmp, name="second", expect_exit=1)
         self.addCleanup(second.stop)
         second.start(harness.serverless_config(
@@ -224,7 +216,7 @@ class StaleSocketTest(harness.ServerlessTestCase):
             global_lines=(f"stats socket {path} level admin",)), wait=False)
         self.assertEqual(second.wait(30), 1)
         self.assertIn("is in use by a running process", second.log())
-        self.assertIn(f"Pid: {db.proxy.pid}", socat(path, "show info\n"))
+        self.assertIn(f"Pid: {db.proxy.pid}", harness.socat(path, "show info\n"))
 
 
 if __name__ == "__main__":

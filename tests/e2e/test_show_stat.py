@@ -4,8 +4,6 @@ same CSV columns, the same session and byte counts, the same state numbers.
 And `set server ... addr` moving new connections to another server."""
 
 import socket
-import subprocess
-import time
 import unittest
 
 import harness
@@ -14,17 +12,11 @@ HAPROXY = "/usr/sbin/haproxy"
 SESSIONS = 5
 
 
-def socat(path, text):
-    done = subprocess.run(["socat", "-t", "5", "stdio", f"unix-connect:{path}"],
-                          input=text.encode(), capture_output=True, timeout=10)
-    if done.returncode != 0:
-        raise AssertionError(f"socat failed: {done.stderr.decode()}")
-    return done.stdout.decode()
 
 
 def stat_table(path):
     """{(pxname, svname): {column: value}} from `show stat`, and the header."""
-    lines = [line for line in socat(path, "show stat\n").splitlines() if line]
+    lines = [line for line in harness.socat(path, "show stat\n").splitlines() if line]
     header = lines[0][2:].split(",")
     rows = {}
     for line in lines[1:]:
@@ -35,7 +27,7 @@ def stat_table(path):
 
 def servers_state(path):
     """{server name: {field: value}} from `show servers state`."""
-    lines = socat(path, "show servers state\n").splitlines()
+    lines = harness.socat(path, "show servers state\n").splitlines()
     assert lines[0] == "1", lines
     names = lines[1][2:].split(" ")
     return {fields[3]: dict(zip(names, fields))
@@ -144,7 +136,7 @@ class ShowStatTest(harness.E2ETestCase):
     def test_servers_state_numbers_match_haproxys(self):
         """Defect: a state number a HAProxy script would misread."""
         for gateway in (self.under_test, self.reference):
-            self.assertEqual(socat(gateway.socket, "set server be/s1 state drain\n"), "\n")
+            self.assertEqual(harness.socat(gateway.socket, "set server be/s1 state drain\n"), "\n")
         ours = servers_state(self.under_test.socket)["s1"]
         theirs = servers_state(self.reference.socket)["s1"]
         for field in ("be_name", "srv_name", "srv_addr", "srv_op_state", "srv_admin_state",
@@ -170,7 +162,7 @@ class SetServerAddrTest(harness.E2ETestCase):
         conn = harness.connect(harness.LOCAL, gateway.port)
         try:
             self.assertEqual(harness.session_marker(conn), "A")
-            answer = socat(gateway.socket, f"set server be/s1 addr {b.host} port {b.port}\n")
+            answer = harness.socat(gateway.socket, f"set server be/s1 addr {b.host} port {b.port}\n")
             self.assertTrue(answer.endswith("\n"), answer)
             harness.wait_until(
                 lambda: harness.marker(harness.LOCAL, gateway.port) == "B", 10, 0.1,

@@ -53,6 +53,7 @@ TEST(Termination, KnownPathsKeepTheirLetters) {
   EXPECT_EQ(letters({Cause::proxy, Step::request}), "PR");           // frontend without backend
   EXPECT_EQ(letters({Cause::server_abort, Step::connect}), "SC");    // refused, none available
   EXPECT_EQ(letters({Cause::server_timeout, Step::connect}), "sC");  // connect timeout
+  EXPECT_EQ(letters({Cause::killed, Step::none}), "K-");             // shutdown sessions
   EXPECT_EQ(letters({Cause::server_timeout, Step::queue}), "sQ");    // queue timeout
   EXPECT_EQ(letters({Cause::client_timeout, Step::data}), "cD");     // client idle
   EXPECT_EQ(letters({Cause::client_abort, Step::data}), "CD");

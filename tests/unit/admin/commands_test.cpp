@@ -45,7 +45,7 @@ class CommandsTest : public serverless::testing::RuntimeTest {
     return Commands(std::move(targets));
   }
   std::string run(const Words& words, ApiLevel level = ApiLevel::admin) {
-    std::string answer = commands().run(words, level);
+    std::string answer = std::get<std::string>(commands().run(words, level));
     settle();
     return answer;
   }
@@ -138,6 +138,9 @@ class ServerCommandsTest : public CommandsTest {
     control_->publish();
   }
   std::string run_on_servers(const Words& words, ApiLevel level = ApiLevel::admin) {
+    return std::get<std::string>(answer(words, level));
+  }
+  Answer answer(const Words& words, ApiLevel level = ApiLevel::admin) {
     ApiTargets targets;
     targets.proxies = {ProxyTargets{1, nullptr, control_.get()}};
     return Commands(std::move(targets)).run(words, level);
@@ -279,6 +282,26 @@ TEST_F(ServerCommandsTest, SetServerAddrMovesNewConnections) {
   EXPECT_EQ(run_on_servers({"set", "server", "be/s1", "addr", "10.0.0.8"}, ApiLevel::user),
             "Permission denied\n");
   EXPECT_EQ(address(), asio::ip::tcp::endpoint(asio::ip::make_address("::1"), 3307));
+}
+
+// The session commands are answered by the workers: the command only
+// says what to ask them, or why it cannot.
+TEST_F(ServerCommandsTest, SessionCommandsAreQuestionsForTheWorkers) {
+  EXPECT_EQ(run_on_servers({"show", "sess"}, ApiLevel::user), "Permission denied\n");
+  const Answer list = answer({"show", "sess"}, ApiLevel::operator_level);
+  ASSERT_TRUE(std::holds_alternative<SessionRequest>(list));
+  EXPECT_EQ(std::get<SessionRequest>(list).kind, SessionRequest::Kind::list);
+  const Answer shutdown = answer({"shutdown", "sessions", "server", "be/s2"});
+  ASSERT_TRUE(std::holds_alternative<SessionRequest>(shutdown));
+  const auto& request = std::get<SessionRequest>(shutdown);
+  EXPECT_EQ(request.kind, SessionRequest::Kind::shut_down_server);
+  EXPECT_EQ(request.backend, backend_.get());
+  EXPECT_EQ(request.server_id, 1);
+  EXPECT_EQ(run_on_servers({"shutdown", "sessions", "server", "be/s9"}), "No such server.\n");
+  EXPECT_EQ(run_on_servers({"shutdown", "sessions", "server", "be/s1"}, ApiLevel::user),
+            "Permission denied\n");
+  EXPECT_EQ(run_on_servers({"shutdown", "sessions", "backend", "be/s1"}),
+            "Usage: shutdown sessions server <backend>/<server>\n");
 }
 
 TEST_F(CommandsTest, ADatabaseWithAMinimumNeverPauses) {
