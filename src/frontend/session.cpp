@@ -283,7 +283,7 @@ void Session::end_backend_use(CountedSlot& backend_slot, Connection& connection)
 // finds it there.
 void Session::relaying_to(Connection& connection) {
   server_socket_ = &connection.socket;
-  registration_.set_server(backend_, connection.server_id, connection.server_name);
+  registration_.set_server(backend_, connection.server_id);
 }
 
 // `shutdown sessions server`, on this session's worker: both sockets are

@@ -19,16 +19,9 @@ SessionRegistry::Entry::Entry(SessionRegistry& registry, std::string_view fronte
 
 SessionRegistry::Entry::~Entry() { registry_.entries_.erase(place_); }
 
-void SessionRegistry::Entry::set_server(const backend::Backend* backend, int server_id,
-                                        std::string_view server) {
+void SessionRegistry::Entry::set_server(const backend::Backend* backend, int server_id) {
   backend_ = backend;
   server_id_ = server_id;
-  server_ = server;
-}
-
-void SessionRegistry::Entry::clear_server() {
-  server_id_ = -1;
-  server_.clear();
 }
 
 std::vector<SessionSummary> SessionRegistry::list(core::SteadyTime now) const {
@@ -37,9 +30,13 @@ std::vector<SessionSummary> SessionRegistry::list(core::SteadyTime now) const {
   for (const Entry* entry : entries_) {
     SessionSummary summary;
     summary.id = entry->id_;
-    summary.frontend = entry->frontend_;
-    summary.backend = entry->backend_ ? entry->backend_->name() : std::string();
-    summary.server = entry->server_;
+    summary.frontend = std::string(entry->frontend_);
+    if (entry->backend_) {
+      summary.backend = entry->backend_->name();
+      if (entry->server_id_ >= 0)
+        summary.server =
+            entry->backend_->config().servers[static_cast<std::size_t>(entry->server_id_)].name;
+    }
     summary.client = entry->client_;
     summary.age_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(now - entry->started_).count();

@@ -42,6 +42,7 @@ class SessionRegistry {
   class Entry {
    public:
     // `shut_down` closes the session's sockets; called on this worker.
+    // `frontend` is the frontend's name, which outlives every session.
     Entry(SessionRegistry& registry, std::string_view frontend, asio::ip::tcp::endpoint client,
           std::function<void()> shut_down);
     ~Entry();
@@ -50,19 +51,19 @@ class SessionRegistry {
 
     void set_client(const asio::ip::tcp::endpoint& client) { client_ = client; }
     // The backend and server the session relays to (server -1: none now).
-    void set_server(const backend::Backend* backend, int server_id, std::string_view server);
-    void clear_server();
+    // Nothing is copied: a session costs its registry one list node.
+    void set_server(const backend::Backend* backend, int server_id);
+    void clear_server() { server_id_ = -1; }
 
    private:
     friend class SessionRegistry;
     SessionRegistry& registry_;
     std::list<Entry*>::iterator place_;
     std::uint64_t id_;
-    std::string frontend_;
+    std::string_view frontend_;
     asio::ip::tcp::endpoint client_;
     const backend::Backend* backend_ = nullptr;
     int server_id_ = -1;
-    std::string server_;
     core::SteadyTime started_ = core::SteadyClock::now();
     std::function<void()> shut_down_;
   };

@@ -23,6 +23,8 @@ TEST(WorkerSessions, ShowSessListsEveryWorkersSessionsFromItsOwnThread) {
   frontend::SessionRegistry registry(3);
   config::Proxy proxy;
   proxy.name = "be";
+  proxy.servers.emplace_back();
+  proxy.servers.back().name = "app";
   backend::Backend backend(proxy, logging::Logger());
   std::optional<frontend::SessionRegistry::Entry> entry;
   int shut = 0;
@@ -34,7 +36,7 @@ TEST(WorkerSessions, ShowSessListsEveryWorkersSessionsFromItsOwnThread) {
                     ++shut;
                     shut_on = std::this_thread::get_id();
                   });
-    entry->set_server(&backend, 0, "app");
+    entry->set_server(&backend, 0);
   });
   std::vector<WorkerSessions> workers{{&worker_loop, &registry}};
   std::string listed, after_shutdown;

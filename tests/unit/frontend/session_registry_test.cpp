@@ -19,6 +19,10 @@ asio::ip::tcp::endpoint client(int port) {
 config::Proxy backend_config(const char* name) {
   config::Proxy proxy;
   proxy.name = name;
+  for (const char* server : {"s1", "s2"}) {
+    proxy.servers.emplace_back();
+    proxy.servers.back().name = server;
+  }
   return proxy;
 }
 
@@ -51,10 +55,10 @@ TEST(SessionRegistry, ShutdownReachesTheSessionsOnThatServerOnly) {
   SessionRegistry::Entry b(registry, "fe", client(2), [&] { ++shut_b; });
   SessionRegistry::Entry c(registry, "fe", client(3), [&] { ++shut_c; });
   SessionRegistry::Entry d(registry, "fe", client(4), [&] { ++shut_d; });
-  a.set_server(&be, 0, "s1");
-  b.set_server(&be, 1, "s2");
-  c.set_server(&other, 0, "s1");
-  d.set_server(&be, 0, "s1");
+  a.set_server(&be, 0);
+  b.set_server(&be, 1);
+  c.set_server(&other, 0);
+  d.set_server(&be, 0);
   d.clear_server();  // no longer relaying: not on s1 now
   EXPECT_EQ(registry.shut_down_server_sessions(&be, 0), 1);
   EXPECT_EQ(shut_a, 1);
