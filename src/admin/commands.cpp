@@ -9,6 +9,7 @@
 
 #include "admin/servers_state_report.hpp"
 #include "backend/backend_control.hpp"
+#include "config/capacity_bounds.hpp"
 #include "frontend/frontend.hpp"
 #include "serverless/database_runtime.hpp"
 
@@ -88,6 +89,13 @@ const Command kCommands[] = {
      "resume database <name>",
      "resume a paused database without waiting for a client",
      &Commands::resume_database},
+    {{"set", "database"},
+     4,
+     4,
+     ApiLevel::admin,
+     "set database <name> capacity <min> <max>",
+     "new capacity bounds in ACU (a minimum above 0 resumes it and keeps it running)",
+     &Commands::set_database},
     {{"set", "server"},
      2,
      5,
@@ -365,6 +373,16 @@ Answer Commands::shutdown_sessions(const Words& arguments) const {
   if (!found.error.empty()) return found.error;
   return SessionRequest{SessionRequest::Kind::shut_down_server, &found.control->backend(),
                         found.id};
+}
+
+Answer Commands::set_database(const Words& arguments) const {
+  auto* database = find_database(arguments[0]);
+  if (!database) return fmt::format("No such database: '{}'.\n", arguments[0]);
+  if (arguments[1] != "capacity") return "Usage: set database <name> capacity <min> <max>\n";
+  const auto bounds = config::parse_capacity_bounds(arguments[2], arguments[3]);
+  if (const auto* error = std::get_if<std::string>(&bounds)) return *error + "\n";
+  database->set_capacity_bounds(std::get<config::CapacityBounds>(bounds));
+  return {};
 }
 
 }  // namespace borealis::admin

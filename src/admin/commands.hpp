@@ -63,6 +63,7 @@ class Commands {
   Answer enable_server(const Words& arguments) const;
   Answer disable_server(const Words& arguments) const;
   Answer show_sess(const Words& arguments) const;
+  Answer set_database(const Words& arguments) const;
   Answer shutdown_sessions(const Words& arguments) const;
 
  private:

@@ -66,7 +66,6 @@ std::string Gateway::build_databases() {
     auto& gate = gates_[database.name];
     gate = std::make_unique<serverless::DatabaseGate>(control_, database.name,
                                                       database.timeout_resume, database.maxqueue);
-    if (database.capacity_min == 0) gate->set_auto_pause(database.auto_pause);
     std::unique_ptr<serverless::Engine> engine;
     if (database.engine == config::Database::Engine::mariadb)
       engine = std::make_unique<serverless::MariadbEngine>(control_, database, config_.global.user);

@@ -3,17 +3,15 @@
 #include <fmt/format.h>
 
 #include <charconv>
-#include <cmath>
 
 #include "config/address.hpp"
+#include "config/capacity_bounds.hpp"
 #include "config/keywords.hpp"
 #include "config/units.hpp"
 
 namespace borealis::config {
 namespace {
 
-// Capacity bounds, in ACU.
-constexpr double kMaxCapacity = 256;
 // Bounds on what one ACU buys, so capacity * unit stays far from overflow.
 constexpr std::uint64_t kMaxAcuMemory = 1024ull << 30;  // 1024g
 constexpr double kMaxAcuCpu = 1024;
@@ -47,54 +45,19 @@ void kw_datadir(const Statement& st, Database& database, Reporter& report) {
   if (const auto* path = single_argument(st, "<path>", report)) database.datadir = *path;
 }
 
-// One capacity value: a number of ACU in steps of 0.5, 0 to kMaxCapacity.
-bool read_capacity(const Statement& st, std::size_t index, double& out, Reporter& report) {
-  const std::string& text = st.arg(index);
-  const auto value = parse_decimal(text);
-  if (!value) {
-    report.alert(
-        st.where,
-        fmt::format("'capacity' expects a number of ACU in steps of 0.5, got '{}'.", text));
-    return false;
-  }
-  if (*value < 0) {
-    report.alert(st.where, fmt::format("'capacity' : '{}' is negative.", text));
-    return false;
-  }
-  if (*value > kMaxCapacity) {
-    report.alert(st.where, fmt::format("'capacity' : '{}' is above the limit of {} ACU.", text,
-                                       kMaxCapacity));
-    return false;
-  }
-  if (std::floor(*value * 2) != *value * 2) {
-    report.alert(st.where, fmt::format("'capacity' : '{}' is not a multiple of 0.5.", text));
-    return false;
-  }
-  out = *value + 0.0;  // no -0
-  return true;
-}
-
 void kw_capacity(const Statement& st, Database& database, Reporter& report) {
   if (st.size() < 3) {
     report.alert(st.where, "'capacity' expects <min> and <max> in ACU (e.g. 'capacity 0 8').");
     return;
   }
   if (!expect_at_most(st, 3, "capacity", report)) return;
-  double low = 0;
-  double high = 0;
-  if (!read_capacity(st, 1, low, report) || !read_capacity(st, 2, high, report)) return;
-  if (high < low) {
-    report.alert(st.where,
-                 fmt::format("'capacity' : maximum {} is below minimum {}.", st.arg(2), st.arg(1)));
+  const auto bounds = parse_capacity_bounds(st.arg(1), st.arg(2));
+  if (const auto* error = std::get_if<std::string>(&bounds)) {
+    report.alert(st.where, *error);
     return;
   }
-  if (high < 0.5) {
-    report.alert(st.where,
-                 fmt::format("'capacity' : maximum must be at least 0.5, got '{}'.", st.arg(2)));
-    return;
-  }
-  database.capacity_min = low;
-  database.capacity_max = high;
+  database.capacity_min = std::get<CapacityBounds>(bounds).min;
+  database.capacity_max = std::get<CapacityBounds>(bounds).max;
 }
 
 bool acu_memory(const Statement& st, std::size_t i, CapacityUnit& unit, Reporter& report) {

@@ -18,11 +18,6 @@ constexpr std::uint64_t kChunksPerStep = 16;
 // MariaDB's least innodb_buffer_pool_size.
 constexpr std::uint64_t kSmallestBufferPool = 2 * kMiB;
 
-double clamp_capacity(const config::Database& database, double capacity) {
-  double floor = std::max(database.capacity_min, kStep);
-  return std::clamp(std::round(capacity / kStep) * kStep, floor, database.capacity_max);
-}
-
 }  // namespace
 
 std::uint64_t buffer_pool_chunk_bytes(const config::CapacityUnit& acu) {
@@ -42,6 +37,11 @@ CapacityLimits limits_for(const config::CapacityUnit& acu, double capacity) {
   limits.max_connections = std::max(10, static_cast<int>(std::lround(acu.connections * capacity)));
   limits.cpu_cores = acu.cpu * capacity;
   return limits;
+}
+
+double clamp_capacity(const config::Database& database, double capacity) {
+  double floor = std::max(database.capacity_min, kStep);
+  return std::clamp(std::round(capacity / kStep) * kStep, floor, database.capacity_max);
 }
 
 double starting_capacity(const config::Database& database) {

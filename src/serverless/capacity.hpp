@@ -25,6 +25,8 @@ std::uint64_t buffer_pool_chunk_bytes(const config::CapacityUnit& acu);
 // MariaDB accepts.
 std::uint64_t frozen_buffer_pool_bytes(const config::CapacityUnit& acu);
 CapacityLimits limits_for(const config::CapacityUnit& acu, double capacity);
+// `capacity` on the half-ACU grid, within the database's bounds.
+double clamp_capacity(const config::Database& database, double capacity);
 // The capacity a database starts or resumes at.
 double starting_capacity(const config::Database& database);
 

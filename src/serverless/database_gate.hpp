@@ -61,9 +61,17 @@ class DatabaseGate {
   std::chrono::milliseconds timeout_resume() const { return timeout_resume_; }
   // `auto-pause` (none: never pauses): how long a `mode mysql` session may
   // stay idle at a safe point before it gives its server connection back,
-  // unless `timeout release` says otherwise. Set before workers start.
-  std::optional<std::chrono::milliseconds> auto_pause() const { return auto_pause_; }
-  void set_auto_pause(std::optional<std::chrono::milliseconds> value) { auto_pause_ = value; }
+  // unless `timeout release` says otherwise. Read by the workers; set by the
+  // control thread, at start and when the runtime API changes the capacity
+  // minimum.
+  std::optional<std::chrono::milliseconds> auto_pause() const {
+    const long long ms = auto_pause_ms_.load(std::memory_order_relaxed);
+    if (ms < 0) return std::nullopt;
+    return std::chrono::milliseconds(ms);
+  }
+  void set_auto_pause(std::optional<std::chrono::milliseconds> value) {
+    auto_pause_ms_.store(value ? value->count() : -1, std::memory_order_relaxed);
+  }
   std::shared_ptr<const DatabaseView> view() const { return view_.load(); }
   // Control thread. Wakes every held session.
   void publish(DatabaseView view);
@@ -131,7 +139,7 @@ class DatabaseGate {
   asio::io_context& control_;
   std::string name_;
   std::chrono::milliseconds timeout_resume_;
-  std::optional<std::chrono::milliseconds> auto_pause_;
+  std::atomic<long long> auto_pause_ms_{-1};  // -1: none
   int maxqueue_;
   core::Clock& clock_;
   core::Snapshot<DatabaseView> view_;

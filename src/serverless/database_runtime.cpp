@@ -52,7 +52,7 @@ DatabaseRuntime::DatabaseRuntime(asio::io_context& context, const config::Databa
       logger_(std::move(logger)),
       clock_(clock),
       memory_is_short_(host_memory_is_short),
-      policy_(database),
+      policy_(config_),
       wake_(context),
       on_finished_(context) {
   auto now = clock_.now();
@@ -102,8 +102,15 @@ void DatabaseRuntime::enter(DatabaseState next) {
   publish();
 }
 
+// What sessions read of `auto-pause` (to give their server connection back
+// before it): nothing while the minimum is above 0, which never pauses.
+void DatabaseRuntime::share_auto_pause() {
+  gate_.set_auto_pause(config_.capacity_min > 0 ? std::nullopt : config_.auto_pause);
+}
+
 void DatabaseRuntime::start() {
   capacity_ = starting_capacity(config_);
+  share_auto_pause();
   gate_.set_resume_handler([this] { request_resume(); });
   // With a minimum of 0 compute starts on the first connection; otherwise now.
   enter(config_.capacity_min > 0 ? DatabaseState::stopped : DatabaseState::paused);
@@ -464,6 +471,13 @@ asio::awaitable<void> DatabaseRuntime::follow_load(double seconds) {
                           : fmt::format("{} connections in use", needed_clients);
     decision.capacity = needed;
   }
+  // Bounds an operator changed since the last step.
+  if (const double bounded = clamp_capacity(config_, decision.capacity);
+      bounded != decision.capacity) {
+    decision.capacity = bounded;
+    decision.reason = fmt::format("capacity bounds {}-{} ACU", format_acu(config_.capacity_min),
+                                  format_acu(config_.capacity_max));
+  }
   if (decision.capacity == capacity_) co_return;
   core::Status resized = co_await engine_->resize(decision.capacity);
   if (!resized) {
@@ -516,6 +530,21 @@ core::Status DatabaseRuntime::request_pause() {
 
 void DatabaseRuntime::request_resume() {
   resume_wanted_ = true;
+  wake_.cancel();
+}
+
+void DatabaseRuntime::set_capacity_bounds(const config::CapacityBounds& bounds) {
+  if (bounds.min == config_.capacity_min && bounds.max == config_.capacity_max) return;
+  say(logging::Level::notice,
+      fmt::format("capacity bounds {}-{} -> {}-{} ACU (set by the runtime API)",
+                  format_acu(config_.capacity_min), format_acu(config_.capacity_max),
+                  format_acu(bounds.min), format_acu(bounds.max)));
+  config_.capacity_min = bounds.min;
+  config_.capacity_max = bounds.max;
+  policy_.forget_load();  // floors it learned may be outside the new bounds
+  share_auto_pause();
+  if (!compute_may_run(state_)) capacity_ = starting_capacity(config_);
+  if (bounds.min > 0) resume_wanted_ = true;  // compute runs from now on
   wake_.cancel();
 }
 

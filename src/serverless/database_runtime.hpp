@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 
+#include "config/capacity_bounds.hpp"
 #include "config/model.hpp"
 #include "core/clock.hpp"
 #include "logging/logger.hpp"
@@ -80,6 +81,11 @@ class DatabaseRuntime {
   // waiting; it fails at once, saying why, where it cannot be.
   core::Status request_pause();
   void request_resume();
+  // New capacity bounds (`set database NAME capacity MIN MAX`), followed
+  // within a step: capacity moves inside them, a minimum above 0 resumes a
+  // paused database and keeps it from pausing, a minimum of 0 lets
+  // `auto-pause` apply again.
+  void set_capacity_bounds(const config::CapacityBounds& bounds);
 
  private:
   asio::awaitable<void> supervise();
@@ -102,6 +108,7 @@ class DatabaseRuntime {
   void handle_crash(const ExitStatus& exit);
   void enter(DatabaseState next);
   void publish();
+  void share_auto_pause();
   double capacity_for_clients(int clients) const;
   int client_limit(double capacity) const;
   void account(core::SteadyTime now);
@@ -109,7 +116,8 @@ class DatabaseRuntime {
   void log_summary();
 
   asio::io_context& context_;
-  const config::Database& config_;
+  // A copy: the runtime API may change its capacity bounds.
+  config::Database config_;
   DatabaseGate& gate_;
   std::unique_ptr<Engine> engine_;
   logging::Logger logger_;

@@ -31,8 +31,10 @@ double round_up_to_step(double capacity) { return std::ceil(capacity / kStep - 1
 
 }  // namespace
 
+// Never above the maximum, which an operator may have lowered.
 double ScalingPolicy::floor() const {
-  return std::max({database_.capacity_min, kStep, learned_floor_});
+  return std::min(std::max({database_.capacity_min, kStep, learned_floor_}),
+                  database_.capacity_max);
 }
 
 std::optional<std::string> ScalingPolicy::high_signal(double current,

@@ -109,6 +109,27 @@ class RuntimeApiTest(harness.ServerlessTestCase):
         self.wait_state("paused (deep)")
         self.db.wait_for_log(r"database app: pausing: asked by the runtime API")
 
+    def test_capacity_bounds_set_at_runtime(self):
+        """`set database app capacity 1 2` resumes the paused database
+        (a minimum above 0 never pauses) and `show databases` shows the
+        bounds; back to 0, it may be paused again. Defect: bounds ignored
+        until a restart, or a database that stays paused under a minimum."""
+        self.assertEqual(harness.socat(self.admin, "set database app capacity 1 2\n"), "\n")
+        rows = self.wait_state("running")
+        fields = dict(zip(rows[0][2:].split(","), rows[1].split(",")))
+        self.assertEqual((fields["min"], fields["max"], fields["capacity"]), ("1", "2", "1"))
+        self.assertEqual(len(self.db.mariadbd_pids()), 1)
+        self.db.wait_for_log(r"database app: capacity bounds 0-4 -> 1-2 ACU "
+                             r"\(set by the runtime API\)")
+        self.assertEqual(harness.socat(self.admin, "pause database app\n"),
+                         "Database 'app' not paused: its capacity minimum is 1 ACU: "
+                         "it never pauses.\n\n")
+        self.assertEqual(harness.socat(self.admin, "set database app capacity 2 1\n"),
+                         "'capacity' : maximum 1 is below minimum 2.\n\n")
+        self.assertEqual(harness.socat(self.admin, "set database app capacity 0 4\n"), "\n")
+        self.assertEqual(harness.socat(self.admin, "pause database app\n"), "\n")
+        self.wait_state("paused (deep)")
+
     def test_a_server_in_maintenance_takes_no_new_session(self):
         """`set server be/app state maint`: new connections find no server,
         the established one goes on; `ready` (or `enable server`) lets them

@@ -304,6 +304,25 @@ TEST_F(ServerCommandsTest, SessionCommandsAreQuestionsForTheWorkers) {
             "Usage: shutdown sessions server <backend>/<server>\n");
 }
 
+TEST_F(CommandsTest, SetDatabaseCapacityTakesTheKeywordsRules) {
+  run_to_running();
+  EXPECT_EQ(run({"set", "database", "app", "capacity", "1", "2"}), "");
+  EXPECT_EQ(runtime_->report().capacity_min, 1);
+  EXPECT_EQ(runtime_->report().capacity_max, 2);
+  EXPECT_EQ(run({"set", "database", "app", "capacity", "3", "2"}),
+            "'capacity' : maximum 2 is below minimum 3.\n");
+  EXPECT_EQ(run({"set", "database", "app", "capacity", "0", "0.7"}),
+            "'capacity' : '0.7' is not a multiple of 0.5.\n");
+  EXPECT_EQ(run({"set", "database", "app", "capacity", "0", "300"}),
+            "'capacity' : '300' is above the limit of 256 ACU.\n");
+  EXPECT_EQ(run({"set", "database", "app", "size", "0", "2"}),
+            "Usage: set database <name> capacity <min> <max>\n");
+  EXPECT_EQ(run({"set", "database", "nope", "capacity", "0", "2"}), "No such database: 'nope'.\n");
+  EXPECT_EQ(run({"set", "database", "app", "capacity", "0", "8"}, ApiLevel::operator_level),
+            "Permission denied\n");
+  EXPECT_EQ(runtime_->report().capacity_max, 2);
+}
+
 TEST_F(CommandsTest, ADatabaseWithAMinimumNeverPauses) {
   database_.capacity_min = 1;
   create();

@@ -174,8 +174,8 @@ TEST_F(RuntimeTest, NeverScalesDownBelowTheConnectionsInUse) {
     sessions.push_back(std::make_unique<DatabaseGate::Use>(*gate_));
     ASSERT_TRUE(sessions.back()->try_take_slot(gate_->view()->max_connections));
   }
-  database_.capacity_min = 0.5;  // allow going down
-  engine_->load = LoadSample{};  // the engine reports no load at all
+  runtime_->set_capacity_bounds({0.5, 4});  // allow going down
+  engine_->load = LoadSample{};             // the engine reports no load at all
   for (int i = 0; i < 30; ++i) advance(1s);
   // 60 connections need 1.5 ACU (74 slots): not less.
   EXPECT_EQ(runtime_->capacity(), 1.5);
