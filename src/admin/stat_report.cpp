@@ -32,6 +32,21 @@ void set_traffic(StatRow& row, const stats::TrafficCounts& counts, int current) 
   row.set(Column::stot, counts.sessions);
   row.set(Column::bin, counts.bytes_in);
   row.set(Column::bout, counts.bytes_out);
+  row.set(Column::rate, counts.session_rate.last_second);
+  row.set(Column::rate_max, counts.session_rate.max);
+}
+
+// Backends and servers: times over the last 1,024 sessions. `rtime` (the
+// time to a response's first byte) is HTTP's; HAProxy writes 0 for TCP.
+void set_timings(StatRow& row, const stats::TrafficCounts& counts) {
+  row.set(Column::qtime, counts.queue_ms);
+  row.set(Column::ctime, counts.connect_ms);
+  row.set(Column::rtime, 0);
+  row.set(Column::ttime, counts.total_ms);
+  row.set(Column::qtime_max, counts.queue_ms_max);
+  row.set(Column::ctime_max, counts.connect_ms_max);
+  row.set(Column::rtime_max, 0);
+  row.set(Column::ttime_max, counts.total_ms_max);
 }
 
 StatRow frontend_row(const frontend::Frontend& frontend, int id) {
@@ -44,7 +59,9 @@ StatRow frontend_row(const frontend::Frontend& frontend, int id) {
   row.set(Column::ereq, counts.request_errors);
   row.set(Column::status, std::string("OPEN"));
   row.set(Column::mode, std::string(mode_name(frontend.config().mode)));
-  row.set(Column::conn_tot, counts.sessions + counts.denied_connections);
+  row.set(Column::conn_rate, counts.connection_rate.last_second);
+  row.set(Column::conn_rate_max, counts.connection_rate.max);
+  row.set(Column::conn_tot, counts.connections);
   row.set(Column::dcon, counts.denied_connections);
   row.set(Column::dses, counts.denied_sessions);
   return row;
@@ -74,6 +91,7 @@ StatRow server_row(backend::BackendControl& control, int server_id, int proxy_id
   StatRow row(control.backend().name(), config.name, RowType::server, proxy_id, server_id + 1);
   const stats::TrafficCounts counts = load.traffic.read();
   set_traffic(row, counts, load.active.load(std::memory_order_relaxed));
+  set_timings(row, counts);
   if (config.maxconn > 0) row.set(Column::slim, config.maxconn);
   row.set(Column::dresp, 0);
   row.set(Column::econ, counts.connect_errors);
@@ -102,6 +120,7 @@ StatRow backend_row(backend::BackendControl& control, int id) {
   StatRow row(backend.name(), "BACKEND", RowType::backend, id, 0);
   const stats::TrafficCounts counts = backend.traffic().read();
   set_traffic(row, counts, backend.active_sessions().load(std::memory_order_relaxed));
+  set_timings(row, counts);
   int weight = 0, active = 0, backup = 0;
   for (const auto& server : control.servers()) {
     if (!server.usable()) continue;

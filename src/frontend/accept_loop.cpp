@@ -70,6 +70,7 @@ asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, Frontend& f
       logging::notice(logging::Severity::notice,
                       "frontend " + frontend.name() + ": accepting again");
     short_of_resources = false;
+    frontend.traffic().count_connection();
     if (refused(client, peer, frontend)) continue;
     // Each worker keeps one accept pending, so a connection can arrive when
     // the frontend is already full: it is held here, unserved, until a slot

@@ -305,13 +305,22 @@ void Session::count_server_session(const Connection& connection) {
 // What the session moved, added to its frontend's, backend's and last
 // server's totals when it ends (a session that went on over several
 // server connections counts for the last server).
+// A session that reached a server adds its times too (HAProxy's qtime,
+// ctime, ttime).
 void Session::count_traffic() const {
   frontend_.traffic().count_bytes(record_.bytes_from_client, record_.bytes_to_client);
   if (!backend_) return;
   backend_->traffic().count_bytes(record_.bytes_from_client, record_.bytes_to_client);
-  if (last_server_id_ >= 0)
-    backend_->load(last_server_id_)
-        .traffic.count_bytes(record_.bytes_from_client, record_.bytes_to_client);
+  if (last_server_id_ < 0) return;
+  auto& server = backend_->load(last_server_id_).traffic;
+  server.count_bytes(record_.bytes_from_client, record_.bytes_to_client);
+  if (record_.connect_ms < 0) return;
+  const auto queue = static_cast<std::uint64_t>(std::max(0LL, record_.queue_ms));
+  const auto connect = static_cast<std::uint64_t>(record_.connect_ms);
+  const auto total =
+      static_cast<std::uint64_t>(core::elapsed_ms(started_, core::SteadyClock::now()));
+  backend_->traffic().count_timings(queue, connect, total);
+  server.count_timings(queue, connect, total);
 }
 
 void Session::log_end() {

@@ -2,8 +2,9 @@
 
 namespace borealis::stats {
 
-void TrafficCounters::count_session(int current) {
+void TrafficCounters::count_session(int current, core::SteadyTime now) {
   add(sessions_);
+  session_rate_.count(now);
   // Raised only when passed: one relaxed load per session otherwise.
   int seen = max_sessions_.load(std::memory_order_relaxed);
   while (current > seen &&
@@ -11,12 +12,24 @@ void TrafficCounters::count_session(int current) {
   }
 }
 
+void TrafficCounters::count_connection(core::SteadyTime now) {
+  add(connections_);
+  connection_rate_.count(now);
+}
+
+void TrafficCounters::count_timings(std::uint64_t queue_ms, std::uint64_t connect_ms,
+                                    std::uint64_t total_ms) {
+  queue_ms_.add(queue_ms);
+  connect_ms_.add(connect_ms);
+  total_ms_.add(total_ms);
+}
+
 void TrafficCounters::count_bytes(std::uint64_t from_clients, std::uint64_t to_clients) {
   if (from_clients) add(bytes_in_, from_clients);
   if (to_clients) add(bytes_out_, to_clients);
 }
 
-TrafficCounts TrafficCounters::read() const {
+TrafficCounts TrafficCounters::read(core::SteadyTime now) const {
   constexpr auto relaxed = std::memory_order_relaxed;
   TrafficCounts counts;
   counts.sessions = sessions_.load(relaxed);
@@ -30,6 +43,15 @@ TrafficCounts TrafficCounters::read() const {
   counts.retries = retries_.load(relaxed);
   counts.redispatches = redispatches_.load(relaxed);
   counts.selections = selections_.load(relaxed);
+  counts.connections = connections_.load(relaxed);
+  counts.session_rate = session_rate_.read(now);
+  counts.connection_rate = connection_rate_.read(now);
+  counts.queue_ms = queue_ms_.average();
+  counts.connect_ms = connect_ms_.average();
+  counts.total_ms = total_ms_.average();
+  counts.queue_ms_max = queue_ms_.max();
+  counts.connect_ms_max = connect_ms_.max();
+  counts.total_ms_max = total_ms_.max();
   return counts;
 }
 

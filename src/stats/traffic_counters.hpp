@@ -8,6 +8,10 @@
 #include <atomic>
 #include <cstdint>
 
+#include "core/clock.hpp"
+#include "stats/event_rate.hpp"
+#include "stats/moving_average.hpp"
+
 namespace borealis::stats {
 
 struct TrafficCounts {
@@ -22,12 +26,25 @@ struct TrafficCounts {
   std::uint64_t retries = 0;             // wretr: connects tried again
   std::uint64_t redispatches = 0;        // wredis: retries sent to another server
   std::uint64_t selections = 0;          // lbtot: times a server was chosen
+  std::uint64_t connections = 0;         // conn_tot: connections accepted (frontends)
+  RateReading session_rate;              // rate, rate_max
+  RateReading connection_rate;           // conn_rate, conn_rate_max (frontends)
+  // Over the last 1,024 sessions that reached a server, and the longest:
+  // waiting in the queue (qtime), connecting (ctime), the whole session
+  // (ttime), in milliseconds.
+  std::uint64_t queue_ms = 0, connect_ms = 0, total_ms = 0;
+  std::uint64_t queue_ms_max = 0, connect_ms_max = 0, total_ms_max = 0;
 };
 
 class TrafficCounters {
  public:
   // A session began; `current` is how many there are now, with it.
-  void count_session(int current);
+  void count_session(int current, core::SteadyTime now = core::SteadyClock::now());
+  // A connection was accepted (frontends), before any rule judged it.
+  void count_connection(core::SteadyTime now = core::SteadyClock::now());
+  // A session that reached a server ended: how long it queued, connected
+  // and lasted (ms).
+  void count_timings(std::uint64_t queue_ms, std::uint64_t connect_ms, std::uint64_t total_ms);
   // A session ended (or a relay over it did): what it moved each way.
   void count_bytes(std::uint64_t from_clients, std::uint64_t to_clients);
   void count_denied_connection() { add(denied_connections_); }
@@ -38,7 +55,7 @@ class TrafficCounters {
   void count_redispatch() { add(redispatches_); }
   void count_selection() { add(selections_); }
 
-  TrafficCounts read() const;
+  TrafficCounts read(core::SteadyTime now = core::SteadyClock::now()) const;
 
  private:
   static void add(std::atomic<std::uint64_t>& counter, std::uint64_t amount = 1) {
@@ -56,6 +73,10 @@ class TrafficCounters {
   std::atomic<std::uint64_t> retries_{0};
   std::atomic<std::uint64_t> redispatches_{0};
   std::atomic<std::uint64_t> selections_{0};
+  std::atomic<std::uint64_t> connections_{0};
+  EventRate session_rate_;
+  EventRate connection_rate_;
+  MovingAverage queue_ms_, connect_ms_, total_ms_;
 };
 
 }  // namespace borealis::stats

@@ -125,13 +125,19 @@ class ShowStatTest(harness.E2ETestCase):
                 (key, column): delta(after, before, key, column)
                 for key in (("fe", "FRONTEND"), ("be", "s1"), ("be", "BACKEND"))
                 for column in ("stot", "bin", "bout")}
-            counted[gateway][("fe", "dcon")] = delta(after, before, ("fe", "FRONTEND"), "dcon")
+            for column in ("dcon", "conn_tot"):
+                counted[gateway][("fe", column)] = delta(after, before, ("fe", "FRONTEND"), column)
         ours, theirs = counted[self.under_test], counted[self.reference]
         self.assertEqual(ours[(("fe", "FRONTEND"), "stot")], SESSIONS, ours)
         self.assertEqual(ours[(("be", "s1"), "stot")], SESSIONS, ours)
         self.assertEqual(ours[("fe", "dcon")], 1, ours)
+        self.assertEqual(ours[("fe", "conn_tot")], SESSIONS + 1, ours)
         self.assertGreater(ours[(("be", "s1"), "bout")], SESSIONS * 1000, ours)
         self.assertEqual(ours, theirs)
+        server = self.under_test.server_row()
+        for column in ("qtime", "ctime", "rtime", "ttime", "ttime_max"):
+            self.assertGreaterEqual(int(server[column]), 0, column)
+        self.assertGreaterEqual(int(server["rate_max"]), 1)
 
     def test_servers_state_numbers_match_haproxys(self):
         """Defect: a state number a HAProxy script would misread."""

@@ -20,6 +20,7 @@ TEST(TrafficCounters, CountSessionsTheirPeakAndBytes) {
   const TrafficCounts counts = counters.read();
   EXPECT_EQ(counts.sessions, 3u);
   EXPECT_EQ(counts.max_sessions, 3);
+  EXPECT_EQ(counts.session_rate.max, 3u);  // all three within this second
   EXPECT_EQ(counts.bytes_in, 100u);
   EXPECT_EQ(counts.bytes_out, 2005u);
 }
@@ -34,6 +35,9 @@ TEST(TrafficCounters, EachRefusalAndFailureHasItsOwnCount) {
   counters.count_retry();
   counters.count_redispatch();
   counters.count_selection();
+  counters.count_connection();
+  counters.count_timings(1, 2, 30);
+  counters.count_timings(3, 4, 50);
   const TrafficCounts counts = counters.read();
   EXPECT_EQ(counts.denied_connections, 1u);
   EXPECT_EQ(counts.denied_sessions, 2u);
@@ -42,7 +46,13 @@ TEST(TrafficCounters, EachRefusalAndFailureHasItsOwnCount) {
   EXPECT_EQ(counts.retries, 1u);
   EXPECT_EQ(counts.redispatches, 1u);
   EXPECT_EQ(counts.selections, 1u);
+  EXPECT_EQ(counts.connections, 1u);
+  EXPECT_EQ(counts.connection_rate.max, 1u);
   EXPECT_EQ(counts.sessions, 0u);
+  EXPECT_EQ(counts.queue_ms, 2u);
+  EXPECT_EQ(counts.connect_ms, 3u);
+  EXPECT_EQ(counts.total_ms, 40u);
+  EXPECT_EQ(counts.total_ms_max, 50u);
 }
 
 // Workers add without a lock: no count is lost, the peak is the highest
