@@ -95,7 +95,6 @@ StatRow server_row(backend::BackendControl& control, int server_id, int proxy_id
   if (config.maxconn > 0) row.set(Column::slim, config.maxconn);
   row.set(Column::dresp, 0);
   row.set(Column::econ, counts.connect_errors);
-  row.set(Column::eresp, 0);
   row.set(Column::wretr, counts.retries);
   row.set(Column::wredis, counts.redispatches);
   row.set(Column::status, server_status(server));
@@ -130,7 +129,6 @@ StatRow backend_row(backend::BackendControl& control, int id) {
   row.set(Column::dreq, 0);
   row.set(Column::dresp, 0);
   row.set(Column::econ, counts.connect_errors);
-  row.set(Column::eresp, 0);
   row.set(Column::wretr, counts.retries);
   row.set(Column::wredis, counts.redispatches);
   row.set(Column::status, std::string(active + backup > 0 ? "UP" : "DOWN"));

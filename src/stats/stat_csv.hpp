@@ -32,7 +32,6 @@ enum class Column : std::size_t {
   dresp = 11,
   ereq = 12,
   econ = 13,
-  eresp = 14,
   wretr = 15,
   wredis = 16,
   status = 17,
