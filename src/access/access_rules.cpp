@@ -1,5 +1,7 @@
 #include "access/access_rules.hpp"
 
+#include "access/condition.hpp"
+
 namespace borealis::access {
 
 AccessRules::AccessRules(const std::vector<config::TcpRequestRule>& rules) {
@@ -31,21 +33,8 @@ const AddressSet* AccessRules::compile(const std::shared_ptr<const config::Acl>&
 
 bool AccessRules::holds(const Rule& rule, const asio::ip::address& source) {
   if (!rule.has_condition) return true;
-  bool any = false;
-  for (const auto& group : rule.any_of) {
-    bool all = true;
-    for (const auto& term : group) {
-      if (term.set->contains(source) == term.negated) {
-        all = false;
-        break;
-      }
-    }
-    if (all) {
-      any = true;
-      break;
-    }
-  }
-  return rule.unless ? !any : any;
+  return condition_holds(rule.unless, rule.any_of,
+                         [&source](const Term& term) { return term.set->contains(source); });
 }
 
 Verdict AccessRules::judge(Phase phase, const asio::ip::address& source) const {

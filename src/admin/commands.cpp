@@ -30,12 +30,6 @@ struct Command {
 
 std::size_t word_count(const Command& command) { return command.words[1].empty() ? 1 : 2; }
 
-// Column names of the time in each state, in DatabaseState's order.
-constexpr std::array<std::string_view, serverless::kDatabaseStateCount> kStateColumns = {
-    "time_stopped",     "time_starting",    "time_running",  "time_pausing",
-    "time_paused_deep", "time_paused_warm", "time_resuming", "time_failed",
-};
-
 std::string format_uptime(long long seconds) {
   return fmt::format("{}d {}h{:02}m{:02}s", seconds / 86400, seconds / 3600 % 24, seconds / 60 % 60,
                      seconds % 60);
@@ -196,7 +190,9 @@ Answer Commands::show_databases(const Words&) const {
   std::string text =
       "# name,state,capacity,min,max,acu_seconds,warm_mib_seconds,sessions,active,held,"
       "failed_starts,crashes";
-  for (auto column : kStateColumns) text += fmt::format(",{}", column);
+  for (int state = 0; state < serverless::kDatabaseStateCount; ++state)
+    text += fmt::format(",time_{}",
+                        serverless::state_key(static_cast<serverless::DatabaseState>(state)));
   text += '\n';
   for (auto* database : targets_.databases) {
     const serverless::DatabaseReport r = database->report();

@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "admin/api_targets.hpp"
 #include "admin/cli_request.hpp"
 #include "admin/session_request.hpp"
 #include "admin/stat_report.hpp"
@@ -19,9 +20,6 @@ class Backend;
 class BackendControl;
 enum class AdminState;
 }  // namespace borealis::backend
-namespace borealis::frontend {
-struct ProcessLimits;
-}
 namespace borealis::serverless {
 class DatabaseRuntime;
 }
@@ -30,16 +28,6 @@ namespace borealis::admin {
 
 // A command's answer: its text, or the question for the workers.
 using Answer = std::variant<std::string, SessionRequest>;
-
-// What the commands look at; owned by the gateway, which outlives the API.
-struct ApiTargets {
-  std::vector<serverless::DatabaseRuntime*> databases;
-  std::vector<ProxyTargets> proxies;  // in the configuration's order
-  std::vector<WorkerSessions> workers;
-  const frontend::ProcessLimits* limits = nullptr;
-  int nbthread = 0;
-  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
-};
 
 class Commands {
  public:

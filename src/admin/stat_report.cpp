@@ -18,10 +18,6 @@ using stats::StatRow;
 constexpr std::array<std::string_view, 4> kBalanceNames = {"roundrobin", "leastconn", "first",
                                                            "source"};
 
-std::string_view mode_name(config::Mode mode) {
-  return mode == config::Mode::mysql ? "mysql" : "tcp";
-}
-
 long long seconds_since(core::SteadyTime then, core::SteadyTime now) {
   return std::chrono::duration_cast<std::chrono::seconds>(now - then).count();
 }
@@ -58,7 +54,7 @@ StatRow frontend_row(const frontend::Frontend& frontend, int id) {
   row.set(Column::dresp, 0);
   row.set(Column::ereq, counts.request_errors);
   row.set(Column::status, std::string("OPEN"));
-  row.set(Column::mode, std::string(mode_name(frontend.config().mode)));
+  row.set(Column::mode, std::string(config::mode_name(frontend.config().mode)));
   row.set(Column::conn_rate, counts.connection_rate.last_second);
   row.set(Column::conn_rate_max, counts.connection_rate.max);
   row.set(Column::conn_tot, counts.connections);
@@ -110,7 +106,7 @@ StatRow server_row(backend::BackendControl& control, int server_id, int proxy_id
   if (server.address)
     row.set(Column::addr,
             fmt::format("{}:{}", server.address->address().to_string(), server.address->port()));
-  row.set(Column::mode, std::string(mode_name(control.backend().config().mode)));
+  row.set(Column::mode, std::string(config::mode_name(control.backend().config().mode)));
   return row;
 }
 
@@ -136,7 +132,7 @@ StatRow backend_row(backend::BackendControl& control, int id) {
   row.set(Column::act, active);
   row.set(Column::bck, backup);
   row.set(Column::lbtot, counts.selections);
-  row.set(Column::mode, std::string(mode_name(backend.config().mode)));
+  row.set(Column::mode, std::string(config::mode_name(backend.config().mode)));
   row.set(Column::algo,
           std::string(kBalanceNames[static_cast<std::size_t>(backend.config().balance)]));
   return row;

@@ -17,6 +17,7 @@
 #include <fstream>
 #include <thread>
 
+#include "admin/metrics_report.hpp"
 #include "backend/initial_address.hpp"
 #include "frontend/accept_loop.hpp"
 #include "logging/stderr_notice.hpp"
@@ -51,9 +52,10 @@ Gateway::~Gateway() {
 
 std::string Gateway::prepare() {
   raise_descriptor_limit();
-  for (auto step : {&Gateway::build_databases, &Gateway::build_backends, &Gateway::build_frontends,
-                    &Gateway::open_listeners, &Gateway::open_runtime_api, &Gateway::write_pidfile,
-                    &Gateway::drop_privileges}) {
+  for (auto step :
+       {&Gateway::build_databases, &Gateway::build_backends, &Gateway::build_frontends,
+        &Gateway::open_listeners, &Gateway::open_runtime_api, &Gateway::open_http_frontends,
+        &Gateway::write_pidfile, &Gateway::drop_privileges}) {
     std::string error = (this->*step)();
     if (!error.empty()) return error;
   }
@@ -132,6 +134,7 @@ std::string Gateway::build_frontends() {
 std::string Gateway::open_listeners() {
   int workers = worker_count(config_.global);
   for (auto& frontend : frontends_) {
+    if (frontend->config().mode == config::Mode::http) continue;  // served on the control thread
     for (const auto& bind : frontend->config().binds) {
       auto& listener = *listeners_.emplace_back(std::make_unique<frontend::Listener>());
       listener.bind = &bind;
@@ -176,8 +179,25 @@ std::string Gateway::open_runtime_api() {
         {&workers_->context(static_cast<int>(worker)), session_registries_[worker].get()});
   targets.limits = &limits_;
   targets.nbthread = workers_ ? workers_->size() : config_.global.nbthread;
+  api_targets_ = targets;
   api_ = std::make_unique<admin::RuntimeApi>(control_, config_.global, std::move(targets));
   return api_->open();
+}
+
+// `mode http` frontends: the Prometheus exporter, on the control thread,
+// bound before privileges are dropped.
+std::string Gateway::open_http_frontends() {
+  http::Services services;
+  services.prometheus_exporter = [this](const http::Request& request) {
+    return admin::metrics_response(api_targets_, request);
+  };
+  for (auto& frontend : frontends_) {
+    if (frontend->config().mode != config::Mode::http) continue;
+    auto& served = http_frontends_.emplace_back(
+        std::make_unique<http::HttpFrontend>(control_, *frontend, services));
+    if (std::string error = served->open(); !error.empty()) return error;
+  }
+  return {};
 }
 
 // Every connection costs a descriptor (two when relayed): use all the
@@ -263,6 +283,7 @@ void Gateway::stop(bool hard) {
   if (stopping_) return;
   stopping_ = true;
   if (api_) api_->stop();
+  for (auto& served : http_frontends_) served->stop();
   stop_accepting();
   asio::co_spawn(control_, stop_databases(), [this, hard](std::exception_ptr) {
     if (hard)
@@ -293,6 +314,8 @@ void Gateway::watch_signals() {
       soft_stopping_ = true;
       logging::notice(logging::Severity::notice,
                       "soft stop: listeners closed, exiting when the last session ends");
+      // An idle kept-alive scrape must not hold the process.
+      for (auto& served : http_frontends_) served->stop();
       stop_accepting();
       wait_for_sessions_then_stop();
       return;
@@ -329,6 +352,7 @@ int Gateway::run() {
   for (auto& database : databases_) database->start();
   for (auto& checker : checkers_) checker->start();
   if (api_) api_->start();
+  for (auto& served : http_frontends_) served->start();
   start_workers();
   control_.run();
   workers_->stop();

@@ -22,6 +22,7 @@
 #include "core/worker_pool.hpp"
 #include "frontend/frontend.hpp"
 #include "frontend/session_registry.hpp"
+#include "http/http_frontend.hpp"
 #include "logging/logger.hpp"
 #include "net/listen_socket.hpp"
 #include "serverless/database_gate.hpp"
@@ -46,6 +47,7 @@ class Gateway {
   std::string build_frontends();
   std::string open_listeners();
   std::string open_runtime_api();
+  std::string open_http_frontends();
   std::string write_pidfile();
   void log_continuity_totals() const;
   std::string drop_privileges();
@@ -93,8 +95,11 @@ class Gateway {
   std::vector<std::pair<int, std::shared_ptr<asio::ip::tcp::acceptor>>> acceptors_;
   std::atomic<int> accept_loops_running_{0};
   int exit_code_ = 0;
-  // Last: gone before the databases and backends its commands look at.
+  // What the runtime API and the metrics read.
+  admin::ApiTargets api_targets_;
+  // Last: gone before the databases and backends their reports look at.
   std::unique_ptr<admin::RuntimeApi> api_;
+  std::vector<std::unique_ptr<http::HttpFrontend>> http_frontends_;
 };
 
 }  // namespace borealis::app

@@ -34,6 +34,7 @@ void parse_server(const Statement& st, Proxy& proxy, Reporter& report);
 void parse_server_template(const Statement& st, Proxy& proxy, Reporter& report);
 void parse_acl(const Statement& st, Proxy& proxy, Reporter& report);
 void parse_tcp_request(const Statement& st, Proxy& proxy, Reporter& report);
+void parse_http_request(const Statement& st, Proxy& proxy, Reporter& report);
 
 // Section word of a proxy kind: "defaults", "frontend", "backend", "listen".
 std::string_view proxy_kind_name(Proxy::Kind kind);

@@ -1,7 +1,10 @@
-// `acl NAME src ...` and `tcp-request connection|session accept|reject
-// [if|unless COND]`: the source allowlists of frontends and listens.
+// `acl NAME src|path|path_beg ...`, `tcp-request connection|session
+// accept|reject [if|unless COND]` (the source allowlists of frontends and
+// listens) and `http-request allow|deny|use-service ... [if|unless COND]`
+// (the rules of `mode http` frontends).
 #include <fmt/format.h>
 
+#include <charconv>
 #include <fstream>
 
 #include "config/address.hpp"
@@ -91,24 +94,66 @@ bool is_known_fetch(std::string_view criterion) {
   return false;
 }
 
-// `CRITERION [-f FILE | -n | -m ip | --]... PATTERN...` from st.arg(first) up
-// to `last`. Only `src` is known.
+enum class Criterion { src, path, path_beg };
+
+std::optional<Criterion> criterion_of(std::string_view word) {
+  if (word == "src") return Criterion::src;
+  if (word == "path") return Criterion::path;
+  if (word == "path_beg") return Criterion::path_beg;
+  return std::nullopt;
+}
+
+// The match method `-m` may name: the criterion's own only.
+bool is_own_match(Criterion criterion, std::string_view method) {
+  switch (criterion) {
+    case Criterion::src:
+      return method == "ip";
+    case Criterion::path:
+      return method == "str";
+    case Criterion::path_beg:
+      return method == "beg";
+  }
+  return false;
+}
+
+// Adds one pattern word to `out`; false (after saying why) when it is not
+// one the criterion can match.
+bool add_pattern(const Statement& st, Criterion criterion, std::string_view acl_name,
+                 const std::string& word, Acl& out, Reporter& report) {
+  if (criterion == Criterion::path) {
+    out.paths.push_back(word);
+    return true;
+  }
+  if (criterion == Criterion::path_beg) {
+    out.path_prefixes.push_back(word);
+    return true;
+  }
+  auto prefix = parse_address_prefix(word);
+  if (!prefix) {
+    report.alert(st.where, acl_error(acl_name, bad_pattern_message(word)));
+    return false;
+  }
+  out.prefixes.push_back(*prefix);
+  return true;
+}
+
+// `CRITERION [-f FILE | -n | -m METHOD | --]... PATTERN...` from st.arg(first)
+// up to `last`. Known: `src` (addresses), `path` and `path_beg` (HTTP).
 bool parse_acl_expression(const Statement& st, std::size_t first, std::size_t last,
-                          std::string_view acl_name, std::vector<AddressPrefix>& out,
-                          Reporter& report) {
-  const std::string& criterion = st.arg(first);
-  if (first >= last || criterion.empty()) {
+                          std::string_view acl_name, Acl& out, Reporter& report) {
+  const std::string& word0 = st.arg(first);
+  if (first >= last || word0.empty()) {
     report.alert(st.where, acl_error(acl_name, "missing fetch method in ACL expression ''."));
     return false;
   }
-  if (criterion != "src") {
+  const auto criterion = criterion_of(word0);
+  if (!criterion) {
     report.alert(
         st.where,
         acl_error(acl_name,
                   fmt::format("{} fetch method '{}' in ACL expression '{}' (borealis matches "
-                              "'src' only).",
-                              is_known_fetch(criterion) ? "unsupported" : "unknown", criterion,
-                              criterion)));
+                              "'src', 'path' and 'path_beg').",
+                              is_known_fetch(word0) ? "unsupported" : "unknown", word0, word0)));
     return false;
   }
   bool options_done = false;
@@ -123,16 +168,21 @@ bool parse_acl_expression(const Statement& st, std::size_t first, std::size_t la
           report.alert(st.where, acl_error(acl_name, "'-f' expects a file name."));
           return false;
         }
-        if (!read_pattern_file(st, acl_name, st.arg(++i), out, report)) return false;
+        if (*criterion != Criterion::src) {
+          report.alert(st.where, acl_error(acl_name, fmt::format("borealis reads pattern files "
+                                                                 "for 'src' only, not '{}'.",
+                                                                 word0)));
+          return false;
+        }
+        if (!read_pattern_file(st, acl_name, st.arg(++i), out.prefixes, report)) return false;
         any_pattern = true;
       } else if (word == "-n") {
-        // "no duplicate pattern names": nothing to do for addresses.
+        // "no duplicate pattern names": nothing to do.
       } else if (word == "-m") {
-        if (st.arg(i + 1) != "ip") {
-          report.alert(st.where, acl_error(acl_name, fmt::format("borealis matches 'src' as an "
-                                                                 "address only ('-m ip'), not "
-                                                                 "'-m {}'.",
-                                                                 st.arg(i + 1))));
+        if (!is_own_match(*criterion, st.arg(i + 1))) {
+          report.alert(st.where, acl_error(acl_name, fmt::format("borealis matches '{}' with its "
+                                                                 "own method only, not '-m {}'.",
+                                                                 word0, st.arg(i + 1))));
           return false;
         }
         ++i;
@@ -153,12 +203,7 @@ bool parse_acl_expression(const Statement& st, std::size_t first, std::size_t la
       continue;
     }
     options_done = true;
-    auto prefix = parse_address_prefix(word);
-    if (!prefix) {
-      report.alert(st.where, acl_error(acl_name, bad_pattern_message(word)));
-      return false;
-    }
-    out.push_back(*prefix);
+    if (!add_pattern(st, *criterion, acl_name, word, out, report)) return false;
     any_pattern = true;
   }
   if (!any_pattern)
@@ -232,8 +277,7 @@ class ConditionParser {
     auto acl = std::make_shared<Acl>();
     acl->name = "{anonymous}";
     acl->where = st_.where;
-    if (!parse_acl_expression(st_, first, close, acl->name, acl->prefixes, report_))
-      return std::nullopt;
+    if (!parse_acl_expression(st_, first, close, acl->name, *acl, report_)) return std::nullopt;
     term.acl = std::move(acl);
     i = close;
     return term;
@@ -307,8 +351,8 @@ void parse_acl(const Statement& st, Proxy& proxy, Reporter& report) {
                  fmt::format("character '{}' is not permitted in acl name '{}'.", bad, name));
     return;
   }
-  std::vector<AddressPrefix> prefixes;
-  if (!parse_acl_expression(st, 2, st.size(), name, prefixes, report)) return;
+  Acl patterns;
+  if (!parse_acl_expression(st, 2, st.size(), name, patterns, report)) return;
   auto acl = find_acl(proxy, name);
   if (!acl) {
     acl = std::make_shared<Acl>();
@@ -316,7 +360,12 @@ void parse_acl(const Statement& st, Proxy& proxy, Reporter& report) {
     acl->where = st.where;
     proxy.acls.push_back(acl);
   }
-  acl->prefixes.insert(acl->prefixes.end(), prefixes.begin(), prefixes.end());
+  const auto append = [](auto& to, const auto& from) {
+    to.insert(to.end(), from.begin(), from.end());
+  };
+  append(acl->prefixes, patterns.prefixes);
+  append(acl->paths, patterns.paths);
+  append(acl->path_prefixes, patterns.path_prefixes);
 }
 
 void parse_tcp_request(const Statement& st, Proxy& proxy, Reporter& report) {
@@ -363,6 +412,86 @@ void parse_tcp_request(const Statement& st, Proxy& proxy, Reporter& report) {
     if (!rule.condition) return;
   }
   proxy.tcp_request_rules.push_back(std::move(rule));
+}
+
+namespace {
+
+bool http_request_allowed(const Statement& st, const Proxy& proxy, Reporter& report) {
+  if (proxy.kind == Proxy::Kind::defaults) {
+    report.alert(st.where,
+                 "'http-request' rules in a 'defaults' section are not supported by "
+                 "borealis: write them in the frontend.");
+    return false;
+  }
+  if (proxy.kind == Proxy::Kind::backend) {
+    report.alert(st.where, fmt::format("'http-request' is not allowed because backend {} is not "
+                                       "a frontend (borealis serves HTTP on frontends only)",
+                                       proxy.name));
+    return false;
+  }
+  return true;
+}
+
+// `deny [deny_status N]`: the status, or 0 after saying why not. The words
+// after the action start at `next`, which is moved past what was read.
+int read_deny_status(const Statement& st, std::size_t& next, Reporter& report) {
+  if (st.arg(next) != "deny_status") return 403;
+  const std::string& word = st.arg(next + 1);
+  int status = 0;
+  const auto [end, error] = std::from_chars(word.data(), word.data() + word.size(), status);
+  if (error != std::errc() || end != word.data() + word.size() || status < 200 || status > 599) {
+    report.alert(st.where, fmt::format("'http-request deny': 'deny_status' expects an HTTP status "
+                                       "from 200 to 599 (got '{}').",
+                                       word));
+    return 0;
+  }
+  next += 2;
+  return status;
+}
+
+}  // namespace
+
+void parse_http_request(const Statement& st, Proxy& proxy, Reporter& report) {
+  if (!http_request_allowed(st, proxy, report)) return;
+  const std::string& action = st.arg(1);
+  HttpRequestRule rule;
+  rule.where = st.where;
+  std::size_t next = 2;
+  if (action == "allow") {
+    rule.action = HttpRequestRule::Action::allow;
+  } else if (action == "deny") {
+    rule.action = HttpRequestRule::Action::deny;
+    rule.deny_status = read_deny_status(st, next, report);
+    if (rule.deny_status == 0) return;
+  } else if (action == "use-service") {
+    if (st.arg(2) != "prometheus-exporter") {
+      report.alert(st.where, fmt::format("'http-request use-service' : borealis has one service, "
+                                         "'prometheus-exporter' (got '{}').",
+                                         st.arg(2)));
+      return;
+    }
+    rule.action = HttpRequestRule::Action::prometheus_exporter;
+    next = 3;
+  } else if (action.empty()) {
+    report.alert(st.where, "'http-request' expects 'allow', 'deny' or 'use-service'.");
+    return;
+  } else {
+    return report_unsupported(st, fmt::format("http-request {}", action), report);
+  }
+  const std::string rule_name = fmt::format("http-request {}", action);
+  if (st.size() > next) {
+    const std::string& keyword = st.arg(next);
+    if (keyword != "if" && keyword != "unless") {
+      report.alert(st.where,
+                   fmt::format("'{}' only accepts 'if' or 'unless', in {} '{}' (got "
+                               "'{}')",
+                               rule_name, proxy_kind_name(proxy.kind), proxy.name, keyword));
+      return;
+    }
+    rule.condition = ConditionParser(st, proxy, rule_name, report).parse(next);
+    if (!rule.condition) return;
+  }
+  proxy.http_request_rules.push_back(std::move(rule));
 }
 
 }  // namespace borealis::config

@@ -61,10 +61,12 @@ void kw_mode(const Statement& st, Proxy& proxy, Reporter& report) {
     proxy.mode = Mode::tcp;
   } else if (mode == "mysql") {
     proxy.mode = Mode::mysql;
-  } else if (mode == "http" || mode == "health" || mode == "log" || mode == "spop") {
+  } else if (mode == "http") {
+    proxy.mode = Mode::http;  // borealis's own services only (checked in validate)
+  } else if (mode == "health" || mode == "log" || mode == "spop") {
     report_unsupported(st, fmt::format("mode {}", mode), report);
   } else if (mode.empty()) {
-    report.alert(st.where, "'mode' expects one of 'tcp', 'mysql', 'http' (not supported yet).");
+    report.alert(st.where, "'mode' expects one of 'tcp', 'mysql', 'http'.");
   } else {
     report.alert(st.where, fmt::format("unknown proxy mode '{}'.", mode));
   }
@@ -212,6 +214,8 @@ constexpr TimeoutKeyword kTimeouts[] = {
     {"check", Side::backend, &Timeouts::check},
     {"tunnel", Side::backend, &Timeouts::tunnel},
     {"release", Side::backend, &Timeouts::release},
+    {"http-request", Side::frontend, &Timeouts::http_request},
+    {"http-keep-alive", Side::frontend, &Timeouts::http_keep_alive},
 };
 
 void kw_timeout(const Statement& st, Proxy& proxy, Reporter& report) {
@@ -229,8 +233,9 @@ void kw_timeout(const Statement& st, Proxy& proxy, Reporter& report) {
     return report_unsupported(st, keyword, report);
   }
   report.alert(st.where, fmt::format("'timeout' supports 'client', 'server', 'connect', 'check', "
-                                     "'queue', 'tunnel', 'client-fin', 'server-fin' and "
-                                     "'release' (got '{}').",
+                                     "'queue', 'tunnel', 'client-fin', 'server-fin', "
+                                     "'http-request', 'http-keep-alive' and 'release' (got "
+                                     "'{}').",
                                      name));
 }
 
@@ -341,6 +346,7 @@ constexpr ProxyKeyword kProxyKeywords[] = {
     {"server-template", kw_server},
     {"acl", parse_acl},
     {"tcp-request", parse_tcp_request},
+    {"http-request", parse_http_request},
     {"max-connect-errors", kw_max_connect_errors},
     {"mysql-user", kw_mysql_user},
 };

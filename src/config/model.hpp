@@ -68,6 +68,9 @@ struct Timeouts {
   // borealis's: a `mode mysql` session idle at a safe point gives its server
   // connection back after this long (docs/session-continuity.md).
   std::optional<Duration> release;
+  // `mode http` frontends: a whole request's head, and the wait for the next
+  // request on a kept-alive connection (both default to `timeout client`).
+  std::optional<Duration> http_request, http_keep_alive;
 };
 
 // `bind ADDR:PORT [v4v6|v6only]`. An empty host means every IPv4 address
@@ -87,7 +90,12 @@ struct Bind {
 };
 
 // `mode mysql` is borealis's: a MySQL-speaking front end (docs/configuration.md).
-enum class Mode { tcp, mysql };
+// `mode http` serves borealis's own HTTP services (the Prometheus
+// exporter) and never relays HTTP to servers.
+enum class Mode { tcp, mysql, http };
+inline std::string_view mode_name(Mode mode) {
+  return mode == Mode::mysql ? "mysql" : mode == Mode::http ? "http" : "tcp";
+}
 enum class Balance { roundrobin, leastconn, first, source };
 enum class AddressFamily { ipv4, ipv6 };
 enum class InitAddr { last, libc, none, ip };
@@ -104,13 +112,19 @@ struct AddressPrefix {
   int length = 32;
 };
 
-// `acl NAME src PATTERN... [-f FILE]...`: every line with the same name adds
-// patterns to one ACL. Anonymous ACLs (`{ src ... }`) get a name no `acl`
-// line can have ("{anonymous}").
+// `acl NAME src|path|path_beg PATTERN... [-f FILE]...`: every line with the
+// same name adds patterns to one ACL, which matches when any of them does.
+// Anonymous ACLs (`{ src ... }`) get a name no `acl` line can have
+// ("{anonymous}"). Paths exist only in HTTP requests: only `http-request`
+// rules may name an ACL that has them.
 struct Acl {
   std::string name;
-  std::vector<AddressPrefix> prefixes;
-  SourceLocation where;  // first line that declared it
+  std::vector<AddressPrefix> prefixes;     // src
+  std::vector<std::string> paths;          // path: the whole path, exactly
+  std::vector<std::string> path_prefixes;  // path_beg: how the path begins
+  SourceLocation where;                    // first line that declared it
+
+  bool matches_paths() const { return !paths.empty() || !path_prefixes.empty(); }
 };
 
 // `if|unless TERM...`: terms are ANDed, `||`/`or` separates ORed groups.
@@ -131,6 +145,17 @@ struct TcpRequestRule {
   enum class Action { accept, reject };
   Phase phase = Phase::connection;
   Action action = Action::accept;
+  std::optional<Condition> condition;  // none: always applies
+  SourceLocation where;
+};
+
+// `http-request allow|deny [deny_status N]|use-service prometheus-exporter
+// [if|unless COND]` (mode http): judged in order for each request, the
+// first whose condition holds decides.
+struct HttpRequestRule {
+  enum class Action { allow, deny, prometheus_exporter };
+  Action action = Action::allow;
+  int deny_status = 403;
   std::optional<Condition> condition;  // none: always applies
   SourceLocation where;
 };
@@ -217,6 +242,7 @@ struct Proxy {
   std::vector<std::shared_ptr<Acl>> acls;
   // `tcp-request` rules in order: the inherited defaults' rules first.
   std::vector<TcpRequestRule> tcp_request_rules;
+  std::vector<HttpRequestRule> http_request_rules;
   // Kinds of sections that took this defaults section's rules (HAProxy lets
   // frontends or backends inherit rules, not both, and no listen).
   bool rules_inherited_by_frontend = false, rules_inherited_by_backend = false;

@@ -103,7 +103,6 @@ constexpr std::string_view kProxy[] = {
     "use_backend",
     "use-server",
     "tcp-response",
-    "http-request",
     "http-response",
     "http-after-response",
     "stats",
@@ -231,8 +230,7 @@ constexpr std::string_view kOptions[] = {
 };
 
 constexpr std::string_view kTimeouts[] = {
-    "http-request", "http-keep-alive", "tarpit",     "handshake",
-    "clitimeout",   "srvtimeout",      "contimeout", "appsession",
+    "tarpit", "handshake", "clitimeout", "srvtimeout", "contimeout", "appsession",
 };
 
 constexpr std::string_view kBalance[] = {

@@ -23,8 +23,6 @@ void check_default_backend(const Config& config, const Proxy& proxy, Reporter& r
                                   proxy_kind_name(proxy.kind), proxy.name, proxy.default_backend));
 }
 
-std::string_view mode_name(Mode mode) { return mode == Mode::mysql ? "mysql" : "tcp"; }
-
 // The frontend's mode decides how a connection is served; a backend in
 // another mode would be a configuration that means two things.
 void check_modes(const Config& config, const Proxy& proxy, Reporter& report) {
@@ -66,9 +64,10 @@ void check_tls_binds(const Proxy& proxy, Reporter& report) {
   if (!proxy.accepts_clients() || proxy.mode == Mode::mysql) return;
   for (const auto& bind : proxy.binds) {
     if (!bind.ssl) continue;
-    report.alert(bind.where, fmt::format("{} '{}' : 'ssl' on a 'bind' needs 'mode mysql' (TLS "
-                                         "termination in mode tcp is not supported yet).",
-                                         proxy_kind_name(proxy.kind), proxy.name));
+    report.alert(bind.where,
+                 fmt::format("{} '{}' : 'ssl' on a 'bind' needs 'mode mysql' (TLS "
+                             "termination in mode {} is not supported yet).",
+                             proxy_kind_name(proxy.kind), proxy.name, mode_name(proxy.mode)));
   }
 }
 
@@ -100,6 +99,58 @@ void check_servers(const Config& config, const Proxy& proxy, Reporter& report) {
   }
 }
 
+// `mode http` is for borealis's own services (the Prometheus exporter); it
+// never relays HTTP to servers, so a section that would is refused rather
+// than silently serving something else.
+void check_http_mode(const Proxy& proxy, Reporter& report) {
+  if (proxy.mode != Mode::http || proxy.kind == Proxy::Kind::defaults) return;
+  constexpr std::string_view why =
+      "borealis serves only its own HTTP services ('http-request use-service "
+      "prometheus-exporter') and does not relay HTTP to servers; use 'mode tcp' to relay it";
+  if (proxy.has_servers()) {
+    report.alert(proxy.where, fmt::format("{} '{}' : 'mode http' needs a frontend: {}.",
+                                          proxy_kind_name(proxy.kind), proxy.name, why));
+    return;
+  }
+  if (!proxy.default_backend.empty())
+    report.alert(proxy.default_backend_where,
+                 fmt::format("frontend '{}' (mode http) cannot have a 'default_backend': {}.",
+                             proxy.name, why));
+  for (const auto& bind : proxy.binds)
+    if (bind.accept_proxy)
+      report.alert(bind.where, fmt::format("frontend '{}' : 'accept-proxy' on a 'mode http' bind "
+                                           "is not supported yet.",
+                                           proxy.name));
+  for (const auto& rule : proxy.http_request_rules)
+    if (rule.action == HttpRequestRule::Action::prometheus_exporter) return;
+  report.warning(proxy.where, fmt::format("frontend '{}' (mode http) has no 'http-request "
+                                          "use-service' rule: it answers every request with 503.",
+                                          proxy.name));
+}
+
+void check_http_rules(const Proxy& proxy, Reporter& report) {
+  if (proxy.mode == Mode::http || proxy.http_request_rules.empty()) return;
+  report.warning(proxy.http_request_rules.front().where,
+                 fmt::format("'http-request' rules ignored for {} '{}' as they require 'mode "
+                             "http'.",
+                             proxy_kind_name(proxy.kind), proxy.name));
+}
+
+// A path is an HTTP request's: a `tcp-request` rule has none to match.
+void check_tcp_rule_acls(const Proxy& proxy, Reporter& report) {
+  for (const auto& rule : proxy.tcp_request_rules) {
+    if (!rule.condition) continue;
+    for (const auto& group : rule.condition->any_of)
+      for (const auto& term : group)
+        if (term.acl->matches_paths())
+          report.alert(rule.where,
+                       fmt::format("{} '{}' : a 'tcp-request' rule cannot use ACL "
+                                   "'{}': it matches an HTTP path, which only "
+                                   "'http-request' rules see.",
+                                   proxy_kind_name(proxy.kind), proxy.name, term.acl->name));
+  }
+}
+
 void check_resolvers(const Resolvers& resolvers, Reporter& report) {
   if (!resolvers.nameservers.empty() || resolvers.parse_resolv_conf) return;
   report.alert(resolvers.where, fmt::format("resolvers '{}' has no 'nameserver' and no "
@@ -118,6 +169,9 @@ void validate(const Config& config, Reporter& report) {
     check_tls_binds(proxy, report);
     check_mysql_users(proxy, report);
     check_servers(config, proxy, report);
+    check_http_mode(proxy, report);
+    check_http_rules(proxy, report);
+    check_tcp_rule_acls(proxy, report);
   }
   for (const auto& resolvers : config.resolvers) check_resolvers(resolvers, report);
   for (const auto& database : config.databases) check_database(database, report);

@@ -19,12 +19,14 @@ namespace {
 constexpr auto kRoomPoll = std::chrono::milliseconds(10);
 constexpr auto kResourcePause = std::chrono::milliseconds(100);
 
+}  // namespace
+
 // `tcp-request connection` rules see the connection's own source: before
 // any byte is read, any slot taken or any backend touched. A refused
 // connection is reset, as HAProxy does, so that a flood of them leaves no
 // TIME_WAIT behind.
-bool refused(asio::ip::tcp::socket& client, const asio::ip::tcp::endpoint& peer,
-             Frontend& frontend) {
+bool refused_by_rules(asio::ip::tcp::socket& client, const asio::ip::tcp::endpoint& peer,
+                      Frontend& frontend) {
   if (!frontend.rules().has_rules(access::Phase::connection)) return false;
   const auto verdict = frontend.rules().judge(access::Phase::connection, peer.address());
   if (verdict.accepted) return false;
@@ -37,8 +39,6 @@ bool refused(asio::ip::tcp::socket& client, const asio::ip::tcp::endpoint& peer,
                                    verdict.rule->file, verdict.rule->line));
   return true;
 }
-
-}  // namespace
 
 asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, Frontend& frontend,
                                   const Listener& listener, SessionRegistry& sessions) {
@@ -71,7 +71,7 @@ asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, Frontend& f
                       "frontend " + frontend.name() + ": accepting again");
     short_of_resources = false;
     frontend.traffic().count_connection();
-    if (refused(client, peer, frontend)) continue;
+    if (refused_by_rules(client, peer, frontend)) continue;
     // Each worker keeps one accept pending, so a connection can arrive when
     // the frontend is already full: it is held here, unserved, until a slot
     // frees, rather than refused.

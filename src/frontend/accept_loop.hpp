@@ -11,6 +11,11 @@
 
 namespace borealis::frontend {
 
+// Closes (with a reset) a connection the frontend's `tcp-request
+// connection` rules refuse, counts and logs it; false when they accept it.
+bool refused_by_rules(asio::ip::tcp::socket& client, const asio::ip::tcp::endpoint& peer,
+                      Frontend& frontend);
+
 asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, Frontend& frontend,
                                   const Listener& listener, SessionRegistry& sessions);
 

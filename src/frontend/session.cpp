@@ -315,12 +315,9 @@ void Session::count_traffic() const {
   auto& server = backend_->load(last_server_id_).traffic;
   server.count_bytes(record_.bytes_from_client, record_.bytes_to_client);
   if (record_.connect_ms < 0) return;
-  const auto queue = static_cast<std::uint64_t>(std::max(0LL, record_.queue_ms));
-  const auto connect = static_cast<std::uint64_t>(record_.connect_ms);
-  const auto total =
-      static_cast<std::uint64_t>(core::elapsed_ms(started_, core::SteadyClock::now()));
-  backend_->traffic().count_timings(queue, connect, total);
-  server.count_timings(queue, connect, total);
+  const auto total = core::SteadyClock::now() - started_;
+  backend_->traffic().count_timings(queue_time_, connect_time_, total);
+  server.count_timings(queue_time_, connect_time_, total);
 }
 
 void Session::log_end() {

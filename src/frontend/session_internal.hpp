@@ -179,6 +179,9 @@ class Session {
   std::string account_server_address_;
   const char* failure_reason_ = nullptr;
   core::SteadyTime started_ = core::SteadyClock::now();
+  // The last server connection's queueing and connecting, for the totals
+  // (the log's Tw and Tc are these in whole milliseconds).
+  std::chrono::nanoseconds queue_time_{0}, connect_time_{0};
   // `mode mysql`: the session's server connection was given back while
   // idle (the next one is made when the client speaks).
   bool server_given_back_ = false;

@@ -160,7 +160,8 @@ asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
               : logging::Termination{TerminationCause::server_abort, TerminationStep::connect};
       co_return false;
     }
-    record_.queue_ms = core::elapsed_ms(started_, core::SteadyClock::now());
+    queue_time_ = core::SteadyClock::now() - started_;
+    record_.queue_ms = std::chrono::duration_cast<std::chrono::milliseconds>(queue_time_).count();
     record_.server = server->name;
     tcp::endpoint target;
     if (server->database) {
@@ -173,7 +174,9 @@ asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
     auto connect_started = core::SteadyClock::now();
     asio::error_code error = co_await connect_once(connection.socket, target);
     if (!error) {
-      record_.connect_ms = core::elapsed_ms(connect_started, core::SteadyClock::now());
+      connect_time_ = core::SteadyClock::now() - connect_started;
+      record_.connect_ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(connect_time_).count();
       connection.server_id = server->id;
       connection.server_name = server->name;
       connection.send_proxy = server->send_proxy;

@@ -29,6 +29,17 @@ const char* state_name(DatabaseState state) {
   return "unknown";
 }
 
+const char* state_key(DatabaseState state) {
+  switch (state) {
+    case DatabaseState::paused:
+      return "paused_deep";
+    case DatabaseState::frozen:
+      return "paused_warm";
+    default:
+      return state_name(state);  // already one word
+  }
+}
+
 DatabaseGate::DatabaseGate(asio::io_context& control, std::string name,
                            std::chrono::milliseconds timeout_resume, int maxqueue,
                            core::Clock& clock)

@@ -39,6 +39,9 @@ namespace borealis::serverless {
 enum class DatabaseState { stopped, starting, running, pausing, paused, frozen, resuming, failed };
 constexpr int kDatabaseStateCount = 8;
 const char* state_name(DatabaseState state);
+// The state as one word, for column names and metric labels: "stopped",
+// "paused_deep", "paused_warm", ...
+const char* state_key(DatabaseState state);
 
 struct DatabaseView {
   DatabaseState state = DatabaseState::stopped;

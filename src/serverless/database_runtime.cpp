@@ -258,6 +258,7 @@ asio::awaitable<void> DatabaseRuntime::bring_up(DatabaseState how) {
   next_sample_ = idle_since_ + kSampleInterval;
   enter(DatabaseState::running);
   if (how == DatabaseState::resuming) {
+    deep_resumes_.observe(clock_.now() - began);
     const int overlapped = gate_.take_logins_during_start();
     say(logging::Level::notice,
         fmt::format("resumed in {} ms for {} waiting connections at {} ACU{}", took.count(),
@@ -414,6 +415,7 @@ asio::awaitable<void> DatabaseRuntime::thaw() {
   const double needed = capacity_for_clients(waiting);
   if (needed <= frozen_at) capacity_ = needed;
   enter(DatabaseState::running);
+  warm_resumes_.observe(clock_.now() - began);
   if (needed <= frozen_at) {
     warm_up_due_ = clock_.now() + kWarmUpDelay;
   } else if (core::Status warmed = co_await engine_->warm_up(needed); !warmed) {
@@ -566,6 +568,8 @@ DatabaseReport DatabaseRuntime::report() {
   report.held = gate_.held();
   report.failed_starts = failures_;
   report.crashes = crashes_;
+  report.deep_resumes = deep_resumes_.read();
+  report.warm_resumes = warm_resumes_.read();
   return report;
 }
 

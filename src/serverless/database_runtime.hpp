@@ -30,6 +30,7 @@
 #include "serverless/database_gate.hpp"
 #include "serverless/engine.hpp"
 #include "serverless/scaling_policy.hpp"
+#include "stats/histogram.hpp"
 
 namespace borealis::serverless {
 
@@ -45,6 +46,8 @@ struct DatabaseReport {
   int active = 0;    // of them, those holding a connection to the engine
   int held = 0;      // of them, those waiting for a resume or a connection slot
   unsigned long long failed_starts = 0, crashes = 0;
+  // Resumes, from compute starting or thawing to clients let in: deep, warm.
+  stats::HistogramReading deep_resumes, warm_resumes;
 };
 
 class DatabaseRuntime {
@@ -136,6 +139,7 @@ class DatabaseRuntime {
   bool finished_ = false;
   unsigned long long failures_ = 0;  // failed starts, published in the view
   unsigned long long crashes_ = 0;
+  stats::Histogram deep_resumes_{stats::kResumeBounds}, warm_resumes_{stats::kResumeBounds};
   int consecutive_failures_ = 0;
   core::SteadyTime state_since_;
   core::SteadyTime accounted_until_;

@@ -1,5 +1,7 @@
 #include "stats/traffic_counters.hpp"
 
+#include <algorithm>
+
 namespace borealis::stats {
 
 void TrafficCounters::count_session(int current, core::SteadyTime now) {
@@ -17,11 +19,18 @@ void TrafficCounters::count_connection(core::SteadyTime now) {
   connection_rate_.count(now);
 }
 
-void TrafficCounters::count_timings(std::uint64_t queue_ms, std::uint64_t connect_ms,
-                                    std::uint64_t total_ms) {
-  queue_ms_.add(queue_ms);
-  connect_ms_.add(connect_ms);
-  total_ms_.add(total_ms);
+void TrafficCounters::count_timings(std::chrono::nanoseconds queue,
+                                    std::chrono::nanoseconds connect,
+                                    std::chrono::nanoseconds total) {
+  const auto ms = [](std::chrono::nanoseconds duration) {
+    return static_cast<std::uint64_t>(std::max<std::int64_t>(
+        0, std::chrono::duration_cast<std::chrono::milliseconds>(duration).count()));
+  };
+  queue_ms_.add(ms(queue));
+  connect_ms_.add(ms(connect));
+  total_ms_.add(ms(total));
+  queue_time_.observe(queue);
+  connect_time_.observe(connect);
 }
 
 void TrafficCounters::count_bytes(std::uint64_t from_clients, std::uint64_t to_clients) {
@@ -52,6 +61,8 @@ TrafficCounts TrafficCounters::read(core::SteadyTime now) const {
   counts.queue_ms_max = queue_ms_.max();
   counts.connect_ms_max = connect_ms_.max();
   counts.total_ms_max = total_ms_.max();
+  counts.queue_time = queue_time_.read();
+  counts.connect_time = connect_time_.read();
   return counts;
 }
 

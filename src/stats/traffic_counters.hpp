@@ -6,10 +6,12 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 
 #include "core/clock.hpp"
 #include "stats/event_rate.hpp"
+#include "stats/histogram.hpp"
 #include "stats/moving_average.hpp"
 
 namespace borealis::stats {
@@ -34,6 +36,9 @@ struct TrafficCounts {
   // (ttime), in milliseconds.
   std::uint64_t queue_ms = 0, connect_ms = 0, total_ms = 0;
   std::uint64_t queue_ms_max = 0, connect_ms_max = 0, total_ms_max = 0;
+  // Every session's queueing and connecting, for the metrics (backends and
+  // servers).
+  HistogramReading queue_time, connect_time;
 };
 
 class TrafficCounters {
@@ -43,8 +48,9 @@ class TrafficCounters {
   // A connection was accepted (frontends), before any rule judged it.
   void count_connection(core::SteadyTime now = core::SteadyClock::now());
   // A session that reached a server ended: how long it queued, connected
-  // and lasted (ms).
-  void count_timings(std::uint64_t queue_ms, std::uint64_t connect_ms, std::uint64_t total_ms);
+  // and lasted.
+  void count_timings(std::chrono::nanoseconds queue, std::chrono::nanoseconds connect,
+                     std::chrono::nanoseconds total);
   // A session ended (or a relay over it did): what it moved each way.
   void count_bytes(std::uint64_t from_clients, std::uint64_t to_clients);
   void count_denied_connection() { add(denied_connections_); }
@@ -77,6 +83,7 @@ class TrafficCounters {
   EventRate session_rate_;
   EventRate connection_rate_;
   MovingAverage queue_ms_, connect_ms_, total_ms_;
+  Histogram queue_time_{kConnectBounds}, connect_time_{kConnectBounds};
 };
 
 }  // namespace borealis::stats

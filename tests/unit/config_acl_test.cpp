@@ -113,10 +113,10 @@ TEST(ConfigAcl, HaproxyWordingForErrors) {
        "expression ''."},
       {"  acl a foo 1",
        "parsing [a.cfg:4] : error detected while parsing ACL 'a' : unknown fetch method 'foo' in "
-       "ACL expression 'foo' (borealis matches 'src' only)."},
+       "ACL expression 'foo' (borealis matches 'src', 'path' and 'path_beg')."},
       {"  acl a dst 1.2.3.4",
        "parsing [a.cfg:4] : error detected while parsing ACL 'a' : unsupported fetch method "
-       "'dst' in ACL expression 'dst' (borealis matches 'src' only)."},
+       "'dst' in ACL expression 'dst' (borealis matches 'src', 'path' and 'path_beg')."},
       {"  acl b$d src 1.2.3.4",
        "parsing [a.cfg:4] : character '$' is not permitted in acl name "
        "'b$d'."},

@@ -170,13 +170,13 @@ TEST(ConfigErrors, UnsupportedKeywords) {
            {"global\n  ssl-default-bind-options no-sslv3\n",
             "parsing [e.cfg:2] : 'ssl-default-bind-options' is an HAProxy keyword that borealis "
             "does not support yet in 'global' section"},
-           {"defaults\n  mode http\n",
-            "parsing [e.cfg:2] : 'mode http' is an HAProxy keyword "
+           {"defaults\n  mode health\n",
+            "parsing [e.cfg:2] : 'mode health' is an HAProxy keyword "
             "that borealis does not support yet in 'defaults' "
             "section"},
            {"defaults\n  mode pgsql\n", "parsing [e.cfg:2] : unknown proxy mode 'pgsql'."},
-           {"defaults\n  timeout http-request 5s\n",
-            "parsing [e.cfg:2] : 'timeout http-request' is an HAProxy keyword that borealis "
+           {"defaults\n  timeout tarpit 5s\n",
+            "parsing [e.cfg:2] : 'timeout tarpit' is an HAProxy keyword that borealis "
             "does not support yet in 'defaults' section"},
            {"defaults\n  clitimeout 5000\n",
             "parsing [e.cfg:2] : 'clitimeout' is an HAProxy "
@@ -253,7 +253,8 @@ TEST(ConfigErrors, BadValues) {
             "delay with a unit (us, ms, s, m, h, d)."},
            {"defaults\n  timeout sever 1s\n",
             "parsing [e.cfg:2] : 'timeout' supports 'client', 'server', 'connect', 'check', "
-            "'queue', 'tunnel', 'client-fin', 'server-fin' and 'release' (got 'sever')."},
+            "'queue', 'tunnel', 'client-fin', 'server-fin', 'http-request', 'http-keep-alive' "
+            "and 'release' (got 'sever')."},
            {"defaults\n  retries many\n",
             "parsing [e.cfg:2] : 'retries' expects an integer "
             "between 0 and 2147483647, got 'many'."},

@@ -36,8 +36,9 @@ TEST(TrafficCounters, EachRefusalAndFailureHasItsOwnCount) {
   counters.count_redispatch();
   counters.count_selection();
   counters.count_connection();
-  counters.count_timings(1, 2, 30);
-  counters.count_timings(3, 4, 50);
+  using std::chrono::milliseconds;
+  counters.count_timings(milliseconds(1), milliseconds(2), milliseconds(30));
+  counters.count_timings(milliseconds(3), milliseconds(4), milliseconds(50));
   const TrafficCounts counts = counters.read();
   EXPECT_EQ(counts.denied_connections, 1u);
   EXPECT_EQ(counts.denied_sessions, 2u);
@@ -53,6 +54,8 @@ TEST(TrafficCounters, EachRefusalAndFailureHasItsOwnCount) {
   EXPECT_EQ(counts.connect_ms, 3u);
   EXPECT_EQ(counts.total_ms, 40u);
   EXPECT_EQ(counts.total_ms_max, 50u);
+  EXPECT_EQ(counts.connect_time.count, 2u);
+  EXPECT_DOUBLE_EQ(counts.connect_time.sum_seconds, 0.006);
 }
 
 // Workers add without a lock: no count is lost, the peak is the highest
