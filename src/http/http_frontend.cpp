@@ -185,7 +185,7 @@ asio::awaitable<void> HttpFrontend::serve(std::shared_ptr<Connection> connection
     // A whole request head within `timeout http-request`; after the first,
     // its first byte within `timeout http-keep-alive`.
     close_at(connection, Clock::now() + (first ? request_timeout_ : keep_alive_timeout_));
-    bool begun = first;
+    bool begun = first, received = false;
     RequestParser::Result result{RequestParser::State::need_more, 0};
     while (true) {
       if (!pending.empty()) {
@@ -196,10 +196,17 @@ asio::awaitable<void> HttpFrontend::serve(std::shared_ptr<Connection> connection
       asio::error_code error;
       const std::size_t read = co_await connection->socket.async_read_some(
           asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, error));
+      if (error == asio::error::eof && received) {
+        // The client stopped sending inside a request: say so, then close.
+        result = {RequestParser::State::error, 0, 400,
+                  "the request ended before its head was complete"};
+        break;
+      }
       if (error) {
         open = false;
         break;
       }
+      received = true;
       connection->bytes_in += read;
       if (!begun) close_at(connection, Clock::now() + request_timeout_);
       begun = true;
