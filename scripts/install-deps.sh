@@ -8,12 +8,13 @@ packages=(
   cmake ninja-build g++ clang libclang-rt-14-dev clang-format pkg-config
   # libraries
   libasio-dev libc-ares-dev libssl-dev libcli11-dev libfmt-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libhttp-parser-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libhttp-parser-dev nlohmann-json3-dev
   # real programs the tests and benchmarks start
   mariadb-server mariadb-client mariadb-test dnsmasq-base haproxy sysbench
   python3 python3-pymysql python3-mysqldb procps iproute2 openssl socat
-  # the metrics test scrapes borealis with a real Prometheus (and lints with promtool)
-  prometheus
+  # the metrics test scrapes borealis with a real Prometheus (and lints with promtool);
+  # the dashboard test drives a headless Chromium
+  prometheus chromium chromium-driver python3-selenium
   # client stacks the mode mysql tests drive (PHP, Perl, Node.js, Java)
   php-cli php-mysql libdbd-mariadb-perl libdbd-mysql-perl libmariadb-java default-jre-headless
 )

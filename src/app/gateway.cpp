@@ -193,6 +193,12 @@ std::string Gateway::open_http_frontends() {
   };
   for (auto& frontend : frontends_) {
     if (frontend->config().mode != config::Mode::http) continue;
+    if (frontend->config().stats_page && !dashboard_) {
+      dashboard_ = std::make_unique<admin::Dashboard>(control_, api_targets_);
+      services.stats_page = [this](const http::Request& request, const config::StatsPage& page) {
+        return dashboard_->respond(request, page);
+      };
+    }
     auto& served = http_frontends_.emplace_back(
         std::make_unique<http::HttpFrontend>(control_, *frontend, services));
     if (std::string error = served->open(); !error.empty()) return error;
@@ -284,6 +290,7 @@ void Gateway::stop(bool hard) {
   stopping_ = true;
   if (api_) api_->stop();
   for (auto& served : http_frontends_) served->stop();
+  if (dashboard_) dashboard_->stop();
   stop_accepting();
   asio::co_spawn(control_, stop_databases(), [this, hard](std::exception_ptr) {
     if (hard)
@@ -352,6 +359,7 @@ int Gateway::run() {
   for (auto& database : databases_) database->start();
   for (auto& checker : checkers_) checker->start();
   if (api_) api_->start();
+  if (dashboard_) dashboard_->start();
   for (auto& served : http_frontends_) served->start();
   start_workers();
   control_.run();

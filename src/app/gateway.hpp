@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "admin/dashboard.hpp"
 #include "admin/runtime_api.hpp"
 #include "backend/backend_control.hpp"
 #include "backend/health_checker.hpp"
@@ -99,6 +100,7 @@ class Gateway {
   admin::ApiTargets api_targets_;
   // Last: gone before the databases and backends their reports look at.
   std::unique_ptr<admin::RuntimeApi> api_;
+  std::unique_ptr<admin::Dashboard> dashboard_;  // with a `stats uri` only
   std::vector<std::unique_ptr<http::HttpFrontend>> http_frontends_;
 };
 

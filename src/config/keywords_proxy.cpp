@@ -326,6 +326,34 @@ void kw_no(const Statement& st, Proxy& proxy, Reporter& report) {
                                      st.arg(1)));
 }
 
+// `stats enable`, `stats uri PREFIX`, `stats refresh T`: each turns the
+// dashboard on, as in HAProxy.
+void kw_stats(const Statement& st, Proxy& proxy, Reporter& report) {
+  const std::string& what = st.arg(1);
+  const std::string keyword = fmt::format("stats {}", what);
+  if (what != "enable" && what != "uri" && what != "refresh")
+    return report_unsupported(st, keyword, report);
+  if (!applies(st, proxy, keyword, Side::frontend, WrongSide::warn, report)) return;
+  StatsPage page = proxy.stats_page.value_or(StatsPage{});
+  page.where = st.where;
+  if (what == "enable") {
+    if (!expect_at_most(st, 2, keyword, report)) return;
+  } else if (what == "uri") {
+    if (!expect_at_most(st, 3, keyword, report)) return;
+    if (st.arg(2).empty() || st.arg(2).front() != '/') {
+      report.alert(st.where, "'stats uri' expects a URI prefix beginning with '/'.");
+      return;
+    }
+    page.uri = st.arg(2);
+  } else {
+    if (!expect_at_most(st, 3, keyword, report)) return;
+    Duration refresh{};
+    if (!read_time(st, 2, keyword, true, refresh, report)) return;
+    page.refresh = refresh;
+  }
+  proxy.stats_page = page;
+}
+
 struct ProxyKeyword {
   std::string_view name;
   void (*parse)(const Statement&, Proxy&, Reporter&);
@@ -347,6 +375,7 @@ constexpr ProxyKeyword kProxyKeywords[] = {
     {"acl", parse_acl},
     {"tcp-request", parse_tcp_request},
     {"http-request", parse_http_request},
+    {"stats", kw_stats},
     {"max-connect-errors", kw_max_connect_errors},
     {"mysql-user", kw_mysql_user},
 };

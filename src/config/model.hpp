@@ -160,6 +160,14 @@ struct HttpRequestRule {
   SourceLocation where;
 };
 
+// `stats enable|uri PREFIX|refresh T` (mode http): the live dashboard,
+// served at requests whose target begins with `uri`.
+struct StatsPage {
+  std::string uri = "/haproxy?stats";  // HAProxy's default
+  Duration refresh{5000};
+  SourceLocation where;
+};
+
 struct MysqlCheck {
   std::string user;  // empty: connect and read the greeting only
   bool post41 = false;
@@ -243,6 +251,7 @@ struct Proxy {
   // `tcp-request` rules in order: the inherited defaults' rules first.
   std::vector<TcpRequestRule> tcp_request_rules;
   std::vector<HttpRequestRule> http_request_rules;
+  std::optional<StatsPage> stats_page;
   // Kinds of sections that took this defaults section's rules (HAProxy lets
   // frontends or backends inherit rules, not both, and no listen).
   bool rules_inherited_by_frontend = false, rules_inherited_by_backend = false;

@@ -105,7 +105,6 @@ constexpr std::string_view kProxy[] = {
     "tcp-response",
     "http-response",
     "http-after-response",
-    "stats",
     "cookie",
     "hash-type",
     "hash-balance-factor",

@@ -121,15 +121,22 @@ void check_http_mode(const Proxy& proxy, Reporter& report) {
       report.alert(bind.where, fmt::format("frontend '{}' : 'accept-proxy' on a 'mode http' bind "
                                            "is not supported yet.",
                                            proxy.name));
+  if (proxy.stats_page) return;
   for (const auto& rule : proxy.http_request_rules)
     if (rule.action == HttpRequestRule::Action::prometheus_exporter) return;
   report.warning(proxy.where, fmt::format("frontend '{}' (mode http) has no 'http-request "
-                                          "use-service' rule: it answers every request with 503.",
+                                          "use-service' rule and no 'stats uri': it answers "
+                                          "every request with 503.",
                                           proxy.name));
 }
 
 void check_http_rules(const Proxy& proxy, Reporter& report) {
-  if (proxy.mode == Mode::http || proxy.http_request_rules.empty()) return;
+  if (proxy.mode == Mode::http) return;
+  if (proxy.stats_page && proxy.kind != Proxy::Kind::defaults)
+    report.warning(proxy.stats_page->where,
+                   fmt::format("'stats' ignored for {} '{}' as it requires 'mode http'.",
+                               proxy_kind_name(proxy.kind), proxy.name));
+  if (proxy.http_request_rules.empty()) return;
   report.warning(proxy.http_request_rules.front().where,
                  fmt::format("'http-request' rules ignored for {} '{}' as they require 'mode "
                              "http'.",

@@ -138,6 +138,12 @@ Response HttpFrontend::answer(const Request& request, const asio::ip::address& s
     }
     return services_.prometheus_exporter(request);
   }
+  // As in HAProxy, the stats page comes after the rules (a `deny` keeps it
+  // from whom it names) and answers every target its `uri` begins.
+  const auto& page = frontend_.config().stats_page;
+  if (rule == nullptr || rule->action == Action::allow)
+    if (page && services_.stats_page && request.target.starts_with(page->uri))
+      return services_.stats_page(request, *page);
   // As HAProxy answers when a request reaches no service and no server.
   return error_response(503, "No server is available to handle this request.");
 }

@@ -27,6 +27,8 @@ namespace borealis::http {
 // What the frontend's rules can send a request to (the gateway's).
 struct Services {
   std::function<Response(const Request&)> prometheus_exporter;
+  // `stats uri`: the dashboard (its page and the JSON it polls).
+  std::function<Response(const Request&, const config::StatsPage&)> stats_page;
 };
 
 class HttpFrontend {

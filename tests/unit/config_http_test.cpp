@@ -127,7 +127,31 @@ TEST(ConfigHttp, WarningsForRulesThatCannotApply) {
   ASSERT_TRUE(idle.ok()) << all_text(idle);
   EXPECT_EQ(all_text(idle),
             "parsing [w.cfg:1] : frontend 'metrics' (mode http) has no 'http-request "
-            "use-service' rule: it answers every request with 503.\n");
+            "use-service' rule and no 'stats uri': it answers every request with 503.\n");
+}
+
+TEST(ConfigHttp, StatsPageKeywords) {
+  auto result = parse_text(metrics_frontend("  stats uri /dash\n  stats refresh 2s"), "s.cfg");
+  ASSERT_TRUE(result.ok()) << all_text(result);
+  const auto& page = result.config.proxies.at(0).stats_page;
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->uri, "/dash");
+  EXPECT_EQ(page->refresh, Duration(2000));
+  auto defaulted = parse_text(metrics_frontend("  stats enable"), "s.cfg");
+  ASSERT_TRUE(defaulted.ok());
+  EXPECT_EQ(defaulted.config.proxies.at(0).stats_page->uri, "/haproxy?stats");
+  EXPECT_EQ(first_error(metrics_frontend("  stats uri dash")),
+            "parsing [h.cfg:4] : 'stats uri' expects a URI prefix beginning with '/'.");
+  EXPECT_EQ(first_error(metrics_frontend("  stats auth admin:secret")),
+            "parsing [h.cfg:4] : 'stats auth' is an HAProxy keyword that borealis does not "
+            "support yet in 'frontend' section");
+  auto tcp = parse_text(
+      "frontend fe\n  bind :3306\n  default_backend be\n  stats enable\n"
+      "backend be\n  server s 10.0.0.1:3306\n",
+      "w.cfg");
+  ASSERT_TRUE(tcp.ok());
+  EXPECT_EQ(all_text(tcp),
+            "parsing [w.cfg:4] : 'stats' ignored for frontend 'fe' as it requires 'mode http'.\n");
 }
 
 }  // namespace
