@@ -29,6 +29,10 @@ namespace borealis::app {
 namespace {
 
 constexpr int kListenBacklog = 1024;
+// A `mode http` frontend without a `maxconn` of its own takes at most this
+// many connections: a flood on the metrics port cannot use up the global
+// `maxconn` that the MySQL frontends share.
+constexpr int kHttpMaxconn = 100;
 
 int worker_count(const config::Global& global) {
   if (global.nbthread > 0) return global.nbthread;
@@ -125,8 +129,10 @@ std::string Gateway::build_frontends() {
         proxy.kind == config::Proxy::Kind::listen ? proxy.name : proxy.default_backend;
     if (auto found = backends_.find(name); found != backends_.end()) target = found->second.get();
     auto logger = logging::make_logger(sinks_, proxy.logs, config_.global.logs, proxy.log_global);
+    config::Proxy served = proxy;
+    if (served.mode == config::Mode::http && served.maxconn == 0) served.maxconn = kHttpMaxconn;
     frontends_.push_back(
-        std::make_unique<frontend::Frontend>(proxy, std::move(logger), target, limits_));
+        std::make_unique<frontend::Frontend>(served, std::move(logger), target, limits_));
   }
   return {};
 }

@@ -196,8 +196,10 @@ class PrometheusScrapeTest(harness.ServerlessTestCase):
                                  capture_output=True, timeout=30)
         self.assertEqual(checked.returncode, 0, checked.stdout + checked.stderr)
         self.assertEqual(checked.stdout + checked.stderr, b"")
-        _, types = samples(body)
+        values, types = samples(body)
         self.assertEqual(types["borealis_database_resume_seconds"], "histogram")
+        # Without a maxconn of its own, the exporter's frontend takes at most 100.
+        self.assertEqual(values['borealis_frontend_limit_sessions{proxy="metrics"}'], 100)
         status, _, body = fetch(self.metrics_port, "/metrics?scope=database&scope=global")
         self.assertEqual(status, 200)
         _, types = samples(body)
