@@ -291,9 +291,17 @@ void Gateway::wait_for_sessions_then_stop() {
 
 // Every stop ends here, once: databases are stopped cleanly, then the
 // control loop ends (after the listeners are released, on a hard stop).
+void Gateway::notice_stopping() {
+  if (!stopping_notice_) return;
+  auto notice = std::move(stopping_notice_);
+  stopping_notice_ = nullptr;
+  notice();
+}
+
 void Gateway::stop(bool hard) {
   if (stopping_) return;
   stopping_ = true;
+  notice_stopping();
   if (api_) api_->stop();
   for (auto& served : http_frontends_) served->stop();
   if (dashboard_) dashboard_->stop();
@@ -325,6 +333,7 @@ void Gateway::watch_signals() {
     if (number == SIGUSR1) {
       if (soft_stopping_) return;
       soft_stopping_ = true;
+      notice_stopping();
       logging::notice(logging::Severity::notice,
                       "soft stop: listeners closed, exiting when the last session ends");
       // An idle kept-alive scrape must not hold the process.

@@ -41,6 +41,8 @@ class Gateway {
   std::string prepare();
   // Runs until a stop signal; returns the process exit code.
   int run();
+  // Called once, when a stop (soft or hard) begins.
+  void on_stopping(std::function<void()> stopping) { stopping_notice_ = std::move(stopping); }
 
  private:
   std::string build_databases();
@@ -59,12 +61,14 @@ class Gateway {
   void wait_for_sessions_then_stop();
   void wait_for_listeners_then_stop(int attempts_left);
   void stop(bool hard);
+  void notice_stopping();
   asio::awaitable<void> stop_databases();
 
   config::Config config_;
   asio::io_context control_;
   asio::signal_set signals_;
   bool stopping_ = false;
+  std::function<void()> stopping_notice_;
   bool soft_stopping_ = false;
   bool accepting_stopped_ = false;
   logging::SinkRegistry sinks_;

@@ -6,6 +6,7 @@
 
 #include "app/command_line.hpp"
 #include "app/gateway.hpp"
+#include "app/service_notify.hpp"
 #include "config/parser.hpp"
 #include "logging/stderr_notice.hpp"
 
@@ -44,6 +45,8 @@ int main(int argc, char** argv) {
   }
 
   std::signal(SIGPIPE, SIG_IGN);
+  // Before anything is started: no child inherits the service manager's socket.
+  const auto service = borealis::app::ServiceNotifier::from_environment();
   borealis::app::Gateway gateway(std::move(parsed.config));
   std::string error = gateway.prepare();
   if (!error.empty()) {
@@ -52,5 +55,8 @@ int main(int argc, char** argv) {
   }
   borealis::logging::notice(borealis::logging::Severity::notice,
                             fmt::format("borealis {} started", kVersion));
+  // Listening from here (connections wait in the backlog until the workers run).
+  service.notify("READY=1\nSTATUS=listening");
+  gateway.on_stopping([&service] { service.notify("STOPPING=1"); });
   return gateway.run();
 }
