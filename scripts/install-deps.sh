@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # build
   cmake ninja-build g++ clang libclang-rt-14-dev clang-format pkg-config
+  # the .deb: CPack finds its dependencies with dpkg-shlibdeps, ELF files with file
+  dpkg-dev file
   # libraries
   libasio-dev libc-ares-dev libssl-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev libhttp-parser-dev nlohmann-json3-dev
