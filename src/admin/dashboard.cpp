@@ -105,7 +105,9 @@ std::string Dashboard::json(double now) const {
         database_json(report, found == timelines_.end() ? nullptr : &found->second));
   }
   out["databases"] = std::move(databases);
-  return out.dump();
+  // Names come from the configuration; a byte that is not UTF-8 is replaced
+  // rather than failing the page.
+  return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 http::Response Dashboard::respond(const http::Request& request,

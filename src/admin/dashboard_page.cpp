@@ -191,7 +191,8 @@ std::string dashboard_page(const std::string& json_target, long long refresh_ms)
   std::string page(kPage);
   // A JSON string is a script string; "</" is cut so that no value can end
   // the script element.
-  std::string target = nlohmann::json(json_target).dump();
+  std::string target =
+      nlohmann::json(json_target).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   for (std::size_t at = 0; (at = target.find("</", at)) != std::string::npos; at += 3)
     target.replace(at, 2, "<\\/");
   replace(page, "__JSON_URL__", target);

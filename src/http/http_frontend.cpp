@@ -148,6 +148,19 @@ Response HttpFrontend::answer(const Request& request, const asio::ip::address& s
   return error_response(503, "No server is available to handle this request.");
 }
 
+// A service that throws (out of memory building a page) answers 500: the
+// control thread that serves it runs everything else too.
+Response HttpFrontend::answer_safely(const Request& request,
+                                     const asio::ip::address& source) const {
+  try {
+    return answer(request, source);
+  } catch (const std::exception& error) {
+    logging::notice(logging::Severity::warning, "frontend " + frontend_.name() + ": answering " +
+                                                    request.target + " failed: " + error.what());
+    return error_response(500);
+  }
+}
+
 asio::awaitable<bool> HttpFrontend::write(Connection& connection, const std::string& bytes) {
   asio::error_code error;
   co_await asio::async_write(connection.socket, asio::buffer(bytes),
@@ -228,7 +241,7 @@ asio::awaitable<void> HttpFrontend::serve(std::shared_ptr<Connection> connection
       response = error_response(result.status, result.reason);
     } else {
       const Request& request = parser.request();
-      response = answer(request, connection->peer.address());
+      response = answer_safely(request, connection->peer.address());
       keep_alive = request.keep_alive;
       head_only = request.method == "HEAD";
       minor = request.version_minor;

@@ -54,6 +54,7 @@ class HttpFrontend {
 
   asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor);
   asio::awaitable<void> serve(std::shared_ptr<Connection> connection);
+  Response answer_safely(const Request& request, const asio::ip::address& source) const;
   asio::awaitable<bool> write(Connection& connection, const std::string& bytes);
   asio::awaitable<void> drain_and_close(std::shared_ptr<Connection> connection);
   void close_at(const std::shared_ptr<Connection>& connection,

@@ -83,6 +83,9 @@ TEST(DashboardPage, NeedsNothingFromElsewhereAndKeepsItsScriptWhole) {
   EXPECT_NE(page.find("const JSON_URL = \"/a<\\/script><b>;json\";"), std::string::npos);
   EXPECT_NE(page.find("const REFRESH_MS = 1500;"), std::string::npos);
   EXPECT_EQ(page.find("__JSON_URL__"), std::string::npos);
+  // A byte that is not UTF-8 in the configured uri is replaced, never thrown.
+  EXPECT_NE(dashboard_page("/\xff;json", 1000).find("const JSON_URL = \"/\xef\xbf\xbd;json\";"),
+            std::string::npos);
   for (const char* outside : {"http://", "https://", "src=", "<link", "@import"}) {
     if (std::string(outside) == "http://") {
       // The only address is the SVG namespace, which is a name, not a fetch.
