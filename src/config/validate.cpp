@@ -132,7 +132,8 @@ void check_http_mode(const Proxy& proxy, Reporter& report) {
 
 void check_http_rules(const Proxy& proxy, Reporter& report) {
   if (proxy.mode == Mode::http) return;
-  if (proxy.stats_page && proxy.kind != Proxy::Kind::defaults)
+  // Inherited by a backend from `defaults`, it simply does not apply.
+  if (proxy.stats_page && proxy.accepts_clients())
     report.warning(proxy.stats_page->where,
                    fmt::format("'stats' ignored for {} '{}' as it requires 'mode http'.",
                                proxy_kind_name(proxy.kind), proxy.name));

@@ -204,7 +204,8 @@ asio::awaitable<void> HttpFrontend::serve(std::shared_ptr<Connection> connection
     // A whole request head within `timeout http-request`; after the first,
     // its first byte within `timeout http-keep-alive`.
     close_at(connection, Clock::now() + (first ? request_timeout_ : keep_alive_timeout_));
-    bool begun = first, received = false;
+    // `received`: some of this request is here (pipelined bytes count).
+    bool begun = first, received = !pending.empty();
     RequestParser::Result result{RequestParser::State::need_more, 0};
     while (true) {
       if (!pending.empty()) {

@@ -152,6 +152,15 @@ TEST(ConfigHttp, StatsPageKeywords) {
   ASSERT_TRUE(tcp.ok());
   EXPECT_EQ(all_text(tcp),
             "parsing [w.cfg:4] : 'stats' ignored for frontend 'fe' as it requires 'mode http'.\n");
+  // From `defaults`, it applies to the mode http frontend and says nothing
+  // about the backend, which has no use for it.
+  auto inherited = parse_text(
+      "defaults\n  stats uri /s\nfrontend m\n  mode http\n"
+      "  bind :8405\nbackend be\n  server s 10.0.0.1:3306\n",
+      "d.cfg");
+  ASSERT_TRUE(inherited.ok());
+  EXPECT_EQ(all_text(inherited), "");
+  EXPECT_EQ(inherited.config.proxies.at(0).stats_page->uri, "/s");
 }
 
 }  // namespace
