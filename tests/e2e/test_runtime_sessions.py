@@ -80,9 +80,11 @@ backend be
                       if line["state"] == "K-"]
             self.assertEqual(len(killed), list(on.values()).count("A"), killed)
             self.assertTrue(all(line["server"] == "a" for line in killed), killed)
-            harness.wait_until(lambda: sorted(self.sessions().values()) == ["b"] * 3, 10, 0.1,
-                               "only the sessions on b listed: "
-                               + harness.socat(self.socket, "show sess\n"))
+            # As many as went to b: roundrobin alternates per pick, and the
+            # harness's readiness probe may have taken one pick.
+            on_b = ["b"] * list(on.values()).count("B")
+            harness.wait_until(lambda: sorted(self.sessions().values()) == on_b, 10, 0.1,
+                               "only the sessions on b listed")
             self.assertIn(harness.marker(harness.LOCAL, self.listen), ("A", "B"))
         finally:
             for conn in conns:
