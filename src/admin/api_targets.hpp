@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <vector>
 
 #include "admin/stat_report.hpp"
@@ -25,6 +26,9 @@ struct ApiTargets {
   std::vector<WorkerSessions> workers;
   const frontend::ProcessLimits* limits = nullptr;
   int nbthread = 0;
+  // The process's listening sockets, for `_getsocks` (a reload takes them
+  // over); empty once it has stopped accepting.
+  std::function<std::vector<int>()> listening_sockets;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 

@@ -13,10 +13,15 @@
 
 #include "admin/socket_file.hpp"
 #include "logging/stderr_notice.hpp"
+#include "reload/descriptor_passing.hpp"
 
 namespace borealis::admin {
 
 using asio::local::stream_protocol;
+
+namespace {
+constexpr std::chrono::milliseconds kHandoverLimit{2000};
+}  // namespace
 
 struct RuntimeApi::Listener {
   Listener(asio::io_context& context, const config::StatsSocket& declared)
@@ -45,13 +50,14 @@ RuntimeApi::RuntimeApi(asio::io_context& control, const config::Global& global, 
     : control_(control),
       global_(global),
       workers_(targets.workers),
+      listening_sockets_(targets.listening_sockets),
       commands_(std::move(targets)) {}
 
 RuntimeApi::~RuntimeApi() { stop(); }
 
-std::string RuntimeApi::open() {
+std::string RuntimeApi::open(bool replacing) {
   for (const auto& socket : global_.stats_sockets) {
-    SocketFile bound = bind_socket_file(socket, kMaxConnections);
+    SocketFile bound = bind_socket_file(socket, kMaxConnections, replacing);
     if (bound.fd < 0)
       return fmt::format("{}:{}: 'stats socket': {}", socket.where.file, socket.where.line,
                          bound.error);
@@ -188,6 +194,12 @@ asio::awaitable<bool> RuntimeApi::answer(Connection& connection, std::string_vie
       connection.quit = true;
       break;
     }
+    if (words[0] == "_getsocks" && words.size() == 1) {
+      // Descriptors, not text: the connection ends after them.
+      output += hand_over_listeners(connection);
+      connection.quit = true;
+      break;
+    }
     Answer result = commands_.run(words, connection.listener.config.level);
     if (auto* for_workers = std::get_if<SessionRequest>(&result))
       output += co_await answer_on_workers(workers_, *for_workers);
@@ -201,6 +213,27 @@ asio::awaitable<bool> RuntimeApi::answer(Connection& connection, std::string_vie
   co_await asio::async_write(connection.socket, asio::buffer(output),
                              asio::redirect_error(asio::use_awaitable, error));
   co_return !error;
+}
+
+// `_getsocks`, asked by a reloading borealis (admin level, or a socket
+// with `expose-fd listeners`, as HAProxy: the sockets let their holder
+// accept this gateway's clients). The descriptors
+// are sent at once, on the control thread, where the listeners are closed
+// too: none can be closed while they are sent.
+std::string RuntimeApi::hand_over_listeners(Connection& connection) {
+  const auto& socket = connection.listener.config;
+  if (socket.level != config::ApiLevel::admin && !socket.expose_listeners)
+    return "Permission denied\n";
+  std::vector<int> sockets = listening_sockets_ ? listening_sockets_() : std::vector<int>{};
+  if (sockets.empty()) return "No listening sockets to hand over (stopping)\n";
+  std::string error;
+  if (!reload::send_descriptors(connection.socket.native_handle(), sockets, kHandoverLimit, error))
+    logging::notice(logging::Severity::warning,
+                    "runtime API: handing the listening sockets over failed: " + error);
+  else
+    logging::notice(logging::Severity::notice,
+                    fmt::format("runtime API: {} listening sockets handed over", sockets.size()));
+  return {};
 }
 
 }  // namespace borealis::admin

@@ -34,7 +34,8 @@ class RuntimeApi {
 
   // Binds every socket, with its mode and owner, before privileges are
   // dropped. Returns an empty string, or what went wrong (naming the line).
-  std::string open();
+  // `replacing`: a reload, whose old process still listens at the paths.
+  std::string open(bool replacing = false);
   void start();
   // Closes the sockets and every connection; removes the socket files.
   void stop();
@@ -46,12 +47,14 @@ class RuntimeApi {
   asio::awaitable<void> accept_loop(Listener& listener);
   asio::awaitable<void> serve(std::shared_ptr<Connection> connection);
   asio::awaitable<bool> answer(Connection& connection, std::string_view line);
+  std::string hand_over_listeners(Connection& connection);
   asio::awaitable<void> close_gracefully(std::shared_ptr<Connection> connection);
   void arm_timeout(const std::shared_ptr<Connection>& connection);
 
   asio::io_context& control_;
   const config::Global& global_;
   std::vector<WorkerSessions> workers_;
+  std::function<std::vector<int>()> listening_sockets_;
   Commands commands_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::list<std::weak_ptr<Connection>> connections_;

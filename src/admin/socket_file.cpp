@@ -34,11 +34,11 @@ bool someone_listens(const std::string& path) {
   return live;
 }
 
-std::string check_previous(const std::string& path) {
+std::string check_previous(const std::string& path, bool replace_live) {
   struct stat status {};
   if (::lstat(path.c_str(), &status) != 0) return {};
   if (!S_ISSOCK(status.st_mode)) return fmt::format("'{}' exists and is not a socket", path);
-  if (someone_listens(path))
+  if (!replace_live && someone_listens(path))
     return fmt::format("'{}' is in use by a running process (another borealis?)", path);
   return {};
 }
@@ -79,7 +79,7 @@ const char* bind_and_rename(int fd, const sockaddr_un& address, const config::St
 // Bound inside a fresh 0700 directory beside the path, where nobody else
 // can swap the file for a link before its mode and owner are set, then
 // renamed over the path (rename replaces a link, never follows it).
-SocketFile bind_socket_file(const config::StatsSocket& socket, int backlog) {
+SocketFile bind_socket_file(const config::StatsSocket& socket, int backlog, bool replace_live) {
   SocketFile result;
   std::string directory =
       (std::filesystem::path(socket.path).parent_path() / ".borealis-XXXXXX").string();
@@ -98,7 +98,8 @@ SocketFile bind_socket_file(const config::StatsSocket& socket, int backlog) {
   }
   uid_t uid;
   gid_t gid;
-  if (result.error = check_previous(socket.path); !result.error.empty()) return result;
+  if (result.error = check_previous(socket.path, replace_live); !result.error.empty())
+    return result;
   if (result.error = resolve_owner(socket, uid, gid); !result.error.empty()) return result;
   if (!::mkdtemp(directory.data())) {
     result.error =

@@ -19,7 +19,10 @@ struct SocketFile {
   std::string error;
 };
 
-SocketFile bind_socket_file(const config::StatsSocket& socket, int backlog);
+// `replace_live`: a reload's, whose old process still listens at the path
+// (it removes the path at exit only if it is still its own).
+SocketFile bind_socket_file(const config::StatsSocket& socket, int backlog,
+                            bool replace_live = false);
 
 // Removes `path` if it still names the socket bound as `inode`.
 void remove_socket_file(const std::string& path, ino_t inode);

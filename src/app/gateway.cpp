@@ -42,8 +42,10 @@ int worker_count(const config::Global& global) {
 
 }  // namespace
 
-Gateway::Gateway(config::Config config)
-    : config_(std::move(config)), signals_(control_, SIGTERM, SIGINT, SIGUSR1) {
+Gateway::Gateway(config::Config config, StartMode mode)
+    : config_(std::move(config)),
+      start_mode_(std::move(mode)),
+      signals_(control_, SIGTERM, SIGINT, SIGUSR1) {
   limits_.maxconn = config_.global.maxconn;
 }
 
@@ -56,13 +58,17 @@ Gateway::~Gateway() {
 
 std::string Gateway::prepare() {
   raise_descriptor_limit();
+  // The runtime API's socket file comes after every other step that can
+  // fail: a reload that fails leaves the old process's socket in place.
   for (auto step :
        {&Gateway::build_databases, &Gateway::build_backends, &Gateway::build_frontends,
-        &Gateway::open_listeners, &Gateway::open_runtime_api, &Gateway::open_http_frontends,
-        &Gateway::write_pidfile, &Gateway::drop_privileges}) {
+        &Gateway::open_listeners, &Gateway::describe_targets, &Gateway::open_http_frontends,
+        &Gateway::open_runtime_api, &Gateway::write_pidfile, &Gateway::drop_privileges}) {
     std::string error = (this->*step)();
     if (!error.empty()) return error;
   }
+  // Handed-over sockets of binds this configuration no longer has.
+  start_mode_.listeners = {};
   return {};
 }
 
@@ -153,12 +159,14 @@ std::string Gateway::open_listeners() {
                              status.error(), bind.where.file, bind.where.line);
         listener.tls = tls_contexts_.emplace_back(std::move(context)).get();
       }
-      for (int worker = 0; worker < workers; ++worker) {
-        std::string error;
-        auto socket = net::open_listen_socket(bind, kListenBacklog, error);
-        if (socket.fd < 0) return fmt::format("Starting frontend {}: {}", frontend->name(), error);
-        sockets_.push_back({frontend.get(), &listener, worker, socket});
-      }
+      // A reload's handed-over sockets first; all of them are served.
+      std::string error;
+      auto sockets = net::open_bind_sockets(bind, static_cast<std::size_t>(workers),
+                                            start_mode_.listeners, kListenBacklog, error);
+      if (sockets.empty()) return fmt::format("Starting frontend {}: {}", frontend->name(), error);
+      for (std::size_t i = 0; i < sockets.size(); ++i)
+        sockets_.push_back({frontend.get(), &listener,
+                            static_cast<int>(i % static_cast<std::size_t>(workers)), sockets[i]});
     }
   }
   workers_ = std::make_unique<core::WorkerPool>(workers);
@@ -167,8 +175,8 @@ std::string Gateway::open_listeners() {
   return {};
 }
 
-// Bound before privileges are dropped, as HAProxy binds its stats sockets.
-std::string Gateway::open_runtime_api() {
+// What the runtime API, the metrics and the dashboard read.
+std::string Gateway::describe_targets() {
   admin::ApiTargets targets;
   for (auto& database : databases_) targets.databases.push_back(database.get());
   // Frontends and backends were built in the configuration's order.
@@ -185,9 +193,26 @@ std::string Gateway::open_runtime_api() {
         {&workers_->context(static_cast<int>(worker)), session_registries_[worker].get()});
   targets.limits = &limits_;
   targets.nbthread = workers_ ? workers_->size() : config_.global.nbthread;
+  targets.listening_sockets = [this] { return listening_sockets(); };
   api_targets_ = targets;
   api_ = std::make_unique<admin::RuntimeApi>(control_, config_.global, std::move(targets));
-  return api_->open();
+  return {};
+}
+
+// Bound before privileges are dropped, as HAProxy binds its stats sockets.
+std::string Gateway::open_runtime_api() { return api_->open(start_mode_.replacing); }
+
+// Read on the control thread, which is also where accepting stops: none of
+// these is closed while a reload takes them.
+std::vector<int> Gateway::listening_sockets() const {
+  std::vector<int> sockets;
+  if (accepting_stopped_) return sockets;
+  for (const auto& open : sockets_) sockets.push_back(open.socket.fd);
+  for (const auto& served : http_frontends_) {
+    auto more = served->listening_sockets();
+    sockets.insert(sockets.end(), more.begin(), more.end());
+  }
+  return sockets;
 }
 
 // `mode http` frontends: the Prometheus exporter, on the control thread,
@@ -207,7 +232,7 @@ std::string Gateway::open_http_frontends() {
     }
     auto& served = http_frontends_.emplace_back(
         std::make_unique<http::HttpFrontend>(control_, *frontend, services));
-    if (std::string error = served->open(); !error.empty()) return error;
+    if (std::string error = served->open(start_mode_.listeners); !error.empty()) return error;
   }
   return {};
 }

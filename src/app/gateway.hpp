@@ -25,15 +25,23 @@
 #include "frontend/session_registry.hpp"
 #include "http/http_frontend.hpp"
 #include "logging/logger.hpp"
+#include "net/inherited_listeners.hpp"
 #include "net/listen_socket.hpp"
 #include "serverless/database_gate.hpp"
 #include "serverless/database_runtime.hpp"
 
 namespace borealis::app {
 
+// How this process starts: afresh, or replacing a running borealis (a
+// reload), whose listening sockets it was handed.
+struct StartMode {
+  bool replacing = false;
+  net::InheritedListeners listeners;
+};
+
 class Gateway {
  public:
-  explicit Gateway(config::Config config);
+  explicit Gateway(config::Config config, StartMode mode = {});
   ~Gateway();
 
   // Everything that can fail at startup: addresses, listeners, resolvers,
@@ -49,7 +57,9 @@ class Gateway {
   std::string build_backends();
   std::string build_frontends();
   std::string open_listeners();
+  std::string describe_targets();
   std::string open_runtime_api();
+  std::vector<int> listening_sockets() const;
   std::string open_http_frontends();
   std::string write_pidfile();
   void log_continuity_totals() const;
@@ -65,6 +75,7 @@ class Gateway {
   asio::awaitable<void> stop_databases();
 
   config::Config config_;
+  StartMode start_mode_;  // its listeners are taken by prepare(), the rest closed
   asio::io_context control_;
   asio::signal_set signals_;
   bool stopping_ = false;

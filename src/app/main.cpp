@@ -6,6 +6,7 @@
 
 #include "app/command_line.hpp"
 #include "app/gateway.hpp"
+#include "app/reload_steps.hpp"
 #include "app/service_notify.hpp"
 #include "config/parser.hpp"
 #include "logging/stderr_notice.hpp"
@@ -47,15 +48,26 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   // Before anything is started: no child inherits the service manager's socket.
   const auto service = borealis::app::ServiceNotifier::from_environment();
-  borealis::app::Gateway gateway(std::move(parsed.config));
+  borealis::app::StartMode mode;
+  if (options->replacing()) {
+    auto taken = borealis::app::take_over_listeners(*options, parsed.config);
+    if (!taken) return 1;
+    mode = std::move(*taken);
+  }
+  borealis::app::Gateway gateway(std::move(parsed.config), std::move(mode));
   std::string error = gateway.prepare();
   if (!error.empty()) {
     borealis::logging::notice(borealis::logging::Severity::alert, error);
+    if (options->replacing())
+      borealis::logging::notice(borealis::logging::Severity::alert,
+                                "reload failed: the old process goes on serving");
     return 1;
   }
   borealis::logging::notice(borealis::logging::Severity::notice,
                             fmt::format("borealis {} started", kVersion));
-  // Listening from here (connections wait in the backlog until the workers run).
+  // Listening from here (connections wait in the backlog until the workers
+  // run): the processes this one replaces can let go.
+  borealis::app::release_previous(*options);
   service.notify("READY=1\nSTATUS=listening");
   gateway.on_stopping([&service] { service.notify("STOPPING=1"); });
   return gateway.run();

@@ -55,12 +55,10 @@ bool read_mode(const Statement& st, std::size_t index, unsigned& mode, Reporter&
 
 bool read_option(const Statement& st, std::size_t& index, StatsSocket& socket, Reporter& report) {
   const std::string& word = st.arg(index);
-  // Common in HAProxy configurations (Debian's default has it); it only
-  // serves HAProxy's seamless reload, which borealis does not have yet.
+  // As HAProxy's: a reload may take the listening sockets (`_getsocks`)
+  // from this socket whatever its level.
   if (word == "expose-fd" && st.arg(index + 1) == "listeners") {
-    report.warning(st.where,
-                   "'stats socket' : 'expose-fd listeners' ignored: borealis has no "
-                   "seamless reload yet.");
+    socket.expose_listeners = true;
     ++index;
     return true;
   }

@@ -48,7 +48,8 @@ struct StatsSocket {
   std::string path;
   unsigned mode = 0600;  // HAProxy: the process's umask decides
   ApiLevel level = ApiLevel::operator_level;
-  std::string user, group;  // owner given to the socket file
+  std::string user, group;        // owner given to the socket file
+  bool expose_listeners = false;  // `expose-fd listeners`: `_getsocks` at any level
   SourceLocation where;
 };
 

@@ -61,15 +61,23 @@ HttpFrontend::HttpFrontend(asio::io_context& control, frontend::Frontend& fronte
 
 HttpFrontend::~HttpFrontend() { stop(); }
 
-std::string HttpFrontend::open() {
+std::string HttpFrontend::open(net::InheritedListeners& inherited) {
   for (const auto& bind : frontend_.config().binds) {
     std::string error;
-    auto socket = net::open_listen_socket(bind, kBacklog, error);
-    if (socket.fd < 0) return fmt::format("Starting frontend {}: {}", frontend_.name(), error);
-    acceptors_.push_back(
-        std::make_unique<asio::ip::tcp::acceptor>(control_, socket.endpoint.protocol(), socket.fd));
+    auto sockets = net::open_bind_sockets(bind, 1, inherited, kBacklog, error);
+    if (sockets.empty()) return fmt::format("Starting frontend {}: {}", frontend_.name(), error);
+    for (const auto& socket : sockets)
+      acceptors_.push_back(std::make_unique<asio::ip::tcp::acceptor>(
+          control_, socket.endpoint.protocol(), socket.fd));
   }
   return {};
+}
+
+std::vector<int> HttpFrontend::listening_sockets() const {
+  std::vector<int> sockets;
+  if (stopped_) return sockets;
+  for (const auto& acceptor : acceptors_) sockets.push_back(acceptor->native_handle());
+  return sockets;
 }
 
 void HttpFrontend::start() {

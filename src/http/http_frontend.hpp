@@ -21,6 +21,7 @@
 #include "http/request_parser.hpp"
 #include "http/request_rules.hpp"
 #include "http/response.hpp"
+#include "net/inherited_listeners.hpp"
 
 namespace borealis::http {
 
@@ -38,13 +39,16 @@ class HttpFrontend {
   HttpFrontend(const HttpFrontend&) = delete;
   HttpFrontend& operator=(const HttpFrontend&) = delete;
 
-  // Binds every `bind` (before privileges are dropped). Returns an empty
-  // string, or what went wrong.
-  std::string open();
+  // Binds every `bind` (before privileges are dropped), first with the
+  // sockets a reload was handed for its address. Returns an empty string,
+  // or what went wrong.
+  std::string open(net::InheritedListeners& inherited);
   void start();
   // Closes the listening sockets and every connection (a stop, or a soft
   // stop: an idle kept-alive connection must not hold the process).
   void stop();
+  // The listening sockets' descriptors, for a reload to take over.
+  std::vector<int> listening_sockets() const;
 
   // The answer to one request from `source`.
   Response answer(const Request& request, const asio::ip::address& source) const;

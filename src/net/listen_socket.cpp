@@ -46,13 +46,33 @@ ListenSocket open_listen_socket(const config::Bind& bind, int backlog, std::stri
   if (family == AF_INET6) set_flag(fd, IPPROTO_IPV6, IPV6_V6ONLY, bind.v6only ? 1 : 0);
   if (::bind(fd, result.endpoint.data(), static_cast<socklen_t>(result.endpoint.size())) != 0 ||
       ::listen(fd, backlog) != 0) {
-    error = fmt::format("cannot bind socket ({}) [{}:{}]", std::strerror(errno),
+    const int failure = errno;  // before anything else can change it
+    error = fmt::format("cannot bind socket ({}) [{}:{}]", std::strerror(failure),
                         address->to_string(), bind.port);
     ::close(fd);
     return result;
   }
   result.fd = fd;
   return result;
+}
+
+std::vector<ListenSocket> open_bind_sockets(const config::Bind& bind, std::size_t count,
+                                            InheritedListeners& inherited, int backlog,
+                                            std::string& error) {
+  std::vector<ListenSocket> sockets;
+  if (auto address = bind_address(bind)) {
+    asio::ip::tcp::endpoint endpoint(*address, bind.port);
+    for (int fd : inherited.take(endpoint)) sockets.push_back({fd, endpoint});
+  }
+  while (sockets.size() < count) {
+    ListenSocket socket = open_listen_socket(bind, backlog, error);
+    if (socket.fd < 0) {
+      for (const auto& opened : sockets) ::close(opened.fd);
+      return {};
+    }
+    sockets.push_back(socket);
+  }
+  return sockets;
 }
 
 }  // namespace borealis::net

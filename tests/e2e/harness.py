@@ -594,8 +594,9 @@ def is_haproxy():
     return os.path.basename(proxy_binary()) == "haproxy"
 
 
-def proxy_command(config_path, check=False):
-    """The way both proxies are invoked: `$BOREALIS_BIN -f CONFIG`.
+def proxy_command(config_path, check=False, extra=()):
+    """The way both proxies are invoked: `$BOREALIS_BIN -f CONFIG`, then
+    `extra` (a reload's `-sf PID -x SOCKET`).
 
     HAProxy needs -db to stay in the foreground; borealis does by default.
     """
@@ -605,7 +606,7 @@ def proxy_command(config_path, check=False):
     argv = [binary]
     if is_haproxy():
         argv.append("-db")
-    return argv + ["-f", config_path]
+    return argv + ["-f", config_path] + list(extra)
 
 
 # Lines a sanitizer writes when it finds a fault: AddressSanitizer (and its
@@ -679,14 +680,16 @@ class Proxy:
         with open(self.config_path, "w", encoding="utf-8") as f:
             f.write(text)
 
-    def start(self, config_text=None, wait=None, timeout=20):
-        """Start the proxy; `wait` = (host, port) to wait for, or a list."""
+    def start(self, config_text=None, wait=None, timeout=20, extra_args=()):
+        """Start the proxy; `wait` = (host, port) to wait for, or a list;
+        `extra_args` follow `-f CONFIG`."""
         if config_text is not None:
             self.write_config(config_text)
         self._log_start = self.log_offset()
         self._judged = False
-        self.process = Process(self._wrapped(proxy_command(self.config_path)),
-                               self.log_path)
+        self.process = Process(
+            self._wrapped(proxy_command(self.config_path, extra=extra_args)),
+            self.log_path)
         self.process.start()
         if wait:
             waits = [wait] if isinstance(wait, tuple) else list(wait)
@@ -883,10 +886,10 @@ class E2ETestCase(unittest.TestCase):
         return dns
 
     def start_proxy(self, config_text, wait=None, etc_hosts=None,
-                    name="proxy"):
+                    name="proxy", extra_args=()):
         proxy = Proxy(self.tmp, name=name, etc_hosts=etc_hosts)
         self.addCleanup(self._stop_proxy, proxy)
-        proxy.start(config_text, wait=wait)
+        proxy.start(config_text, wait=wait, extra_args=extra_args)
         return proxy
 
     def _stop_proxy(self, proxy):

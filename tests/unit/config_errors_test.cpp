@@ -63,10 +63,6 @@ TEST(ConfigErrors, StatsSocket) {
        "'level', 'user' and 'group')."},
       {"global\n  stats socket /s\n  stats socket /s\n",
        "parsing [e.cfg:3] : 'stats socket' : '/s' is already declared at e.cfg:2."},
-      {"global\n  stats socket /s mode 660 level admin expose-fd listeners\n",
-       "parsing [e.cfg:2] : 'stats socket' : 'expose-fd listeners' ignored: borealis has no "
-       "seamless reload yet.",
-       false},
       {"global\n  stats socket /s expose-fd all\n",
        "parsing [e.cfg:2] : 'stats socket ... expose-fd' is an HAProxy keyword that borealis "
        "does not support yet in 'global' section"},

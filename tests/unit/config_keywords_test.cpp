@@ -75,7 +75,7 @@ TEST(ConfigKeywords, StatsSockets) {
   const auto c = parse_ok(
       "global\n"
       "  stats socket /run/borealis.sock mode 660 level admin user nobody group nogroup\n"
-      "  stats socket unix@/run/borealis-ro.sock\n"
+      "  stats socket unix@/run/borealis-ro.sock expose-fd listeners\n"
       "  stats timeout 30s\n");
   ASSERT_EQ(c.global.stats_sockets.size(), 2u);
   const StatsSocket& admin = c.global.stats_sockets[0];
@@ -89,6 +89,8 @@ TEST(ConfigKeywords, StatsSockets) {
   EXPECT_EQ(plain.path, "/run/borealis-ro.sock");
   EXPECT_EQ(plain.mode, 0600u);  // not the umask's: HAProxy's differs here
   EXPECT_EQ(plain.level, ApiLevel::operator_level);
+  EXPECT_TRUE(plain.expose_listeners);
+  EXPECT_FALSE(admin.expose_listeners);
   EXPECT_EQ(c.global.stats_timeout, 30s);
   EXPECT_EQ(parse_ok("global\n").global.stats_timeout, 10s);
 }
