@@ -19,6 +19,11 @@ std::optional<Options> parse_command_line(int argc, char** argv, int& exit_code)
   for (int i = 1; i < argc; ++i) {
     std::string_view word = argv[i];
     if (word == "-db" || word == "-d" || word == "-dW") continue;
+    if (word == "-W" || word == "-Ws") {
+      options.master_worker = true;
+      pids = nullptr;
+      continue;
+    }
     if (word == "-sf" || word == "-st") {
       pids = word == "-sf" ? &options.finish_pids : &options.terminate_pids;
       continue;
@@ -48,7 +53,8 @@ std::optional<Options> parse_command_line(int argc, char** argv, int& exit_code)
       "Reload: -sf PID... starts a new process that takes the listening sockets of\n"
       "the old ones (from -x SOCKET, or the first `level admin` stats socket of the\n"
       "configuration), then tells them to finish their sessions and exit (SIGUSR1);\n"
-      "-st PID... tells them to stop at once (SIGTERM).");
+      "-st PID... tells them to stop at once (SIGTERM).\n"
+      "-W, -Ws: master-worker mode; SIGUSR2 or SIGHUP to the master reloads.");
   cli.add_option("-x", options.takeover_socket,
                  "reload: the runtime API socket to take the listening sockets from");
   try {

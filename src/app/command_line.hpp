@@ -2,7 +2,7 @@
 // check, -q quiet, -db/-d accepted for scripts written for HAProxy; a
 // reload with -sf PID... (the old processes finish their sessions) or
 // -st PID... (they stop at once), and -x SOCKET, the runtime API socket
-// the listening sockets are taken from.
+// the listening sockets are taken from; -W/-Ws, master-worker mode.
 #pragma once
 
 #include <sys/types.h>
@@ -21,6 +21,7 @@ struct Options {
   std::vector<pid_t> finish_pids;     // -sf: sent SIGUSR1 once this process listens
   std::vector<pid_t> terminate_pids;  // -st: sent SIGTERM
   std::string takeover_socket;        // -x
+  bool master_worker = false;         // -W, -Ws
   bool replacing() const {
     return !finish_pids.empty() || !terminate_pids.empty() || !takeover_socket.empty();
   }

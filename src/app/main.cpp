@@ -3,9 +3,11 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 
 #include "app/command_line.hpp"
 #include "app/gateway.hpp"
+#include "app/master_worker.hpp"
 #include "app/reload_steps.hpp"
 #include "app/service_notify.hpp"
 #include "config/parser.hpp"
@@ -46,6 +48,11 @@ int main(int argc, char** argv) {
   }
 
   std::signal(SIGPIPE, SIG_IGN);
+  if (options->master_worker)
+    return borealis::app::run_master(parsed.config.global.pidfile, argc, argv);
+  // A master's worker: the master wrote the pidfile.
+  if (std::getenv(borealis::app::kWorkerMark)) parsed.config.global.pidfile.clear();
+  ::unsetenv(borealis::app::kWorkerMark);
   // Before anything is started: no child inherits the service manager's socket.
   const auto service = borealis::app::ServiceNotifier::from_environment();
   borealis::app::StartMode mode;

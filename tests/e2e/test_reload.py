@@ -17,8 +17,8 @@ RELOADS = 20
 CONNECT_WORKLOAD = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "bench", "connect.lua")
 # The old process's line once the new one has told it to go: borealis's
-# soft stop, HAProxy's "Stopping frontend".
-LET_GO = r"soft stop|Stopping frontend"
+# soft stop, HAProxy's "Proxy fe stopped" (its listeners closed).
+LET_GO = r"soft stop|Proxy fe stopped"
 
 
 class ReloadTest(harness.E2ETestCase):

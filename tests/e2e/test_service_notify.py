@@ -1,4 +1,4 @@
-"""The systemd unit (examples/systemd/borealis.service) and its notify
+"""The systemd unit (examples/systemd/borealis.service), its reload and its notify
 protocol (`Type=notify`), with the test as the service manager (there is
 no systemd in the test machine): the unit's ExecStartPre and ExecStart run
 as systemd would run them, borealis says READY=1 once it listens and
@@ -39,6 +39,11 @@ def unit_command(line, config):
     words = shlex.split(line.replace("${CONFIG}", config))
     assert words[0] == "/usr/sbin/borealis", words
     return [harness.proxy_binary()] + words[1:]
+
+
+def unit_command_line(line, main_pid):
+    """A unit command that is not borealis (ExecReload), with $MAINPID."""
+    return shlex.split(line.replace("$MAINPID", str(main_pid)))
 
 
 class ServiceNotifyTest(harness.ServerlessTestCase):
@@ -83,7 +88,18 @@ class ServiceNotifyTest(harness.ServerlessTestCase):
             extra = manager.recv(4096)
             self.fail(f"a second notification: {extra!r}")
 
+        # `systemctl reload`: the unit's ExecReload with $MAINPID. A
+        # configuration with a database is not reloaded yet: the master says
+        # so, and the worker and its mariadbd serve on.
+        reload = unit_command_line(unit["ExecReload"], process.pid)
+        subprocess.run(reload, check=True, timeout=10)
         manager.settimeout(30)
+        self.assertEqual(manager.recv(4096), b"RELOADING=1")
+        ready = manager.recv(4096).decode()
+        self.assertTrue(ready.startswith("READY=1\nSTATUS=reload failed"), ready)
+        self.assertEqual(db.mariadbd_pids(), pids)
+        self.assertEqual(db.query("SELECT 1")[0][0], 1)
+
         process.signal(getattr(signal, unit["KillSignal"]))
         self.assertEqual(manager.recv(4096), b"STOPPING=1")
         self.assertEqual(process.wait(int(unit["TimeoutStopSec"])), 0)
