@@ -5,6 +5,7 @@
 
 #include <array>
 #include <charconv>
+#include <optional>
 #include <string_view>
 
 #include "admin/servers_state_report.hpp"
@@ -120,10 +121,10 @@ const Command kCommands[] = {
      &Commands::show_servers_state},
     {{"show", "sess"},
      0,
-     0,
+     1,
      ApiLevel::operator_level,  // as HAProxy's: it names every client
-     "show sess",
-     "every client session: its client, frontend, backend, server and age",
+     "show sess [<id>]",
+     "every client session (or one): its client, frontend, backend, server and age",
      &Commands::show_sess},
     {{"show", "stat"},
      0,
@@ -132,6 +133,13 @@ const Command kCommands[] = {
      "show stat [{<iid>|<proxy>} <type> <sid>]",
      "traffic and state of frontends, backends and servers (HAProxy's CSV)",
      &Commands::show_stat},
+    {{"shutdown", "session"},
+     1,
+     1,
+     ApiLevel::admin,
+     "shutdown session <id>",
+     "close one client session, as 'show sess' names it (logged with 'K')",
+     &Commands::shutdown_session},
     {{"shutdown", "sessions"},
      2,
      2,
@@ -361,14 +369,45 @@ Answer Commands::show_servers_state(const Words& arguments) const {
   return servers_state(targets_.proxies, backend);
 }
 
-Answer Commands::show_sess(const Words&) const { return SessionRequest{}; }
+namespace {
+
+// "0x101", as `show sess` writes it (HAProxy's are pointers, written the
+// same way); nullopt for anything else.
+std::optional<std::uint64_t> session_id(const std::string& word) {
+  if (word.size() < 3 || word.size() > 18 || word[0] != '0' || (word[1] != 'x' && word[1] != 'X'))
+    return std::nullopt;
+  std::uint64_t id = 0;
+  auto [end, failure] = std::from_chars(word.data() + 2, word.data() + word.size(), id, 16);
+  if (failure != std::errc() || end != word.data() + word.size()) return std::nullopt;
+  return id;
+}
+
+}  // namespace
+
+Answer Commands::show_sess(const Words& arguments) const {
+  SessionRequest request;
+  if (arguments.empty() || arguments[0] == "all") return request;
+  request.session = session_id(arguments[0]);
+  if (!request.session)
+    return "Session id must be hexadecimal, as 'show sess' writes it (0x...).\n";
+  return request;
+}
+
+Answer Commands::shutdown_session(const Words& arguments) const {
+  SessionRequest request;
+  request.kind = SessionRequest::Kind::shut_down_one;
+  request.session = session_id(arguments[0]);
+  if (!request.session)
+    return "Session id must be hexadecimal, as 'show sess' writes it (0x...).\n";
+  return request;
+}
 
 Answer Commands::shutdown_sessions(const Words& arguments) const {
   if (arguments[0] != "server") return "Usage: shutdown sessions server <backend>/<server>\n";
   FoundServer found = find_server(arguments[1]);
   if (!found.error.empty()) return found.error;
-  return SessionRequest{SessionRequest::Kind::shut_down_server, &found.control->backend(),
-                        found.id};
+  return SessionRequest{SessionRequest::Kind::shut_down_server, &found.control->backend(), found.id,
+                        std::nullopt};
 }
 
 Answer Commands::set_database(const Words& arguments) const {

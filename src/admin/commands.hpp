@@ -53,6 +53,7 @@ class Commands {
   Answer show_sess(const Words& arguments) const;
   Answer set_database(const Words& arguments) const;
   Answer shutdown_sessions(const Words& arguments) const;
+  Answer shutdown_session(const Words& arguments) const;
 
  private:
   serverless::DatabaseRuntime* find_database(const std::string& name) const;

@@ -102,6 +102,11 @@ StatRow server_row(backend::BackendControl& control, int server_id, int proxy_id
       Column::downtime,
       std::chrono::duration_cast<std::chrono::seconds>(server.history.total_downtime(now)).count());
   row.set(Column::lbtot, counts.selections);
+  // A session waits for any server, never one: a server's queue is empty.
+  row.set(Column::qcur, 0);
+  row.set(Column::qmax, 0);
+  row.set(Column::cli_abrt, counts.client_aborts);
+  row.set(Column::srv_abrt, counts.server_aborts);
   if (server.checked()) set_check_columns(row, server);
   if (server.address)
     row.set(Column::addr,
@@ -132,6 +137,10 @@ StatRow backend_row(backend::BackendControl& control, int id) {
   row.set(Column::act, active);
   row.set(Column::bck, backup);
   row.set(Column::lbtot, counts.selections);
+  row.set(Column::qcur, counts.queued);
+  row.set(Column::qmax, counts.max_queued);
+  row.set(Column::cli_abrt, counts.client_aborts);
+  row.set(Column::srv_abrt, counts.server_aborts);
   row.set(Column::mode, std::string(config::mode_name(backend.config().mode)));
   row.set(Column::algo,
           std::string(kBalanceNames[static_cast<std::size_t>(backend.config().balance)]));

@@ -19,6 +19,10 @@ asio::awaitable<int> shut_down_sessions(frontend::SessionRegistry* registry,
   co_return registry->shut_down_server_sessions(backend, server_id);
 }
 
+asio::awaitable<bool> shut_down_one(frontend::SessionRegistry* registry, std::uint64_t id) {
+  co_return registry->shut_down_session(id);
+}
+
 std::string_view protocol(const asio::ip::tcp::endpoint& endpoint) {
   return endpoint.address().is_v6() ? "tcpv6" : "tcpv4";
 }
@@ -43,18 +47,29 @@ std::string describe_session(const frontend::SessionSummary& session) {
 asio::awaitable<std::string> answer_on_workers(std::vector<WorkerSessions> workers,
                                                SessionRequest request) {
   std::string text;
+  bool found = false;
   for (const WorkerSessions& worker : workers) {
     auto executor = worker.context->get_executor();
     if (request.kind == SessionRequest::Kind::list) {
       const auto sessions =
           co_await asio::co_spawn(executor, list_sessions(worker.registry), asio::use_awaitable);
-      for (const auto& session : sessions) text += describe_session(session);
+      for (const auto& session : sessions) {
+        if (request.session && session.id != *request.session) continue;
+        text += describe_session(session);
+        found = true;
+      }
+    } else if (request.kind == SessionRequest::Kind::shut_down_one) {
+      const bool closed = co_await asio::co_spawn(
+          executor, shut_down_one(worker.registry, *request.session), asio::use_awaitable);
+      found = found || closed;
     } else {
       co_await asio::co_spawn(
           executor, shut_down_sessions(worker.registry, request.backend, request.server_id),
           asio::use_awaitable);
     }
   }
+  // As HAProxy's: a named session that is not (or no longer) there.
+  if (request.session && !found) text = "No such session (use 'show sess').\n";
   co_return text;
 }
 

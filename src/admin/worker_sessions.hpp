@@ -20,9 +20,10 @@ struct WorkerSessions {
   frontend::SessionRegistry* registry = nullptr;
 };
 
-// `show sess`: one line per session, oldest first within each worker.
-// `shutdown sessions server`: nothing (as HAProxy), once every worker has
-// closed its sessions on that server.
+// `show sess`: one line per session, oldest first within each worker;
+// `show sess ID`: that session's line. `shutdown sessions server`,
+// `shutdown session ID`: nothing (as HAProxy), once the workers have
+// closed the sessions. An ID no worker has: "No such session".
 asio::awaitable<std::string> answer_on_workers(std::vector<WorkerSessions> workers,
                                                SessionRequest request);
 

@@ -54,7 +54,9 @@ asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, Frontend& f
     asio::ip::tcp::socket client(executor);
     asio::ip::tcp::endpoint peer;  // filled by accept itself: no getpeername call
     co_await acceptor.async_accept(client, peer, asio::redirect_error(asio::use_awaitable, error));
-    if (error == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+    // A connection accepted just before the listener closed (a soft stop,
+    // a reload) is served all the same: its client was already told yes.
+    if (error == asio::error::operation_aborted || (error && !acceptor.is_open())) co_return;
     if (error) {
       // Out of file descriptors or memory: back off rather than spin, keep
       // serving the sessions there are, and say so once per episode.

@@ -314,10 +314,31 @@ void Session::count_traffic() const {
   if (last_server_id_ < 0) return;
   auto& server = backend_->load(last_server_id_).traffic;
   server.count_bytes(record_.bytes_from_client, record_.bytes_to_client);
+  count_abort(server);
   if (record_.connect_ms < 0) return;
   const auto total = core::SteadyClock::now() - started_;
   backend_->traffic().count_timings(queue_time_, connect_time_, total);
   server.count_timings(queue_time_, connect_time_, total);
+}
+
+// As HAProxy's cli_abrt and srv_abrt: a relay the client or the server
+// ended (closed, reset or timed out) while data was moving.
+void Session::count_abort(stats::TrafficCounters& server) const {
+  if (record_.termination.step != TerminationStep::data) return;
+  switch (record_.termination.cause) {
+    case TerminationCause::client_abort:
+    case TerminationCause::client_timeout:
+      backend_->traffic().count_client_abort();
+      server.count_client_abort();
+      break;
+    case TerminationCause::server_abort:
+    case TerminationCause::server_timeout:
+      backend_->traffic().count_server_abort();
+      server.count_server_abort();
+      break;
+    default:
+      break;
+  }
 }
 
 void Session::log_end() {

@@ -146,6 +146,7 @@ class Session {
   void shut_down_by_operator();
   void count_server_session(const Connection& connection);
   void count_traffic() const;
+  void count_abort(stats::TrafficCounters& server) const;
   void log_end();
 
   tcp::socket client_;

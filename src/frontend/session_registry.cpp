@@ -57,4 +57,13 @@ int SessionRegistry::shut_down_server_sessions(const backend::Backend* backend, 
   return static_cast<int>(chosen.size());
 }
 
+bool SessionRegistry::shut_down_session(std::uint64_t id) {
+  for (Entry* entry : entries_) {
+    if (entry->id_ != id) continue;
+    entry->shut_down_();  // the session ends later, on this worker's loop
+    return true;
+  }
+  return false;
+}
+
 }  // namespace borealis::frontend

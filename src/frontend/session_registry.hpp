@@ -72,6 +72,8 @@ class SessionRegistry {
   // Closes every session relaying to `backend`'s server `server_id`;
   // returns how many.
   int shut_down_server_sessions(const backend::Backend* backend, int server_id);
+  // Closes the session `id`; false when this worker has none by that id.
+  bool shut_down_session(std::uint64_t id);
   std::size_t size() const { return entries_.size(); }
 
  private:

@@ -122,6 +122,20 @@ asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
   auto queue_deadline = core::SteadyClock::now() + queue_limit;
   int failed_server = -1;
   int retries_left = be.retries;
+  // Counted in the backend's queue (qcur) while it waits for a free server.
+  struct QueuePlace {
+    stats::TrafficCounters* traffic = nullptr;
+    void take(stats::TrafficCounters& counters) {
+      if (traffic) return;
+      traffic = &counters;
+      traffic->enter_queue();
+    }
+    void release() {
+      if (traffic) traffic->leave_queue();
+      traffic = nullptr;
+    }
+    ~QueuePlace() { release(); }
+  } queue_place;
   for (;;) {
     auto view = backend_->view();
     const backend::ServerView* server = nullptr;
@@ -143,11 +157,13 @@ asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
       if (!take_server_slot(connection.server_slot, backend_->load(server->id).active,
                             server->maxconn))
         continue;
+      queue_place.release();
       backend_->traffic().count_selection();
       backend_->load(server->id).traffic.count_selection();
     }
     if (!server) {
       if (view->usable_count() > 0 && core::SteadyClock::now() < queue_deadline) {
+        queue_place.take(backend_->traffic());
         co_await core::sleep_for(kQueuePoll);  // every usable server is at its maxconn
         continue;
       }

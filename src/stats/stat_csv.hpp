@@ -52,6 +52,8 @@ enum class Column : std::size_t {
   check_status = 36,
   check_code = 37,
   check_duration = 38,
+  cli_abrt = 49,
+  srv_abrt = 50,
   qtime = 58,
   ctime = 59,
   rtime = 60,

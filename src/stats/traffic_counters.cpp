@@ -4,14 +4,25 @@
 
 namespace borealis::stats {
 
+namespace {
+
+// Raised only when passed: one relaxed load otherwise.
+void raise_to(std::atomic<int>& most, int current) {
+  int seen = most.load(std::memory_order_relaxed);
+  while (current > seen && !most.compare_exchange_weak(seen, current, std::memory_order_relaxed)) {
+  }
+}
+
+}  // namespace
+
 void TrafficCounters::count_session(int current, core::SteadyTime now) {
   add(sessions_);
   session_rate_.count(now);
-  // Raised only when passed: one relaxed load per session otherwise.
-  int seen = max_sessions_.load(std::memory_order_relaxed);
-  while (current > seen &&
-         !max_sessions_.compare_exchange_weak(seen, current, std::memory_order_relaxed)) {
-  }
+  raise_to(max_sessions_, current);
+}
+
+void TrafficCounters::enter_queue() {
+  raise_to(max_queued_, queued_.fetch_add(1, std::memory_order_relaxed) + 1);
 }
 
 void TrafficCounters::count_connection(core::SteadyTime now) {
@@ -53,6 +64,10 @@ TrafficCounts TrafficCounters::read(core::SteadyTime now) const {
   counts.redispatches = redispatches_.load(relaxed);
   counts.selections = selections_.load(relaxed);
   counts.connections = connections_.load(relaxed);
+  counts.client_aborts = client_aborts_.load(relaxed);
+  counts.server_aborts = server_aborts_.load(relaxed);
+  counts.queued = std::max(0, queued_.load(relaxed));
+  counts.max_queued = max_queued_.load(relaxed);
   counts.session_rate = session_rate_.read(now);
   counts.connection_rate = connection_rate_.read(now);
   counts.queue_ms = queue_ms_.average();

@@ -29,6 +29,10 @@ struct TrafficCounts {
   std::uint64_t redispatches = 0;        // wredis: retries sent to another server
   std::uint64_t selections = 0;          // lbtot: times a server was chosen
   std::uint64_t connections = 0;         // conn_tot: connections accepted (frontends)
+  std::uint64_t client_aborts = 0;       // cli_abrt: relays the client ended (closed, timed out)
+  std::uint64_t server_aborts = 0;       // srv_abrt: relays the server ended
+  int queued = 0;                        // qcur: sessions waiting for a server slot now
+  int max_queued = 0;                    // qmax: the most at once
   RateReading session_rate;              // rate, rate_max
   RateReading connection_rate;           // conn_rate, conn_rate_max (frontends)
   // Over the last 1,024 sessions that reached a server, and the longest:
@@ -60,6 +64,11 @@ class TrafficCounters {
   void count_retry() { add(retries_); }
   void count_redispatch() { add(redispatches_); }
   void count_selection() { add(selections_); }
+  void count_client_abort() { add(client_aborts_); }
+  void count_server_abort() { add(server_aborts_); }
+  // A session began (ended) waiting for a free server (backends).
+  void enter_queue();
+  void leave_queue() { queued_.fetch_sub(1, std::memory_order_relaxed); }
 
   TrafficCounts read(core::SteadyTime now = core::SteadyClock::now()) const;
 
@@ -80,6 +89,10 @@ class TrafficCounters {
   std::atomic<std::uint64_t> redispatches_{0};
   std::atomic<std::uint64_t> selections_{0};
   std::atomic<std::uint64_t> connections_{0};
+  std::atomic<std::uint64_t> client_aborts_{0};
+  std::atomic<std::uint64_t> server_aborts_{0};
+  std::atomic<int> queued_{0};
+  std::atomic<int> max_queued_{0};
   EventRate session_rate_;
   EventRate connection_rate_;
   MovingAverage queue_ms_, connect_ms_, total_ms_;

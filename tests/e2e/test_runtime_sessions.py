@@ -90,6 +90,39 @@ backend be
             for conn in conns:
                 harness.close_quietly(conn)
 
+    def test_one_session_by_its_id(self):
+        """Defect: `show sess ID` listing another session, `shutdown
+        session ID` closing the wrong one or none, or an unknown id passed
+        over in silence."""
+        if harness.is_haproxy():
+            self.skipTest("HAProxy's `show sess ID` is a multi-line dump")
+        conns = [harness.connect(harness.LOCAL, self.listen) for _ in range(2)]
+        try:
+            addresses = [client_address(c) for c in conns]
+            harness.wait_until(lambda: len(self.sessions()) == 2, 10, 0.1, "two sessions")
+            ids = {}
+            for line in harness.socat(self.socket, "show sess\n").splitlines():
+                match = SESSION_LINE.search(line)
+                if match:
+                    ids[match["src"]] = line.split(":", 1)[0]
+            target = ids[addresses[0]]
+            one = harness.socat(self.operator, f"show sess {target}\n")
+            self.assertEqual(len(one.strip().splitlines()), 1, one)
+            self.assertIn(f"src={addresses[0]} ", one)
+            offset = self.proxy.log_offset()
+            self.assertEqual(harness.socat(self.socket, f"shutdown session {target}\n"), "\n")
+            with self.assertRaises(pymysql.err.OperationalError):
+                harness.session_marker(conns[0])
+            self.assertIn(harness.session_marker(conns[1]), ("A", "B"))
+            self.proxy.wait_for_log(r" K- ", 10, offset)
+            self.assertEqual(harness.socat(self.socket, f"shutdown session {target}\n"),
+                             "No such session (use 'show sess').\n\n")
+            self.assertEqual(harness.socat(self.operator, f"shutdown session {ids[addresses[1]]}\n"),
+                             "Permission denied\n\n")
+        finally:
+            for conn in conns:
+                harness.close_quietly(conn)
+
     def test_levels(self):
         """As HAProxy's: `level operator` lists the sessions (they name
         every client) but cannot close them; `level user` cannot list them.

@@ -4,6 +4,8 @@ same CSV columns, the same session and byte counts, the same state numbers.
 And `set server ... addr` moving new connections to another server."""
 
 import socket
+import struct
+import threading
 import unittest
 
 import harness
@@ -37,19 +39,20 @@ def servers_state(path):
 class Gateway:
     """One proxy (borealis or HAProxy) in front of `db`, with a runtime API."""
 
-    def __init__(self, test, name, binary, db):
+    def __init__(self, test, name, binary, db, server_options="", timeout_server="30s"):
         self.port = harness.free_port()
         self.socket = test.tmp.join(f"{name}.sock")
         self.rejected = harness.host(9)
         config = harness.base_config(
-            global_lines=(f"stats socket {self.socket} mode 600 level admin",)) + f"""\
+            global_lines=(f"stats socket {self.socket} mode 600 level admin",),
+            timeout_server=timeout_server) + f"""\
 frontend fe
     bind {harness.LOCAL}:{self.port}
     tcp-request connection reject if {{ src {self.rejected} }}
     default_backend be
 
 backend be
-    server s1 {db.host}:{db.port} check inter 200ms
+    server s1 {db.host}:{db.port} check inter 200ms {server_options}
 """
         if binary == HAPROXY:
             path = test.tmp.write(f"{name}.cfg", config)
@@ -153,6 +156,87 @@ class ShowStatTest(harness.E2ETestCase):
         row = self.under_test.server_row()
         self.assertEqual(row["status"], "DRAIN")
         self.assertEqual(row["check_status"], self.reference.server_row()["check_status"])
+
+
+def abort_and_kill(gateway, db):
+    """A client that resets its connection mid-session (CD), then a session
+    the server closes (a KILL: a normal end in TCP, `--`, for both)."""
+    with socket.create_connection((harness.LOCAL, gateway.port), timeout=10) as raw:
+        raw.recv(4)  # the greeting begins: the relay is moving data
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    gateway.quiet()
+    conn = harness.connect(harness.LOCAL, gateway.port)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT CONNECTION_ID()")
+            db.execute(f"KILL {cur.fetchone()[0]}")
+    finally:
+        harness.close_quietly(conn)
+
+
+class AbortsAndQueueTest(harness.E2ETestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.db = self.start_mariadb()
+        self.under_test = Gateway(self, "proxy", harness.proxy_binary(), self.db, "maxconn 1")
+        self.reference = Gateway(self, "haproxy", HAPROXY, self.db, "maxconn 1")
+
+    def test_aborts_counted_as_haproxy_counts_them(self):
+        """Defect: a client's reset during the relay not counted
+        (cli_abrt), or a server's close counted where HAProxy does not
+        count it (a KILL is a normal end in TCP for both)."""
+        counted = {}
+        for gateway in (self.under_test, self.reference):
+            gateway.quiet()
+            before = gateway.stat()
+            abort_and_kill(gateway, self.db)
+            gateway.quiet()
+            after = gateway.stat()
+            counted[gateway] = {(key, column): delta(after, before, key, column)
+                                for key in (("be", "s1"), ("be", "BACKEND"))
+                                for column in ("cli_abrt", "srv_abrt")}
+        ours = counted[self.under_test]
+        self.assertEqual(ours[(("be", "BACKEND"), "cli_abrt")], 1, ours)
+        self.assertEqual(ours[(("be", "s1"), "cli_abrt")], 1, ours)
+        self.assertEqual(ours[(("be", "s1"), "srv_abrt")], 0, ours)
+        self.assertEqual(ours, counted[self.reference])
+
+    def test_a_server_timeout_counts_as_a_server_abort(self):
+        """Defect: a relay ended by the server side's silence (`sD`) not
+        counted in srv_abrt. borealis only: with `timeout server` shorter
+        than `timeout client`, HAProxy 2.6 keeps the idle session."""
+        if harness.is_haproxy():
+            self.skipTest("HAProxy 2.6 keeps the session (see the docstring)")
+        gateway = Gateway(self, "short", harness.proxy_binary(), self.db, timeout_server="1s")
+        conn = harness.connect(harness.LOCAL, gateway.port)
+        try:
+            gateway.quiet()  # ended by `timeout server`
+        finally:
+            harness.close_quietly(conn)
+        for key in (("be", "s1"), ("be", "BACKEND")):
+            row = gateway.stat()[key]
+            self.assertEqual((row["srv_abrt"], row["cli_abrt"]), ("1", "0"), key)
+
+    def test_a_session_waiting_for_a_full_server_is_queued(self):
+        """Defect: a session waiting for a free server not shown (qcur), or
+        the peak (qmax) lost once it got one."""
+        for gateway in (self.under_test, self.reference):
+            held = harness.connect(harness.LOCAL, gateway.port)
+            waited = []
+            waiter = threading.Thread(
+                target=lambda port=gateway.port: waited.append(harness.marker(harness.LOCAL, port)))
+            waiter.start()
+            try:
+                harness.wait_until(lambda g=gateway: g.stat()[("be", "BACKEND")]["qcur"] == "1",
+                                   2, 0.02, "one session queued")
+                self.assertEqual(gateway.server_row()["qcur"], "0")
+            finally:
+                harness.close_quietly(held)
+                waiter.join(10)
+            self.assertEqual(waited, ["db"])
+            backend = gateway.stat()[("be", "BACKEND")]
+            self.assertEqual((backend["qcur"], backend["qmax"]), ("0", "1"))
 
 
 class SetServerAddrTest(harness.E2ETestCase):

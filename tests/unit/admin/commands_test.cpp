@@ -304,6 +304,27 @@ TEST_F(ServerCommandsTest, SessionCommandsAreQuestionsForTheWorkers) {
             "Usage: shutdown sessions server <backend>/<server>\n");
 }
 
+TEST_F(ServerCommandsTest, OneSessionIsNamedByTheIdShowSessWrites) {
+  const Answer one = answer({"show", "sess", "0x1a3"}, ApiLevel::operator_level);
+  ASSERT_TRUE(std::holds_alternative<SessionRequest>(one));
+  EXPECT_EQ(std::get<SessionRequest>(one).session, 0x1a3u);
+  const Answer all = answer({"show", "sess", "all"}, ApiLevel::operator_level);
+  ASSERT_TRUE(std::holds_alternative<SessionRequest>(all));
+  EXPECT_FALSE(std::get<SessionRequest>(all).session);
+  const Answer shutdown = answer({"shutdown", "session", "0X2B"});
+  ASSERT_TRUE(std::holds_alternative<SessionRequest>(shutdown));
+  EXPECT_EQ(std::get<SessionRequest>(shutdown).kind, SessionRequest::Kind::shut_down_one);
+  EXPECT_EQ(std::get<SessionRequest>(shutdown).session, 0x2bu);
+  const std::string bad = "Session id must be hexadecimal, as 'show sess' writes it (0x...).\n";
+  for (const char* word : {"12", "0x", "0xzz", "0x12345678901234567", "-0x1"}) {
+    EXPECT_EQ(run_on_servers({"shutdown", "session", word}), bad) << word;
+    EXPECT_EQ(run_on_servers({"show", "sess", word}, ApiLevel::operator_level), bad) << word;
+  }
+  EXPECT_EQ(run_on_servers({"shutdown", "session", "0x1"}, ApiLevel::operator_level),
+            "Permission denied\n");
+  EXPECT_EQ(run_on_servers({"shutdown", "session"}), "Usage: shutdown session <id>\n");
+}
+
 TEST_F(CommandsTest, SetDatabaseCapacityTakesTheKeywordsRules) {
   run_to_running();
   EXPECT_EQ(run({"set", "database", "app", "capacity", "1", "2"}), "");

@@ -45,8 +45,8 @@ TEST(WorkerSessions, ShowSessListsEveryWorkersSessionsFromItsOwnThread) {
   control.run();
   control.restart();
   asio::co_spawn(control,
-                 answer_on_workers(
-                     workers, SessionRequest{SessionRequest::Kind::shut_down_server, &backend, 0}),
+                 answer_on_workers(workers, SessionRequest{SessionRequest::Kind::shut_down_server,
+                                                           &backend, 0, std::nullopt}),
                  [&](std::exception_ptr, std::string text) { after_shutdown = std::move(text); });
   control.run();
   asio::post(worker_loop, [&] { entry.reset(); });
@@ -57,6 +57,57 @@ TEST(WorkerSessions, ShowSessListsEveryWorkersSessionsFromItsOwnThread) {
   EXPECT_EQ(after_shutdown, "");
   EXPECT_EQ(shut, 1);
   EXPECT_EQ(shut_on, worker_id);
+}
+
+// Runs one request on the control loop against one worker's loop.
+std::string ask(asio::io_context& control, const std::vector<WorkerSessions>& workers,
+                SessionRequest request) {
+  std::string answer;
+  control.restart();
+  asio::co_spawn(control, answer_on_workers(workers, request),
+                 [&](std::exception_ptr, std::string text) { answer = std::move(text); });
+  control.run();
+  return answer;
+}
+
+TEST(WorkerSessions, OneSessionByItsIdIsListedOrClosedAndAnUnknownIdIsSaid) {
+  asio::io_context control;
+  asio::io_context worker_loop;
+  auto guard = asio::make_work_guard(worker_loop);
+  std::thread worker_thread([&] { worker_loop.run(); });
+  frontend::SessionRegistry registry(2);
+  std::optional<frontend::SessionRegistry::Entry> first, second;
+  int first_shut = 0, second_shut = 0;
+  const asio::ip::tcp::endpoint client(asio::ip::make_address("10.0.0.1"), 5000);
+  asio::post(worker_loop, [&] {
+    first.emplace(registry, "fe", client, [&] { ++first_shut; });
+    second.emplace(registry, "fe", client, [&] { ++second_shut; });
+  });
+  std::vector<WorkerSessions> workers{{&worker_loop, &registry}};
+  SessionRequest one;
+  one.session = 0x202;
+  const std::string listed = ask(control, workers, one);
+  one.session = 0x999;
+  const std::string unknown = ask(control, workers, one);
+  SessionRequest shut;
+  shut.kind = SessionRequest::Kind::shut_down_one;
+  shut.session = 0x102;
+  const std::string closed = ask(control, workers, shut);
+  shut.session = 0x302;
+  const std::string not_there = ask(control, workers, shut);
+  asio::post(worker_loop, [&] {
+    first.reset();
+    second.reset();
+  });
+  guard.reset();
+  worker_thread.join();
+  EXPECT_EQ(listed,
+            "0x202: proto=tcpv4 src=10.0.0.1:5000 fe=fe be=<NONE> srv=<none> age=0s worker=2\n");
+  EXPECT_EQ(unknown, "No such session (use 'show sess').\n");
+  EXPECT_EQ(closed, "");
+  EXPECT_EQ(first_shut, 1);
+  EXPECT_EQ(second_shut, 0);
+  EXPECT_EQ(not_there, "No such session (use 'show sess').\n");
 }
 
 }  // namespace

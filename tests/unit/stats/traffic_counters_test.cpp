@@ -58,6 +58,27 @@ TEST(TrafficCounters, EachRefusalAndFailureHasItsOwnCount) {
   EXPECT_DOUBLE_EQ(counts.connect_time.sum_seconds, 0.006);
 }
 
+TEST(TrafficCounters, TheQueueCountsWhoWaitsNowAndTheMostAtOnce) {
+  TrafficCounters counters;
+  counters.enter_queue();
+  counters.enter_queue();
+  counters.enter_queue();
+  counters.leave_queue();
+  counters.count_client_abort();
+  counters.count_server_abort();
+  counters.count_server_abort();
+  TrafficCounts counts = counters.read();
+  EXPECT_EQ(counts.queued, 2);
+  EXPECT_EQ(counts.max_queued, 3);
+  EXPECT_EQ(counts.client_aborts, 1u);
+  EXPECT_EQ(counts.server_aborts, 2u);
+  counters.leave_queue();
+  counters.leave_queue();
+  counts = counters.read();
+  EXPECT_EQ(counts.queued, 0);
+  EXPECT_EQ(counts.max_queued, 3);
+}
+
 // Workers add without a lock: no count is lost, the peak is the highest
 // value any of them saw.
 TEST(TrafficCounters, ThreadsAddingAtOnceLoseNothing) {
