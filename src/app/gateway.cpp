@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "admin/metrics_report.hpp"
+#include "app/pidfile.hpp"
 #include "backend/initial_address.hpp"
 #include "frontend/accept_loop.hpp"
 #include "logging/stderr_notice.hpp"
@@ -385,14 +386,7 @@ void Gateway::log_continuity_totals() const {
 }
 
 // Written before privileges are dropped, as HAProxy does.
-std::string Gateway::write_pidfile() {
-  if (config_.global.pidfile.empty()) return {};
-  std::ofstream pidfile(config_.global.pidfile, std::ios::trunc);
-  pidfile << ::getpid() << '\n';
-  pidfile.flush();
-  if (!pidfile) return fmt::format("cannot write pidfile '{}'", config_.global.pidfile);
-  return {};
-}
+std::string Gateway::write_pidfile() { return app::write_pidfile(config_.global.pidfile); }
 
 int Gateway::run() {
   watch_signals();

@@ -13,12 +13,12 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
-#include <fstream>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "app/pidfile.hpp"
 #include "app/service_notify.hpp"
 #include "logging/stderr_notice.hpp"
 
@@ -45,23 +45,27 @@ std::vector<std::string> worker_arguments(int argc, char** argv, std::optional<p
   return words;
 }
 
-// The socket workers report READY=1 on: abstract, named after the master,
-// with each datagram's sender checked (SO_PASSCRED) against the workers.
+// The socket workers report READY=1 on: abstract, with a name the kernel
+// picks (autobind), so that no other process can take it first; each
+// datagram's sender is checked (SO_PASSCRED) against the worker started.
 struct WorkerChannel {
   int fd = -1;
-  std::string name;  // "@borealis-master-PID", as NOTIFY_SOCKET says it
+  std::string name;  // "@" and the kernel's name, as NOTIFY_SOCKET says it
 
   bool open() {
     fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) return false;
     int on = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on));
-    name = fmt::format("@borealis-master-{}", ::getpid());
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
-    std::memcpy(address.sun_path + 1, name.data() + 1, name.size() - 1);
-    const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + name.size());
-    return ::bind(fd, reinterpret_cast<sockaddr*>(&address), length) == 0;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(sa_family_t)) != 0) return false;
+    socklen_t length = sizeof(address);
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return false;
+    const auto size = length - offsetof(sockaddr_un, sun_path);
+    if (size < 2 || address.sun_path[0] != '\0') return false;
+    name = "@" + std::string(address.sun_path + 1, size - 1);
+    return true;
   }
 
   // One datagram: its text and the sender's PID (0 when unknown).
@@ -246,13 +250,9 @@ class Master {
 }  // namespace
 
 int run_master(const std::string& pidfile, int argc, char** argv) {
-  if (!pidfile.empty()) {
-    std::ofstream file(pidfile, std::ios::trunc);
-    file << ::getpid() << '\n';
-    if (!file.flush()) {
-      logging::notice(Severity::alert, fmt::format("cannot write pidfile '{}'", pidfile));
-      return 1;
-    }
+  if (std::string error = write_pidfile(pidfile); !error.empty()) {
+    logging::notice(Severity::alert, error);
+    return 1;
   }
   Master master(argc, argv);
   return master.run();

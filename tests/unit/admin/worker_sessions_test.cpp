@@ -15,6 +15,17 @@
 namespace borealis::admin {
 namespace {
 
+// Runs one request on the control loop against one worker's loop.
+std::string ask(asio::io_context& control, const std::vector<WorkerSessions>& workers,
+                SessionRequest request) {
+  std::string answer;
+  control.restart();
+  asio::co_spawn(control, answer_on_workers(workers, request),
+                 [&](std::exception_ptr, std::string text) { answer = std::move(text); });
+  control.run();
+  return answer;
+}
+
 TEST(WorkerSessions, ShowSessListsEveryWorkersSessionsFromItsOwnThread) {
   asio::io_context control;
   asio::io_context worker_loop;
@@ -39,16 +50,10 @@ TEST(WorkerSessions, ShowSessListsEveryWorkersSessionsFromItsOwnThread) {
     entry->set_server(&backend, 0);
   });
   std::vector<WorkerSessions> workers{{&worker_loop, &registry}};
-  std::string listed, after_shutdown;
-  asio::co_spawn(control, answer_on_workers(workers, SessionRequest{}),
-                 [&](std::exception_ptr, std::string text) { listed = std::move(text); });
-  control.run();
-  control.restart();
-  asio::co_spawn(control,
-                 answer_on_workers(workers, SessionRequest{SessionRequest::Kind::shut_down_server,
-                                                           &backend, 0, std::nullopt}),
-                 [&](std::exception_ptr, std::string text) { after_shutdown = std::move(text); });
-  control.run();
+  const std::string listed = ask(control, workers, SessionRequest{});
+  const std::string after_shutdown =
+      ask(control, workers,
+          SessionRequest{SessionRequest::Kind::shut_down_server, &backend, 0, std::nullopt});
   asio::post(worker_loop, [&] { entry.reset(); });
   guard.reset();
   const auto worker_id = worker_thread.get_id();
@@ -57,17 +62,6 @@ TEST(WorkerSessions, ShowSessListsEveryWorkersSessionsFromItsOwnThread) {
   EXPECT_EQ(after_shutdown, "");
   EXPECT_EQ(shut, 1);
   EXPECT_EQ(shut_on, worker_id);
-}
-
-// Runs one request on the control loop against one worker's loop.
-std::string ask(asio::io_context& control, const std::vector<WorkerSessions>& workers,
-                SessionRequest request) {
-  std::string answer;
-  control.restart();
-  asio::co_spawn(control, answer_on_workers(workers, request),
-                 [&](std::exception_ptr, std::string text) { answer = std::move(text); });
-  control.run();
-  return answer;
 }
 
 TEST(WorkerSessions, OneSessionByItsIdIsListedOrClosedAndAnUnknownIdIsSaid) {
