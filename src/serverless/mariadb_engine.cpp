@@ -526,7 +526,7 @@ asio::awaitable<core::Status> MariadbEngine::start(double capacity) {
   options.output_path = path(kOutputLog);
   options.identity = identity_;
   options.passed_sockets = {client_listener_, control_listener_};
-  options.parent_death_signal = SIGTERM;  // a clean shutdown if borealis dies
+  options.parent_death_signal = SIGTERM;  // a clean shutdown if its keeper dies
   // A start touches tens of MiB of fresh heap (log, page cache and
   // transaction pools), each 4 KiB page a fault: transparent huge pages for
   // malloc's heap take about a tenth off a start for a MiB or two more

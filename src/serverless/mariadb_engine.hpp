@@ -32,6 +32,7 @@
 #include "mysql/admin_client.hpp"
 #include "serverless/cpu_limit.hpp"
 #include "serverless/engine.hpp"
+#include "serverless/kept_process.hpp"
 
 namespace borealis::serverless {
 
@@ -101,7 +102,7 @@ class MariadbEngine : public Engine {
   int control_listener_ = -1;
   int lock_fd_ = -1;
   std::string user_password_;
-  ChildProcess process_;
+  KeptProcess process_;  // mariadbd, through its keeper
   std::unique_ptr<mysql::AdminClient> admin_;
   std::shared_ptr<const auth::AccountTable> accounts_;
   CpuLimit cpu_limit_;
