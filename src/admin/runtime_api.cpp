@@ -11,6 +11,7 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include "admin/database_handover.hpp"
 #include "admin/socket_file.hpp"
 #include "logging/stderr_notice.hpp"
 #include "reload/descriptor_passing.hpp"
@@ -51,6 +52,7 @@ RuntimeApi::RuntimeApi(asio::io_context& control, const config::Global& global, 
       global_(global),
       workers_(targets.workers),
       listening_sockets_(targets.listening_sockets),
+      databases_(targets.databases),
       commands_(std::move(targets)) {}
 
 RuntimeApi::~RuntimeApi() { stop(); }
@@ -194,6 +196,18 @@ asio::awaitable<bool> RuntimeApi::answer(Connection& connection, std::string_vie
       connection.quit = true;
       break;
     }
+    if (words[0] == "_getdatabases") {
+      // The connection stays with the handover until the new process
+      // commits or goes: no `stats timeout` on it.
+      connection.timer.cancel();
+      if (may_hand_over(connection))
+        co_await hand_over_databases(connection.socket, databases_,
+                                     Words(words.begin() + 1, words.end()));
+      else
+        output += "Permission denied\n";
+      connection.quit = true;
+      break;
+    }
     if (words[0] == "_getsocks" && words.size() == 1) {
       // Descriptors, not text: the connection ends after them.
       output += hand_over_listeners(connection);
@@ -220,10 +234,13 @@ asio::awaitable<bool> RuntimeApi::answer(Connection& connection, std::string_vie
 // accept this gateway's clients). The descriptors
 // are sent at once, on the control thread, where the listeners are closed
 // too: none can be closed while they are sent.
-std::string RuntimeApi::hand_over_listeners(Connection& connection) {
+bool RuntimeApi::may_hand_over(const Connection& connection) {
   const auto& socket = connection.listener.config;
-  if (socket.level != config::ApiLevel::admin && !socket.expose_listeners)
-    return "Permission denied\n";
+  return socket.level == config::ApiLevel::admin || socket.expose_listeners;
+}
+
+std::string RuntimeApi::hand_over_listeners(Connection& connection) {
+  if (!may_hand_over(connection)) return "Permission denied\n";
   std::vector<int> sockets = listening_sockets_ ? listening_sockets_() : std::vector<int>{};
   if (sockets.empty()) return "No listening sockets to hand over (stopping)\n";
   std::string error;

@@ -47,6 +47,7 @@ class RuntimeApi {
   asio::awaitable<void> accept_loop(Listener& listener);
   asio::awaitable<void> serve(std::shared_ptr<Connection> connection);
   asio::awaitable<bool> answer(Connection& connection, std::string_view line);
+  static bool may_hand_over(const Connection& connection);
   std::string hand_over_listeners(Connection& connection);
   asio::awaitable<void> close_gracefully(std::shared_ptr<Connection> connection);
   void arm_timeout(const std::shared_ptr<Connection>& connection);
@@ -55,6 +56,7 @@ class RuntimeApi {
   const config::Global& global_;
   std::vector<WorkerSessions> workers_;
   std::function<std::vector<int>()> listening_sockets_;
+  std::vector<serverless::DatabaseRuntime*> databases_;  // `_getdatabases` hands them over
   Commands commands_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::list<std::weak_ptr<Connection>> connections_;

@@ -86,10 +86,19 @@ std::string Gateway::build_databases() {
       engine = std::make_unique<serverless::ExecEngine>(control_, database);
     auto runtime = std::make_unique<serverless::DatabaseRuntime>(control_, database, *gate,
                                                                  std::move(engine), logger);
-    if (core::Status prepared = runtime->prepare(); !prepared) return prepared.error();
+    // A reload adopts the compute the old process runs; anything else
+    // prepares to start its own.
+    auto handed = start_mode_.databases.take(database.name);
+    core::Status prepared = handed ? runtime->adopt(std::move(*handed)) : runtime->prepare();
+    if (!prepared) return prepared.error();
     databases_.push_back(std::move(runtime));
   }
   return {};
+}
+
+bool Gateway::commit_takeover(std::string& error) {
+  if (!start_mode_.databases.active()) return true;
+  return start_mode_.databases.commit(error);
 }
 
 std::string Gateway::build_backends() {

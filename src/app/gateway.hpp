@@ -27,6 +27,7 @@
 #include "logging/logger.hpp"
 #include "net/inherited_listeners.hpp"
 #include "net/listen_socket.hpp"
+#include "reload/database_takeover.hpp"
 #include "serverless/database_gate.hpp"
 #include "serverless/database_runtime.hpp"
 
@@ -37,6 +38,8 @@ namespace borealis::app {
 struct StartMode {
   bool replacing = false;
   net::InheritedListeners listeners;
+  // The old process's databases, held there until commit_takeover().
+  reload::DatabaseTakeover databases;
 };
 
 class Gateway {
@@ -47,6 +50,9 @@ class Gateway {
   // Everything that can fail at startup: addresses, listeners, resolvers,
   // privileges. Returns an empty string on success, else the message.
   std::string prepare();
+  // A reload, once prepared: the old process lets go of the databases
+  // this one adopted. False with `error` when it did not confirm.
+  bool commit_takeover(std::string& error);
   // Runs until a stop signal; returns the process exit code.
   int run();
   // Called once, when a stop (soft or hard) begins.

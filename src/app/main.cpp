@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
     auto taken = borealis::app::take_over_listeners(*options, parsed.config);
     if (!taken) return 1;
     mode = std::move(*taken);
+    if (!borealis::app::take_over_databases(*options, parsed.config, mode)) return 1;
   }
   borealis::app::Gateway gateway(std::move(parsed.config), std::move(mode));
   std::string error = gateway.prepare();
@@ -68,6 +69,12 @@ int main(int argc, char** argv) {
     if (options->replacing())
       borealis::logging::notice(borealis::logging::Severity::alert,
                                 "reload failed: the old process goes on serving");
+    return 1;
+  }
+  if (std::string taken; !gateway.commit_takeover(taken)) {
+    borealis::logging::notice(
+        borealis::logging::Severity::alert,
+        "reload failed: the old process did not let go of its databases (" + taken + ")");
     return 1;
   }
   borealis::logging::notice(borealis::logging::Severity::notice,

@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include "logging/stderr_notice.hpp"
+#include "reload/database_takeover.hpp"
 #include "reload/previous_process.hpp"
 
 namespace borealis::app {
@@ -24,16 +25,6 @@ std::string takeover_socket(const Options& options, const config::Config& config
 }  // namespace
 
 std::optional<StartMode> take_over_listeners(const Options& options, const config::Config& config) {
-  // A running database engine is not handed over yet: a second engine on
-  // the same data directory must never start.
-  if (!config.databases.empty()) {
-    const auto& database = config.databases.front();
-    logging::notice(Severity::alert,
-                    fmt::format("reload refused: database '{}' ({}:{}) cannot be handed over to "
-                                "a new process yet; restart borealis to apply this configuration",
-                                database.name, database.where.file, database.where.line));
-    return std::nullopt;
-  }
   StartMode mode;
   mode.replacing = true;
   const std::string path = takeover_socket(options, config);
@@ -57,6 +48,30 @@ std::optional<StartMode> take_over_listeners(const Options& options, const confi
   logging::notice(Severity::notice, fmt::format("reload: took over {} listening sockets from '{}'",
                                                 mode.listeners.size(), path));
   return mode;
+}
+
+bool take_over_databases(const Options& options, const config::Config& config, StartMode& mode) {
+  if (config.databases.empty()) return true;
+  const std::string path = takeover_socket(options, config);
+  const auto& first = config.databases.front();
+  if (path.empty()) {
+    logging::notice(Severity::alert,
+                    fmt::format("reload refused: database '{}' ({}:{}) runs in the old process, "
+                                "and without -x or a 'stats socket ... level admin' it cannot be "
+                                "taken over",
+                                first.name, first.where.file, first.where.line));
+    return false;
+  }
+  std::vector<std::string> names;
+  for (const auto& database : config.databases) names.push_back(database.name);
+  std::string error;
+  auto taken = reload::DatabaseTakeover::ask(path, names, error);
+  if (!taken) {
+    logging::notice(Severity::alert, "reload refused: cannot take the databases over: " + error);
+    return false;
+  }
+  mode.databases = std::move(*taken);
+  return true;
 }
 
 void release_previous(const Options& options) {

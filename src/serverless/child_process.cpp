@@ -45,19 +45,9 @@ void ChildProcess::forget() {
 core::Status ChildProcess::start(const SpawnOptions& options) {
   if (options.argv.empty()) return core::fail("nothing to run");
   if (pid_ > 0) return core::fail("a previous run is still going");
-  SpawnOptions adjusted;
-  const SpawnOptions* effective = &options;
-  if (options.identity && ::geteuid() != 0) {
-    // Without root a process runs as itself; that is only right when
-    // borealis already is that account (it dropped its privileges to it).
-    if (options.identity->uid != ::geteuid())
-      return core::fail(fmt::format("cannot start {} as '{}': borealis is not root",
-                                    options.argv[0], options.identity->name));
-    adjusted = options;
-    adjusted.identity.reset();
-    effective = &adjusted;
-  }
-  return spawn(*effective);
+  SpawnOptions effective = options;
+  if (core::Status settled = settle_identity(effective); !settled) return settled;
+  return spawn(effective);
 }
 
 core::Status ChildProcess::spawn(const SpawnOptions& options) {

@@ -1,5 +1,6 @@
 #include "serverless/database_runtime.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -54,9 +55,15 @@ DatabaseRuntime::DatabaseRuntime(asio::io_context& context, const config::Databa
       memory_is_short_(host_memory_is_short),
       policy_(config_),
       wake_(context),
-      on_finished_(context) {
+      on_finished_(context),
+      hold_changed_(context),
+      backlog_(context) {
   auto now = clock_.now();
   state_since_ = accounted_until_ = idle_since_ = next_sample_ = retry_after_ = now;
+}
+
+DatabaseRuntime::~DatabaseRuntime() {
+  if (adopted_state_ && !supervising_) engine_->let_go();
 }
 
 void DatabaseRuntime::say(logging::Level level, const std::string& message) {
@@ -109,26 +116,45 @@ void DatabaseRuntime::share_auto_pause() {
 }
 
 void DatabaseRuntime::start() {
-  capacity_ = starting_capacity(config_);
+  if (!adopted_state_) capacity_ = starting_capacity(config_);
   share_auto_pause();
   gate_.set_resume_handler([this] { request_resume(); });
-  // With a minimum of 0 compute starts on the first connection; otherwise now.
-  enter(config_.capacity_min > 0 ? DatabaseState::stopped : DatabaseState::paused);
-  if (state_ == DatabaseState::paused)
-    say(logging::Level::notice,
-        fmt::format("paused until the first connection ({})", engine_->credentials_hint()));
+  if (int listener = engine_->client_listener(); listener >= 0) {
+    asio::error_code ignored;
+    backlog_.assign(::fcntl(listener, F_DUPFD_CLOEXEC, 0), ignored);
+  }
+  if (adopted_state_) {
+    if (*adopted_state_ == DatabaseState::frozen)
+      frozen_mib_ = static_cast<double>(engine_->frozen_resident_bytes()) / kMiB;
+    engine_->took_over();
+    enter(*adopted_state_);
+    say(logging::Level::notice, fmt::format("taken over from the previous process: {} at {} ACU",
+                                            state_name(state_), format_acu(capacity_)));
+  } else {
+    // With a minimum of 0 compute starts on the first connection; otherwise now.
+    enter(config_.capacity_min > 0 ? DatabaseState::stopped : DatabaseState::paused);
+    if (state_ == DatabaseState::paused)
+      say(logging::Level::notice,
+          fmt::format("paused until the first connection ({})", engine_->credentials_hint()));
+  }
   supervising_ = true;
   asio::co_spawn(context_, supervise(), asio::detached);
 }
 
 asio::awaitable<void> DatabaseRuntime::supervise() {
   while (!stop_requested_) {
+    if (hold_wanted_) {
+      co_await stay_held();
+      continue;
+    }
     gate_.take_resume_request();  // later requests post again
     core::SteadyTime next = co_await step();
     if (stop_requested_) break;
     co_await wait_until(next);
   }
-  co_await stop_compute();
+  asio::error_code ignored;
+  backlog_.close(ignored);
+  if (!detached_) co_await stop_compute();
   finished_ = true;
   on_finished_.cancel();
 }
@@ -136,7 +162,8 @@ asio::awaitable<void> DatabaseRuntime::supervise() {
 asio::awaitable<void> DatabaseRuntime::wait_until(core::SteadyTime deadline) {
   // Events that arrived while the supervisor was busy end the wait at once.
   const bool paused = state_ == DatabaseState::paused || state_ == DatabaseState::frozen;
-  if (stop_requested_ || (resume_wanted_ && paused)) co_return;
+  if (stop_requested_ || hold_wanted_ || (resume_wanted_ && paused)) co_return;
+  if (paused) watch_backlog();
   clock_.arm(wake_, deadline);
   asio::error_code ignored;
   co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
@@ -181,7 +208,7 @@ asio::awaitable<core::SteadyTime> DatabaseRuntime::step_running() {
   // Idle time counts from the last use by a session, however short it was:
   // a session's end, or for a `mode mysql` session that gave its server
   // connection back, the start of its idleness.
-  bool in_use = gate_.sessions() > 0;
+  bool in_use = gate_.sessions() > 0 || used_from_outside();
   if (in_use) {
     idle_since_ = now;
     used_since_last_step_ = true;
@@ -455,6 +482,7 @@ asio::awaitable<void> DatabaseRuntime::follow_load(double seconds) {
   LoadSample load;
   if (sample) {
     load = *sample;
+    outside_connections_ = std::max(0, load.connections - gate_.sessions());
   } else {
     // No engine metrics: the gateway's own session count is the signal.
     load.connections = gate_.sessions();

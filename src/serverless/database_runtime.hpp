@@ -16,6 +16,7 @@
 #include <array>
 #include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
+#include <asio/posix/stream_descriptor.hpp>
 #include <asio/steady_timer.hpp>
 #include <functional>
 #include <memory>
@@ -29,6 +30,7 @@
 #include "serverless/capacity.hpp"
 #include "serverless/database_gate.hpp"
 #include "serverless/engine.hpp"
+#include "serverless/handover.hpp"
 #include "serverless/scaling_policy.hpp"
 #include "stats/histogram.hpp"
 
@@ -55,6 +57,9 @@ class DatabaseRuntime {
   DatabaseRuntime(asio::io_context& context, const config::Database& database, DatabaseGate& gate,
                   std::unique_ptr<Engine> engine, logging::Logger logger,
                   core::Clock& clock = core::system_clock());
+  // Compute adopted but never run here (the reload failed later) is let
+  // go, not stopped: the previous process still owns it.
+  ~DatabaseRuntime();
 
   // Whether the host is short of memory (a warm pause then turns deep);
   // tests replace the host's /proc/meminfo.
@@ -90,8 +95,27 @@ class DatabaseRuntime {
   // `auto-pause` apply again.
   void set_capacity_bounds(const config::CapacityBounds& bounds);
 
+  // A reload (database_handover.cpp). hold() waits, up to `limit`, for the
+  // supervisor to be between steps and keeps it there (a client asking for
+  // a resume meanwhile waits); it returns what the new process needs, or
+  // nullopt when the database is stopping or stays busy. Then either
+  // detach() (the new process took it over) or release_hold() (the reload
+  // failed: supervision goes on).
+  asio::awaitable<std::optional<DatabaseHandover>> hold(std::chrono::milliseconds limit);
+  void release_hold();
+  // Compute is left running, owned by the new process. This process's
+  // sessions go on reaching it at its endpoint: the new owner resumes it
+  // when one of their connections waits in its queue.
+  void detach();
+  bool detached() const { return detached_; }
+  // Instead of prepare(), in the new process: compute as it was handed over.
+  core::Status adopt(DatabaseHandover handover);
+
  private:
   asio::awaitable<void> supervise();
+  asio::awaitable<void> stay_held();
+  void watch_backlog();
+  bool used_from_outside() const;
   // Acts on the current state; returns when it wants to look again.
   asio::awaitable<core::SteadyTime> step();
   asio::awaitable<core::SteadyTime> step_running();
@@ -127,8 +151,13 @@ class DatabaseRuntime {
   core::Clock& clock_;
   std::function<bool()> memory_is_short_;
   ScalingPolicy policy_;
-  asio::steady_timer wake_;         // the supervisor's alarm; cancel() is an event
-  asio::steady_timer on_finished_;  // completes shut_down()
+  asio::steady_timer wake_;          // the supervisor's alarm; cancel() is an event
+  asio::steady_timer on_finished_;   // completes shut_down()
+  asio::steady_timer hold_changed_;  // wakes hold() once the supervisor is held
+  // A copy of the engine's client listener: readable while paused when a
+  // connection waits in its queue.
+  asio::posix::stream_descriptor backlog_;
+  bool backlog_watched_ = false;
 
   DatabaseState state_ = DatabaseState::stopped;
   double capacity_ = 0;
@@ -137,6 +166,13 @@ class DatabaseRuntime {
   bool stop_requested_ = false;
   bool supervising_ = false;
   bool finished_ = false;
+  bool hold_wanted_ = false;
+  bool held_ = false;
+  bool detached_ = false;
+  // Taken over from a previous process, in this state: that process's
+  // sessions may still use compute (counted from the engine's connections).
+  std::optional<DatabaseState> adopted_state_;
+  int outside_connections_ = 0;      // at the last sample: connections not ours
   unsigned long long failures_ = 0;  // failed starts, published in the view
   unsigned long long crashes_ = 0;
   stats::Histogram deep_resumes_{stats::kResumeBounds}, warm_resumes_{stats::kResumeBounds};

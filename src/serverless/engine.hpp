@@ -14,6 +14,7 @@
 #include "core/status.hpp"
 #include "serverless/capacity.hpp"
 #include "serverless/child_process.hpp"
+#include "serverless/handover.hpp"
 
 namespace borealis::serverless {
 
@@ -82,6 +83,27 @@ class Engine {
   virtual std::shared_ptr<const auth::AccountTable> accounts() const { return nullptr; }
   // How a person connects, for the startup message ("user app, password in X").
   virtual std::string credentials_hint() const = 0;
+
+  // A reload (DatabaseRuntime::hold()): what a new process needs to take
+  // compute over. The descriptors stay this engine's until let_go().
+  virtual EngineHandover hand_over() const { return {}; }
+  // The new process took compute over: forget it without stopping it.
+  virtual void let_go() {}
+  // Instead of prepare(), in the new process: takes over compute as the
+  // previous process handed it over (the descriptors are the engine's from
+  // here, also on an error), running at `capacity`.
+  virtual core::Status adopt(EngineHandover handover, double capacity) {
+    (void)capacity;
+    if (!handover.descriptors.empty()) return core::fail("this engine takes no descriptors");
+    return prepare();
+  }
+  // The new process runs the database from here (the old one let go):
+  // what adopt() prepared without side effects takes effect.
+  virtual void took_over() {}
+  // The listening socket clients reach compute at, when the engine owns
+  // it (-1 otherwise): while compute is paused, a connection waiting in its
+  // queue (from a process that handed the database over) asks for a resume.
+  virtual int client_listener() const { return -1; }
 };
 
 }  // namespace borealis::serverless

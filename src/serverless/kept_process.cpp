@@ -134,7 +134,9 @@ void KeptProcess::forget() {
 core::Status KeptProcess::start(const SpawnOptions& options) {
   if (options.argv.empty()) return core::fail("nothing to run");
   if (pid_ > 0) return core::fail("a previous run is still going");
-  PreparedLaunch prepared = prepare_launch(options);
+  SpawnOptions effective = options;
+  if (core::Status settled = settle_identity(effective); !settled) return settled;
+  PreparedLaunch prepared = prepare_launch(effective);
   if (prepared.program.empty())
     return core::fail(fmt::format("cannot start {}: not found", options.argv[0]));
   int ends[2];
@@ -144,7 +146,7 @@ core::Status KeptProcess::start(const SpawnOptions& options) {
   const pid_t keeper = ::fork();
   if (keeper == 0) {
     ::close(ends[0]);
-    keep(options, prepared, ends[1]);
+    keep(effective, prepared, ends[1]);
   }
   const int fork_error = errno;
   ::close(ends[1]);

@@ -189,19 +189,26 @@ core::Status MariadbEngine::prepare() {
     return core::fail(fmt::format("database {}: cannot run mariadbd '{}': {}", config_.name,
                                   config_.mariadbd, std::strerror(errno)));
   stop_leftover_engine();
-  user_password_ = load_or_create_password(fmt::format("borealis-{}.password", config_.user));
-  if (user_password_.empty())
-    return core::fail(
-        fmt::format("database {}: cannot keep passwords in '{}'", config_.name, config_.datadir));
-  for (auto step : {&MariadbEngine::open_client_listener, &MariadbEngine::open_control_socket}) {
+  for (auto step : {&MariadbEngine::open_client_listener, &MariadbEngine::open_control_socket,
+                    &MariadbEngine::read_own_files}) {
     if (core::Status step_status = (this->*step)(); !step_status)
       return core::fail(fmt::format("database {}: {}", config_.name, step_status.error()));
   }
-  initialised_ = std::filesystem::exists(path(kInitialisedMarker));
-  load_saved_accounts();
   if (auto reason = cpu_limit_.setup(config_.name); !reason.empty())
     logging::notice(logging::Severity::warning,
                     fmt::format("database {}: CPU limit not enforced: {}", config_.name, reason));
+  return {};
+}
+
+// borealis's files in the data directory: the application account's
+// password, whether accounts were made, the accounts kept for logins
+// while paused.
+core::Status MariadbEngine::read_own_files() {
+  user_password_ = load_or_create_password(fmt::format("borealis-{}.password", config_.user));
+  if (user_password_.empty())
+    return core::fail(fmt::format("cannot keep passwords in '{}'", config_.datadir));
+  initialised_ = std::filesystem::exists(path(kInitialisedMarker));
+  load_saved_accounts();
   return {};
 }
 
@@ -291,10 +298,15 @@ core::Status MariadbEngine::lock_directory() {
     logging::notice(logging::Severity::notice,
                     fmt::format("database {}: taking over the lock of pid {} that is gone",
                                 config_.name, previous));
+  write_lock_owner();
+  return {};
+}
+
+// The pid in the lock file names its holder in another borealis's error.
+void MariadbEngine::write_lock_owner() {
   std::string pid = fmt::format("{}\n", ::getpid());
   (void)!::ftruncate(lock_fd_, 0);
   (void)!::pwrite(lock_fd_, pid.data(), pid.size(), 0);
-  return {};
 }
 
 // A borealis killed with SIGKILL before this one may have left its mariadbd
@@ -639,7 +651,9 @@ asio::awaitable<core::Status> MariadbEngine::resize(double capacity) {
 }
 
 asio::awaitable<std::optional<LoadSample>> MariadbEngine::sample(double capacity, double seconds) {
-  if (!process_.running() || !admin_ || !admin_->is_open()) co_return std::nullopt;
+  if (!process_.running()) co_return std::nullopt;
+  // (Taken over at a reload, the control session is opened here.)
+  if (core::Status logged_in = co_await ensure_admin(); !logged_in) co_return std::nullopt;
   auto status = co_await admin_->query(
       "SHOW GLOBAL STATUS WHERE Variable_name IN ('Threads_running', 'Threads_connected', "
       "'Innodb_buffer_pool_reads', 'Innodb_buffer_pool_read_requests')",

@@ -66,6 +66,15 @@ class MariadbEngine : public Engine {
   asio::awaitable<void> read_accounts(bool exact) override;
   std::shared_ptr<const auth::AccountTable> accounts() const override { return accounts_; }
 
+  // A reload (mariadb_handover.cpp): the data directory's lock, both
+  // listeners and the keeper's lifeline move to the new process; mariadbd
+  // runs on untouched.
+  EngineHandover hand_over() const override;
+  void let_go() override;
+  core::Status adopt(EngineHandover handover, double capacity) override;
+  void took_over() override;
+  int client_listener() const override { return client_listener_; }
+
   pid_t pid() const { return process_.pid(); }
 
  private:
@@ -73,6 +82,9 @@ class MariadbEngine : public Engine {
   core::Status choose_identity();
   core::Status own_data_directory();
   core::Status lock_directory();
+  core::Status check_handed_lock(int lock) const;
+  void write_lock_owner();
+  core::Status read_own_files();
   core::Status open_client_listener();
   core::Status open_control_socket();
   void stop_leftover_engine();
@@ -107,6 +119,7 @@ class MariadbEngine : public Engine {
   std::shared_ptr<const auth::AccountTable> accounts_;
   CpuLimit cpu_limit_;
   bool initialised_ = false;  // accounts made; no --init-file any more
+  double adopted_capacity_ = 0;
   bool abandoned_ = false;
   bool frozen_ = false;
   std::uint64_t frozen_resident_bytes_ = 0;

@@ -59,6 +59,15 @@ void write_pid(char* digits, pid_t pid) {
 
 }  // namespace
 
+core::Status settle_identity(SpawnOptions& options) {
+  if (!options.identity || ::geteuid() == 0) return {};
+  if (options.identity->uid != ::geteuid())
+    return core::fail(fmt::format("cannot start {} as '{}': borealis is not root", options.argv[0],
+                                  options.identity->name));
+  options.identity.reset();
+  return {};
+}
+
 PreparedLaunch prepare_launch(const SpawnOptions& options) {
   PreparedLaunch prepared;
   prepared.program = find_program(options.argv[0]);

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "core/status.hpp"
+
 namespace borealis::serverless {
 
 struct ExitStatus {
@@ -52,6 +54,11 @@ struct PreparedLaunch {
   std::vector<char*> argv, envp;
   std::size_t listen_pid_index = 0;  // the LISTEN_PID= entry the child fills in
 };
+
+// Without root a program runs as borealis's own account: an identity is
+// dropped when it is that account (borealis dropped its privileges to it),
+// and is an error otherwise.
+core::Status settle_identity(SpawnOptions& options);
 
 PreparedLaunch prepare_launch(const SpawnOptions& options);
 

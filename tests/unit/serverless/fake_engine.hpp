@@ -32,6 +32,8 @@ class FakeEngine : public Engine {
   std::string freeze_error;
   std::string thaw_error;
   bool frozen = false;
+  int listener = -1;            // what client_listener() says
+  bool* let_go_seen = nullptr;  // set by let_go(), read after the engine is gone
 
   // What the runtime did.
   std::vector<std::string> calls;  // "start 0.5", "stop", "resize 1", "abandon"
@@ -111,6 +113,24 @@ class FakeEngine : public Engine {
     return {asio::ip::address_v4::loopback(), 3306};
   }
   int reserved_connections() const override { return 1; }
+  EngineHandover hand_over() const override {
+    EngineHandover handover;
+    handover.pid = 4242;
+    handover.frozen = frozen;
+    return handover;
+  }
+  void let_go() override {
+    calls.push_back("let_go");
+    if (let_go_seen) *let_go_seen = true;
+  }
+  core::Status adopt(EngineHandover handover, double capacity) override {
+    calls.push_back(fmt_capacity("adopt", capacity));
+    frozen = handover.frozen;
+    running_instances = handover.pid > 0 ? 1 : 0;
+    return {};
+  }
+  void took_over() override { calls.push_back("took_over"); }
+  int client_listener() const override { return listener; }
   std::string credentials_hint() const override { return "fake"; }
 
  private:
