@@ -22,7 +22,9 @@
 //   interrupted is cleaned and initialised again at the next start;
 // - one data directory never gets two servers: borealis holds a lock on it,
 //   stops an engine a killed borealis left on it, and mariadbd dies with
-//   borealis (a clean SIGTERM shutdown).
+//   borealis (a clean SIGTERM shutdown, from its keeper: kept_process.hpp);
+// - a reload moves the lock, both listeners and the keeper's lifeline to
+//   the new process together (mariadb_handover.cpp): one owner at a time.
 #pragma once
 
 #include <asio/io_context.hpp>
