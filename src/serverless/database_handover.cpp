@@ -71,6 +71,8 @@ void DatabaseRuntime::detach() {
 }
 
 core::Status DatabaseRuntime::adopt(DatabaseHandover handover) {
+  handover.engine.running =
+      handover.state == DatabaseState::running || handover.state == DatabaseState::frozen;
   if (core::Status adopted = engine_->adopt(std::move(handover.engine), handover.capacity);
       !adopted)
     return adopted;

@@ -41,6 +41,15 @@ asio::awaitable<bool> greets(asio::ip::tcp::endpoint target) {
 ExecEngine::ExecEngine(asio::io_context& context, const config::Database& database)
     : context_(context), config_(database) {}
 
+core::Status ExecEngine::adopt(EngineHandover handover, double capacity) {
+  (void)capacity;
+  if (!handover.descriptors.empty()) return core::fail("this engine takes no descriptors");
+  core::Status prepared = prepare();
+  running_ = prepared && handover.running;
+  next_probe_ = std::chrono::steady_clock::now() + kProbeInterval;
+  return prepared;
+}
+
 core::Status ExecEngine::prepare() {
   asio::error_code error;
   auto address = asio::ip::make_address(config_.address, error);

@@ -15,6 +15,8 @@ class ExecEngine : public Engine {
   ExecEngine(asio::io_context& context, const config::Database& database);
 
   core::Status prepare() override;
+  // A reload: compute is external, only whether it runs is taken over.
+  core::Status adopt(EngineHandover handover, double capacity) override;
   asio::awaitable<core::Status> start(double capacity) override;
   asio::awaitable<core::Status> stop() override;
   asio::awaitable<core::Status> resize(double capacity) override;

@@ -15,6 +15,9 @@ namespace borealis::serverless {
 
 struct EngineHandover {
   pid_t pid = 0;  // the engine's process, 0 when none runs
+  // Compute runs (or is frozen): not sent, derived from the database's
+  // state by the adopting runtime.
+  bool running = false;
   bool frozen = false;
   std::uint64_t frozen_resident_bytes = 0;
   // The engine's own, in its order (mariadb: the data directory's lock,

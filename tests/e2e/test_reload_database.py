@@ -31,14 +31,15 @@ class ReloadDatabaseTest(harness.ServerlessTestCase):
         self.socket = self.tmp.join("admin.sock")
         self.datadir = self.new_datadir()
 
-    def config(self, auto_pause="60s", extra=""):
+    def config(self, auto_pause="60s", auto_pause_deep="0s", extra=""):
         return harness.serverless_config(
-            self.listen, harness.database_section(self.datadir, auto_pause=auto_pause),
+            self.listen, harness.database_section(self.datadir, auto_pause=auto_pause,
+                                                  auto_pause_deep=auto_pause_deep),
             global_lines=(f"stats socket {self.socket} mode 600 level admin",
                           "nbthread 2")) + extra
 
-    def start_first(self, auto_pause="60s"):
-        self.config_text = self.config(auto_pause)
+    def start_first(self, auto_pause="60s", auto_pause_deep="0s"):
+        self.config_text = self.config(auto_pause, auto_pause_deep)
         proxy = self.start_proxy(self.config_text, name="gen0")
         harness.wait_serverless_listening(proxy, self.listen)
         self.generations = [proxy]
@@ -133,6 +134,23 @@ class ReloadDatabaseTest(harness.ServerlessTestCase):
         self.assertEqual(self.db.query("SELECT 7"), ((7,),))
         new.wait_for_log(r"database app: resumed in \d+ ms", start=offset)
         self.one_mariadbd()
+
+    def test_a_frozen_database_is_handed_over_frozen_and_thawed_by_the_new_process(self):
+        """Defect: a reload that stops a warm-paused (frozen) mariadbd, or a
+        new process that starts a second one instead of thawing it."""
+        self.start_first(auto_pause="2s", auto_pause_deep="600s")
+        self.db.query("SELECT 1")
+        engine = self.one_mariadbd()
+        self.db.wait_for_log(r"database app: paused \(warm\) after", timeout=30)
+        self.reload()
+        self.assertEqual(self.generations[0].wait(30), 0)
+        new = self.generations[-1]
+        new.wait_for_log(r"taken over from the previous process: paused \(warm\)")
+        self.assertEqual(self.one_mariadbd(), engine)
+        offset = new.log_offset()
+        self.assertEqual(self.db.query("SELECT 8"), ((8,),))
+        new.wait_for_log(r"database app: resumed from a warm pause in \d+ ms", start=offset)
+        self.assertEqual(self.one_mariadbd(), engine)
 
     def test_the_old_processs_session_keeps_the_database_from_pausing(self):
         """Defect: the new process pauses compute (stops mariadbd) under a

@@ -189,6 +189,36 @@ exit 3
         self.assertEqual(sum(c.startswith("start ") for c in self._calls()),
                          2, self._calls())
 
+    def test_a_reload_takes_running_compute_over_and_watches_it(self):
+        """Defect: a reload that runs start-command again, or a new process
+        that does not notice the compute it took over dying."""
+        start, stop, _ = self._scripts()
+        address = f"{self.mariadb.host}:{self.mariadb.port}"
+        admin = self.tmp.join("admin.sock")
+        listen = harness.free_port()
+        config = harness.serverless_config(listen, harness.database_section(
+            None, name="ext", engine="exec", capacity="0 2",
+            auto_pause="60s", timeout_resume="60s",
+            extra=[f"start-command '{start}'", f"stop-command '{stop}'",
+                   f"address {address}", "timeout command 30s"]),
+            name="ext", global_lines=(f"stats socket {admin} mode 600 level admin",))
+        old = self.start_proxy(config, name="old")
+        harness.wait_serverless_listening(old, listen)
+        self.assertEqual(harness.marker(harness.LOCAL, listen, timeout=40), "exec-db")
+        offset = old.log_offset()
+        new = self.start_proxy(config, name="new",
+                               extra_args=("-sf", str(old.pid), "-x", admin))
+        old.wait_for_log(r"soft stop", 30, offset)
+        new.wait_for_log(r"database ext: taken over from the previous process: running")
+        self.assertEqual(old.wait(30), 0)
+        self.assertEqual(harness.marker(harness.LOCAL, listen, timeout=40), "exec-db")
+        self.assertEqual(sum(c.startswith("start ") for c in self._calls()), 1, self._calls())
+        # The new process probes what it took over.
+        offset = new.log_offset()
+        harness.kill_mariadbd(self.mariadb.datadir)
+        new.wait_for_log(r"database ext: compute exited unexpectedly \(it "
+                         r"stopped answering", start=offset, timeout=30)
+
     def test_timed_out_command_is_killed_with_what_it_started(self):
         marker = self.tmp.join("still-running")
         hang = self.tmp.write("hang.sh", f"""#!/bin/sh
