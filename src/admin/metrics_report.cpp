@@ -170,18 +170,26 @@ void status_families(PrometheusText& out, const std::vector<StatRow>& rows, stat
 constexpr std::string_view kProxyStates[] = {"DOWN", "UP"};
 constexpr std::string_view kServerStates[] = {"DOWN", "UP", "MAINT", "DRAIN", "NOLB"};
 
-// Connect and queue times of every session, as histograms: borealis's
-// (HAProxy's exporter has averages only).
+// Connect and queue times of every session and the response time of every
+// `mode mysql` command, as histograms: borealis's (HAProxy's exporter has
+// averages only, and response times for HTTP only).
 void time_histograms(PrometheusText& out, const std::vector<ProxyTargets>& proxies, bool servers) {
   using Reading = stats::HistogramReading stats::TrafficCounts::*;
-  const std::pair<std::string_view, Reading> kinds[] = {
-      {"connect_time_seconds", &stats::TrafficCounts::connect_time},
-      {"queue_time_seconds", &stats::TrafficCounts::queue_time}};
+  struct Kind {
+    std::string_view name;
+    Reading reading;
+    std::string_view help;
+  };
+  const Kind kinds[] = {
+      {"connect_time_seconds", &stats::TrafficCounts::connect_time,
+       "Time to connect to a server, per session."},
+      {"queue_time_seconds", &stats::TrafficCounts::queue_time,
+       "Time waiting for a server slot, per session."},
+      {"response_time_seconds", &stats::TrafficCounts::response_time,
+       "mode mysql: time from a command to the first bytes of its answer, per command."}};
   const std::string_view prefix = servers ? "borealis_server_" : "borealis_backend_";
-  for (const auto& [name, reading] : kinds) {
-    out.family(fmt::format("{}{}", prefix, name), Type::histogram,
-               name == kinds[0].first ? "Time to connect to a server, per session."
-                                      : "Time waiting for a server slot, per session.");
+  for (const auto& [name, reading, help] : kinds) {
+    out.family(fmt::format("{}{}", prefix, name), Type::histogram, help);
     for (const auto& proxy : proxies) {
       if (!proxy.backend) continue;
       auto& backend = proxy.backend->backend();

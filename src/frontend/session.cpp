@@ -157,8 +157,13 @@ asio::awaitable<void> Session::run() {
   for (;;) {
     // (A named value: g++ 12 mishandles class-type temporaries in co_await
     // operands.)
+    // Each command's answer, timed for the backend and this server.
+    std::optional<stats::ResponseTiming> timing;
+    if (filter)
+      timing.emplace(backend_->traffic(), backend_->load(connection.server_id).traffic,
+                     filter->commands());
     net::MysqlHooks hooks{filter ? &*filter : nullptr, follower ? &*follower : nullptr, waiting,
-                          nullptr};
+                          nullptr, timing ? &*timing : nullptr};
     if (follower) {
       timeouts.release = release_after();
       hooks.released = [this, &connection](std::chrono::nanoseconds idle) {

@@ -156,6 +156,7 @@ struct PumpHooks {
   mysql::ClientStreamFilter* filter = nullptr;  // client to server: decides what is written
   mysql::SessionFollower* follower = nullptr;   // server to client: sees what is read
   bool from_client = false;                     // parks when the server is lost
+  stats::ResponseTiming* timing = nullptr;      // times answers (mode mysql)
 };
 
 // What goes on to the other side of the bytes read, into `pieces` (views
@@ -200,6 +201,8 @@ asio::awaitable<void> pump(State& state, From& from, To& to, std::uint64_t& coun
       outcome = ReadOutcome::failed;
     } else {
       counter += first.size();
+      if (hooks.timing && hooks.filter)
+        hooks.timing->client_bytes_written(hooks.filter->commands(), core::SteadyClock::now());
     }
   }
   while (!state.stopped && outcome == ReadOutcome::data) {
@@ -212,6 +215,7 @@ asio::awaitable<void> pump(State& state, From& from, To& to, std::uint64_t& coun
     std::optional<BufferPool::Lease> lease;
     for (;;) {
       from.last_activity = core::SteadyClock::now();
+      if (hooks.timing && !hooks.from_client) hooks.timing->server_bytes_read(from.last_activity);
       if (hooks.from_client && state.server_lost) {
         if (!state.stopped)
           park(state, data, count);
@@ -228,6 +232,8 @@ asio::awaitable<void> pump(State& state, From& from, To& to, std::uint64_t& coun
         }
         to.last_activity = core::SteadyClock::now();
         counter += count;
+        if (hooks.timing && hooks.filter)
+          hooks.timing->client_bytes_written(hooks.filter->commands(), to.last_activity);
       }
       if (!more) break;
       if (!lease) lease.emplace(pool.lend());
@@ -333,8 +339,8 @@ asio::awaitable<RelayOutcome> relay_streams(ClientStream& client, ServerStream& 
                                                false,
                                                asio::steady_timer(client.get_executor())};
   state.mysql = &mysql;
-  const PumpHooks to_server{mysql.client_filter, nullptr, true};
-  const PumpHooks to_client{nullptr, mysql.follower, false};
+  const PumpHooks to_server{mysql.client_filter, nullptr, true, mysql.timing};
+  const PumpHooks to_client{nullptr, mysql.follower, false, mysql.timing};
   co_await ((pump(state, state.client, state.server, state.outcome.bytes_to_server,
                   TerminationCause::client_abort, to_server, mysql.client_bytes_first) &&
              pump(state, state.server, state.client, state.outcome.bytes_to_client,

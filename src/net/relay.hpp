@@ -15,6 +15,7 @@
 #include "logging/termination.hpp"
 #include "mysql/client_stream_filter.hpp"
 #include "mysql/session_follower.hpp"
+#include "stats/response_timing.hpp"
 
 namespace borealis::net {
 
@@ -64,6 +65,8 @@ struct MysqlHooks {
   // session was idle at a safe point for `release` (how long it had been
   // idle); the relay then waits for the client as after a lost server.
   std::function<void(std::chrono::nanoseconds idle)> released;
+  // Times each command's answer (needs client_filter, which counts them).
+  stats::ResponseTiming* timing = nullptr;
 };
 
 // Either side may be TLS (`mode mysql`: `bind ... ssl`, `server ... ssl`).

@@ -78,6 +78,7 @@ TrafficCounts TrafficCounters::read(core::SteadyTime now) const {
   counts.total_ms_max = total_ms_.max();
   counts.queue_time = queue_time_.read();
   counts.connect_time = connect_time_.read();
+  counts.response_time = response_time_.read();
   return counts;
 }
 

@@ -43,6 +43,8 @@ struct TrafficCounts {
   // Every session's queueing and connecting, for the metrics (backends and
   // servers).
   HistogramReading queue_time, connect_time;
+  // `mode mysql`: each command's wait for the first bytes of its answer.
+  HistogramReading response_time;
 };
 
 class TrafficCounters {
@@ -55,6 +57,8 @@ class TrafficCounters {
   // and lasted.
   void count_timings(std::chrono::nanoseconds queue, std::chrono::nanoseconds connect,
                      std::chrono::nanoseconds total);
+  // A `mode mysql` command's answer began this long after the command.
+  void count_response(std::chrono::nanoseconds took) { response_time_.observe(took); }
   // A session ended (or a relay over it did): what it moved each way.
   void count_bytes(std::uint64_t from_clients, std::uint64_t to_clients);
   void count_denied_connection() { add(denied_connections_); }
@@ -97,6 +101,7 @@ class TrafficCounters {
   EventRate connection_rate_;
   MovingAverage queue_ms_, connect_ms_, total_ms_;
   Histogram queue_time_{kConnectBounds}, connect_time_{kConnectBounds};
+  Histogram response_time_{kConnectBounds};
 };
 
 }  // namespace borealis::stats

@@ -31,6 +31,8 @@ BOREALIS_ONLY = {
     "borealis_backend_queue_time_seconds",
     "borealis_server_connect_time_seconds",
     "borealis_server_queue_time_seconds",
+    "borealis_backend_response_time_seconds",
+    "borealis_server_response_time_seconds",
 }
 
 
@@ -243,6 +245,49 @@ class PrometheusScrapeTest(harness.ServerlessTestCase):
             self.assertTrue(answer.startswith(b"HTTP/1.1 4"), (i, answer[:40]))
         self.assertEqual(fetch(self.metrics_port)[0], 200)
         self.assertTrue(self.db.proxy.running())
+
+
+class MysqlResponseTimeTest(harness.E2ETestCase):
+    """`mode mysql`: each command's wait for its answer, in a histogram."""
+
+    def test_each_commands_answer_is_timed(self):
+        """Defect: a command not timed, a slow answer counted as a fast one,
+        or the handshake counted as a command."""
+        if harness.is_haproxy():
+            self.skipTest("mode mysql is borealis's")
+        db = self.start_mariadb()
+        listen, metrics = harness.free_port(), harness.free_port()
+        self.start_proxy(harness.base_config() + f"""\
+frontend fe
+    mode mysql
+    bind {harness.LOCAL}:{listen}
+    default_backend be
+
+backend be
+    mode mysql
+    server s1 {db.host}:{db.port}
+""" + metrics_frontend(metrics), wait=(harness.LOCAL, listen))
+        conn = harness.connect(harness.LOCAL, listen)
+        with conn.cursor() as cur:
+            for i in range(5):
+                cur.execute(f"SELECT {i}")
+                cur.fetchall()
+            cur.execute("SELECT SLEEP(0.3)")
+            cur.fetchall()
+        conn.close()
+        values, types = samples(fetch(metrics)[2])
+        self.assertEqual(types["borealis_backend_response_time_seconds"], "histogram")
+        for labels in ('{proxy="be"', '{proxy="be",server="s1"'):
+            count = values[f"borealis_server_response_time_seconds_count{labels}}}"
+                           if "server" in labels else
+                           f"borealis_backend_response_time_seconds_count{labels}}}"]
+            # PyMySQL's own commands at login (SET autocommit, ...), then ours.
+            self.assertGreaterEqual(count, 6, labels)
+            family = "server" if "server" in labels else "backend"
+            under = values[f'borealis_{family}_response_time_seconds_bucket{labels},le="0.25"}}']
+            self.assertEqual(count - under, 1, "only SLEEP(0.3) answered after 0.25 s")
+            self.assertGreater(values[f"borealis_{family}_response_time_seconds_sum{labels}}}"],
+                               0.3)
 
 
 class HaproxyExporterTest(harness.E2ETestCase):
