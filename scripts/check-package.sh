@@ -83,10 +83,25 @@ try:
         page = response.read().decode()
     assert 'borealis_database_state{database="app",state="running"} 1' in page
     assert 'borealis_frontend_sessions_total{proxy="mysql"}' in page
+    # `systemctl reload`: the unit's ExecReload; the new worker takes the
+    # running mariadbd over (the same process serves on).
+    def engine_pid():
+        with open("/var/lib/borealis/app/borealis-mariadbd.pid") as f:
+            return int(f.read().split()[0])
+    before = engine_pid()
+    reload = shlex.split(unit["ExecReload"].replace("$MAINPID", str(service.pid)))
+    subprocess.run(reload, check=True, timeout=10)
+    assert manager.recv(4096) == b"RELOADING=1"
+    reloaded = manager.recv(4096).decode()
+    assert reloaded.startswith("READY=1") and "reload failed" not in reloaded, reloaded
+    done = subprocess.run(["mariadb", "-h127.0.0.1", "-P3307", "-uapp", f"-p{password}", "-N",
+                           "-e", "SELECT 40 + 3"], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "43", done.stdout + done.stderr
+    assert engine_pid() == before and os.path.exists(f"/proc/{before}"), "mariadbd restarted"
     service.send_signal(getattr(signal, unit["KillSignal"]))
     assert manager.recv(4096) == b"STOPPING=1"
     assert service.wait(int(unit["TimeoutStopSec"])) == 0, "exit status"
-    print("check-package: installed, started (READY=1), logged in, scraped, stopped")
+    print("check-package: installed, started (READY=1), logged in, scraped, reloaded (same mariadbd), stopped")
 except BaseException:
     service.kill()
     log.flush()

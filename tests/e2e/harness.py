@@ -697,7 +697,18 @@ class Proxy:
                 wait_until(lambda h=host, p=port: self._listening(h, p),
                            timeout, 0.05,
                            f"proxy listening on {host}:{port}")
+            self.wait_stats_sockets(timeout)
         return self
+
+    def wait_stats_sockets(self, timeout=20):
+        """Wait until every `stats socket` of the configuration exists:
+        borealis binds them after its listeners, so a listening port does
+        not mean they are there yet."""
+        with open(self.config_path, encoding="utf-8") as f:
+            paths = re.findall(r"^\s*stats socket (\S+)", f.read(), re.MULTILINE)
+        for path in paths:
+            wait_until(lambda p=path: os.path.exists(p) or not self.running(), timeout, 0.05,
+                       f"stats socket {path}")
 
     def _listening(self, host, port):
         if not self.process.running():
@@ -1091,6 +1102,7 @@ def wait_serverless_listening(proxy, listen, timeout=20):
                 + proxy.log()[-3000:])
         return tcp_listening(LOCAL, listen)
     wait_until(ready, timeout, 0.05, f"proxy listening on {LOCAL}:{listen}")
+    proxy.wait_stats_sockets(timeout)
 
 
 class Serverless:
