@@ -90,8 +90,11 @@ bool say(int lifeline, Kind kind, int value) {
     ssize_t got = ::recv(lifeline, &message, sizeof(message), MSG_DONTWAIT);
     if (got < 0 && (errno == EAGAIN || errno == EINTR)) continue;
     if (got <= 0) {
-      // Every borealis that held the other end is gone: a clean stop.
+      // Every borealis that held the other end is gone: a clean stop,
+      // also of a program left frozen (a warm pause), which acts on
+      // SIGTERM only once continued.
       ::kill(program, SIGTERM);
+      ::kill(program, SIGCONT);
       orphaned = true;
       continue;
     }

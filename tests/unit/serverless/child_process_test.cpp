@@ -15,47 +15,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "serverless/program_fixture.hpp"
+
 namespace borealis::serverless {
 namespace {
 
 using namespace std::chrono_literals;
 
-class ChildProcessTest : public ::testing::Test {
- protected:
-  ChildProcessTest() {
-    char pattern[] = "/tmp/borealis-child-test-XXXXXX";
-    directory_ = ::mkdtemp(pattern);
-    std::filesystem::permissions(directory_, std::filesystem::perms(0755));
-    output_ = directory_ + "/out";
-  }
-  ~ChildProcessTest() override { std::filesystem::remove_all(directory_); }
-
-  std::string output() const {
-    std::ifstream file(output_);
-    std::stringstream text;
-    text << file.rdbuf();
-    return text.str();
-  }
-
-  // Runs the child to its end on an io_context and returns its status.
-  std::optional<ExitStatus> run(ChildProcess& child, std::chrono::milliseconds limit = 10s) {
-    auto result = asio::co_spawn(context_, child.wait_for_exit(limit), asio::use_future);
-    context_.run();
-    context_.restart();
-    return result.get();
-  }
-
-  SpawnOptions shell(const std::string& script) {
-    SpawnOptions options;
-    options.argv = {"/bin/sh", "-c", script};
-    options.output_path = output_;
-    return options;
-  }
-
-  asio::io_context context_;
-  std::string directory_;
-  std::string output_;
-};
+using ChildProcessTest = testing::ProgramTest;
 
 TEST_F(ChildProcessTest, InheritsOnlyStdioAndPassedSockets) {
   // Descriptors borealis has open without CLOEXEC (asio's sockets are so).

@@ -18,6 +18,8 @@
 #include <sstream>
 #include <thread>
 
+#include "serverless/program_fixture.hpp"
+
 namespace borealis::serverless {
 namespace {
 
@@ -48,42 +50,17 @@ pid_t parent_of(pid_t pid) {
   return parent;
 }
 
-class KeptProcessTest : public ::testing::Test {
+class KeptProcessTest : public testing::ProgramTest {
  protected:
-  KeptProcessTest() {
-    char pattern[] = "/tmp/borealis-kept-test-XXXXXX";
-    directory_ = ::mkdtemp(pattern);
-    output_ = directory_ + "/out";
-  }
-  ~KeptProcessTest() override { std::filesystem::remove_all(directory_); }
-
-  std::optional<ExitStatus> run(KeptProcess& kept, std::chrono::milliseconds limit = 10s) {
-    auto result = asio::co_spawn(context_, kept.wait_for_exit(limit), asio::use_future);
-    context_.run();
-    context_.restart();
-    return result.get();
-  }
-
-  SpawnOptions shell(const std::string& script) {
-    SpawnOptions options;
-    options.argv = {"/bin/sh", "-c", script};
-    options.output_path = output_;
-    return options;
-  }
-
   // A program that says when SIGTERM reached it, then ends.
   SpawnOptions waits_for_term() {
     return shell("trap 'echo got TERM; exit 0' TERM; echo ready; while :; do sleep 0.02; done");
   }
 
   void wait_until_ready() {
-    for (int i = 0; i < 500 && read_text(output_).find("ready") == std::string::npos; ++i)
+    for (int i = 0; i < 500 && output().find("ready") == std::string::npos; ++i)
       std::this_thread::sleep_for(10ms);
   }
-
-  asio::io_context context_;
-  std::string directory_;
-  std::string output_;
 };
 
 TEST_F(KeptProcessTest, ReportsTheProgramsPidAndExitStatus) {
@@ -93,7 +70,7 @@ TEST_F(KeptProcessTest, ReportsTheProgramsPidAndExitStatus) {
   auto exit = run(kept);
   ASSERT_TRUE(exit);
   EXPECT_EQ(exit->code, 3);
-  EXPECT_EQ(read_text(output_), fmt::format("{}\n", pid));
+  EXPECT_EQ(output(), fmt::format("{}\n", pid));
   EXPECT_FALSE(kept.running());
 }
 
@@ -144,7 +121,22 @@ TEST_F(KeptProcessTest, WhenNoOneHoldsTheLifelineTheProgramGetsSigterm) {
   const pid_t pid = kept.pid();
   kept.let_go();  // the only holder: as if borealis were killed
   EXPECT_TRUE(gone_within_10s(pid));
-  EXPECT_NE(read_text(output_).find("got TERM"), std::string::npos) << read_text(output_);
+  EXPECT_NE(output().find("got TERM"), std::string::npos) << output();
+}
+
+TEST_F(KeptProcessTest, AFrozenProgramIsStoppedTooWhenNoOneHoldsTheLifeline) {
+  KeptProcess kept;
+  ASSERT_TRUE(kept.start(waits_for_term()));
+  wait_until_ready();
+  const pid_t pid = kept.pid();
+  kept.send_signal(SIGSTOP);  // a warm pause
+  for (int i = 0;
+       i < 500 && read_text(fmt::format("/proc/{}/stat", pid)).find(") T ") == std::string::npos;
+       ++i)
+    std::this_thread::sleep_for(10ms);
+  kept.let_go();  // borealis killed while the database is frozen
+  EXPECT_TRUE(gone_within_10s(pid));
+  EXPECT_NE(output().find("got TERM"), std::string::npos) << output();
 }
 
 TEST_F(KeptProcessTest, AHandedOverLifelineKeepsTheProgramForItsNewOwner) {
@@ -156,7 +148,7 @@ TEST_F(KeptProcessTest, AHandedOverLifelineKeepsTheProgramForItsNewOwner) {
   first.let_go();
   std::this_thread::sleep_for(200ms);
   EXPECT_TRUE(process_exists(pid));
-  EXPECT_EQ(read_text(output_).find("got TERM"), std::string::npos);
+  EXPECT_EQ(output().find("got TERM"), std::string::npos);
 
   KeptProcess second;
   ASSERT_TRUE(second.adopt(handed, pid));
@@ -165,7 +157,7 @@ TEST_F(KeptProcessTest, AHandedOverLifelineKeepsTheProgramForItsNewOwner) {
   auto exit = run(second);
   ASSERT_TRUE(exit);
   EXPECT_TRUE(exit->clean()) << exit->describe();  // the trap's exit 0
-  EXPECT_NE(read_text(output_).find("got TERM"), std::string::npos);
+  EXPECT_NE(output().find("got TERM"), std::string::npos);
 }
 
 TEST_F(KeptProcessTest, AKilledKeeperStopsTheProgramAndIsReported) {
@@ -208,7 +200,7 @@ TEST_F(KeptProcessTest, AMissingProgramIsAnErrorOrAnExit127) {
   auto exit = run(kept);
   ASSERT_TRUE(exit);
   EXPECT_EQ(exit->code, 127);
-  EXPECT_NE(read_text(output_).find("cannot start the program"), std::string::npos);
+  EXPECT_NE(output().find("cannot start the program"), std::string::npos);
 }
 
 }  // namespace
