@@ -1,9 +1,16 @@
 """What the reload tests share: sysbench runs through the gateway while it
 reloads, and a reload that must fail."""
 
+import os
 import subprocess
 
 import harness
+
+SYSBENCH_SECONDS = 30
+RELOADS = 20
+# bench/connect.lua: connect, log in, quit, in a loop.
+CONNECT_WORKLOAD = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "bench", "connect.lua")
 
 
 def start_sysbench(test, port, password, database, *workload, command="run", seconds=30):

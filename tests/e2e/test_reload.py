@@ -4,7 +4,6 @@ listens, then tells the old one to finish its sessions and exit. A reload
 that fails leaves the old process serving. Runs against HAProxy as well
 (BOREALIS_BIN=/usr/sbin/haproxy), but for the `database` section."""
 
-import os
 import re
 import socket
 import subprocess
@@ -13,10 +12,7 @@ import unittest
 import harness
 import reload_support
 
-SYSBENCH_SECONDS = 30
-RELOADS = 20
-CONNECT_WORKLOAD = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "..", "bench", "connect.lua")
+from reload_support import CONNECT_WORKLOAD, RELOADS, SYSBENCH_SECONDS
 # The old process's line once the new one has told it to go: borealis's
 # soft stop, HAProxy's "Proxy fe stopped" (its listeners closed).
 LET_GO = r"soft stop|Proxy fe stopped"

@@ -5,7 +5,6 @@ on the runtime API socket, and the old one lets go without stopping it.
 The same mariadbd serves before, through and after the reloads; a reload
 that fails gives the database back to the old process."""
 
-import os
 import re
 import socket
 import time
@@ -14,10 +13,7 @@ import unittest
 import harness
 import reload_support
 
-SYSBENCH_SECONDS = 30
-RELOADS = 20
-CONNECT_WORKLOAD = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "..", "bench", "connect.lua")
+from reload_support import CONNECT_WORKLOAD, RELOADS, SYSBENCH_SECONDS
 LET_GO = r"soft stop"
 
 
