@@ -90,9 +90,12 @@ void DatabaseRuntime::watch_backlog() {
   backlog_watched_ = true;
   backlog_.async_wait(
       asio::posix::stream_descriptor::wait_read, [this](const asio::error_code& error) {
+        // Aborted: the descriptor was closed, maybe with the runtime; this
+        // runtime is not touched then.
+        if (error) return;
         backlog_watched_ = false;
         const bool paused = state_ == DatabaseState::paused || state_ == DatabaseState::frozen;
-        if (!error && paused && !stop_requested_) request_resume();
+        if (paused && !stop_requested_) request_resume();
       });
 }
 
