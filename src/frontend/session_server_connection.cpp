@@ -12,6 +12,7 @@
 
 #include "backend/balancer.hpp"
 #include "core/sleep.hpp"
+#include "frontend/connect_budget.hpp"
 #include "frontend/session_internal.hpp"
 #include "proxy_protocol/proxy_header.hpp"
 
@@ -20,7 +21,6 @@ namespace borealis::frontend::detail {
 namespace {
 
 constexpr auto kQueuePoll = std::chrono::milliseconds(10);
-constexpr auto kTurnAround = std::chrono::milliseconds(1000);
 
 // Takes one of a server's `maxconn` slots if one is free (0: unlimited).
 // Taken before connecting, so that sessions still connecting count: a
@@ -112,16 +112,18 @@ asio::awaitable<std::optional<tcp::endpoint>> Session::wait_for_database(
   }
 }
 
-// Picks a server and connects, as HAProxy does: `retries` more attempts on
-// failure, on the same server unless `option redispatch` lets the last one
-// go elsewhere; with every server full, wait in the queue up to
-// `timeout queue` (default: `timeout connect`).
+// Picks a server and connects, as HAProxy does, with `retries` spent as
+// time (frontend/connect_budget): a refused or timed-out connect is tried
+// again on the same server (while it is usable), until `option redispatch`
+// lets the attempts after the `retries`th go elsewhere; with every server
+// full, it waits in the queue up to `timeout queue` (default: `timeout
+// connect`).
 asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
   const config::Proxy& be = backend_->config();
   auto queue_limit = be.timeouts.queue.value_or(be.timeouts.connect.value_or(kDefaultQueueWait));
   auto queue_deadline = core::SteadyClock::now() + queue_limit;
+  ConnectBudget budget(core::SteadyClock::now(), be.timeouts.connect, be.retries);
   int failed_server = -1;
-  int retries_left = be.retries;
   // Counted in the backend's queue (qcur) while it waits for a free server.
   struct QueuePlace {
     stats::TrafficCounters* traffic = nullptr;
@@ -139,7 +141,7 @@ asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
   for (;;) {
     auto view = backend_->view();
     const backend::ServerView* server = nullptr;
-    bool redispatch = failed_server >= 0 && be.redispatch && retries_left == 0;
+    bool redispatch = failed_server >= 0 && be.redispatch && budget.failures() > be.retries - 1;
     bool may_move = failed_server < 0 || redispatch;
     if (redispatch && !record_.redispatched) {
       record_.redispatched = true;
@@ -162,12 +164,15 @@ asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
       backend_->load(server->id).traffic.count_selection();
     }
     if (!server) {
-      if (view->usable_count() > 0 && core::SteadyClock::now() < queue_deadline) {
+      auto now = core::SteadyClock::now();
+      if (view->usable_count() > 0 && now < queue_deadline) {
         queue_place.take(backend_->traffic());
         co_await core::sleep_for(kQueuePoll);  // every usable server is at its maxconn
         continue;
       }
-      // Every usable server stayed full past the queue timeout, or none is usable.
+      // Every usable server stayed full past the queue timeout, or none is
+      // usable: failed at once, as HAProxy does (a server marked down by its
+      // checks is not a short outage).
       if (view->usable_count() > 0)
         record_.queue_ms = core::elapsed_ms(started_, core::SteadyClock::now());
       record_.termination =
@@ -204,7 +209,8 @@ asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
     connection.server_slot.reset();
     backend_->traffic().count_connect_error();
     backend_->load(server->id).traffic.count_connect_error();
-    if (retries_left-- <= 0) {
+    auto pause = budget.pause_after_failure(core::SteadyClock::now());
+    if (!pause) {
       record_.termination = {error == asio::error::timed_out ? TerminationCause::server_timeout
                                                              : TerminationCause::server_abort,
                              TerminationStep::connect};
@@ -214,10 +220,7 @@ asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
     backend_->traffic().count_retry();
     backend_->load(server->id).traffic.count_retry();
     failed_server = server->id;
-    // HAProxy's turn-around: an immediate refusal is retried after a pause.
-    if (error != asio::error::timed_out)
-      co_await core::sleep_for(std::min<std::chrono::milliseconds>(
-          kTurnAround, be.timeouts.connect.value_or(kTurnAround)));
+    if (error != asio::error::timed_out) co_await core::sleep_for(*pause);
   }
 }
 

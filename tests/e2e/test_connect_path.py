@@ -20,6 +20,7 @@ names would take.
 
 import re
 import socket
+import threading
 import time
 import unittest
 
@@ -136,31 +137,93 @@ backend be
                          ("dead", "sC", -1, 2), log["line"])
         self.assert_between(log["tt"], 1780, 1800 + LATE * 1000, "Tt (ms)")
 
-    def test_retries_after_refusal_pause_turn_around(self):
-        """A refused connect is retried `retries` times after a turn-around
-        pause of min(1s, timeout connect); logged SC with the retries.
-        Defect: retries hammering a restarting server with no pause, or a
-        pause that ignores `timeout connect`."""
+    def test_refusals_are_retried_until_the_connect_budget_is_spent(self):
+        """A refused connect (a restarting server) is tried again after
+        pauses that grow from 50 ms to min(1s, timeout connect), until
+        `timeout connect` x (retries + 1) is spent; logged SC with the
+        retries made.  Defect: retries hammering the port with no pause,
+        giving up after `retries` refusals (a client failed within a second
+        while a server restarts), or waiting past the budget."""
         port = silent_port()
         cap = self.capture(port)
         proxy = self.proxy_with([f"server gone {harness.LOCAL}:{port}",
                                  "retries 3"], timeout_connect="400ms")
         sock, client_port = self.client()
         took = netprobe.wait_closed(sock, 20)
-        self.assert_between(took, 3 * 0.4 - 0.05, 3 * 0.4 + LATE,
+        budget = 4 * 0.4
+        self.assert_between(took, budget - 0.45, budget + LATE,
                             "client closed after")
         attempts = cap.settled_attempts()
-        self.assertEqual(len(attempts), 4, attempts)
         starts = [a[0] for a in attempts]
-        # Kept tight: a 1 s pause that ignores `timeout connect` is the
-        # defect this bound is for.
-        for gap in (b - a for a, b in zip(starts, starts[1:])):
-            self.assert_between(gap, 0.38, 0.4 + 0.6, "turn-around pause")
+        gaps = [b - a for a, b in zip(starts, starts[1:])]
+        # Pauses of 50, 100, 200, 400, 400 and 400 ms fit in 1.6 s: seven
+        # attempts (fewer on a late machine), more than `retries` + 1.
+        self.assertGreaterEqual(len(attempts), 5, attempts)
+        self.assertLessEqual(len(attempts), 7, attempts)
+        self.assertGreaterEqual(gaps[0], 0.045, gaps)
+        for gap in gaps[2:]:
+            self.assert_between(gap, 0.19, 0.4 + 0.6, "pause after a refusal")
         log = netprobe.tcplog_for_port(proxy, client_port)
-        self.assertEqual((log["srv"], log["ts"], log["tc"], log["rc"],
-                          log["bytes"]), ("gone", "SC", -1, 3, 0),
-                         log["line"])
-        self.assert_between(log["tt"], 1180, 1200 + LATE * 1000, "Tt (ms)")
+        self.assertEqual((log["srv"], log["ts"], log["tc"], log["bytes"]),
+                         ("gone", "SC", -1, 0), log["line"])
+        self.assertEqual(log["rc"], len(attempts) - 1, log["line"])
+
+    def test_a_server_back_within_the_budget_serves_the_waiting_client(self):
+        """The only server refuses (restarting), then listens again 1.5 s
+        later: a client that arrived meanwhile is served by it, within
+        `timeout connect 1s` x (`retries 3` + 1).  HAProxy fails it after
+        three one-second turn-arounds unless the server is back by then.
+        Defect: the client refused while the server restarts."""
+        port = harness.free_port((harness.host(3),))
+        proxy = self.proxy_with([f"server s {harness.host(3)}:{port}",
+                                 "retries 3"], timeout_connect="1s")
+        sock, client_port = self.client()
+        time.sleep(1.5)  # deliberately: the outage the client waits through
+        server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.addCleanup(server.close)
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind((harness.host(3), port))
+        server.listen(8)
+        server.settimeout(10)
+        accepted, _ = server.accept()
+        self.addCleanup(accepted.close)
+        accepted.sendall(b"hello")
+        sock.settimeout(10)
+        self.assertEqual(sock.recv(5), b"hello")
+        accepted.close()
+        sock.close()
+        log = netprobe.tcplog_for_port(proxy, client_port)
+        self.assertEqual((log["srv"], log["ts"]), ("s", "--"), log["line"])
+        self.assertGreaterEqual(log["rc"], 3, log["line"])
+
+    def test_clients_are_held_through_a_database_restart(self):
+        """The post's settings (`timeout connect 3s`, default `retries 3`,
+        `check inter 10s`): the only mariadbd is stopped and started again
+        about 3 s later, and every client that connected meanwhile is
+        served once it is back.  Defect: new clients failed during the
+        restart (HAProxy fails those whose retries end before it is back)."""
+        db = self.start_mariadb(host=harness.host(2), name="A")
+        self.proxy_with([f"server db {db.host}:{db.port} check inter 10s"])
+        self.assertEqual(harness.marker(harness.LOCAL, self.listen), "A")
+        db.stop()
+        results = []
+
+        def client():
+            try:
+                results.append(harness.marker(harness.LOCAL, self.listen,
+                                              timeout=30))
+            except Exception as error:  # noqa: BLE001 - reported below
+                results.append(repr(error))
+
+        threads = []
+        for _ in range(10):
+            threads.append(threading.Thread(target=client))
+            threads[-1].start()
+            time.sleep(0.3)  # deliberately: clients arrive through the outage
+        db.start()
+        for thread in threads:
+            thread.join(60)
+        self.assertEqual(results, ["A"] * 10)
 
     # -- option redispatch -----------------------------------------------
 
@@ -191,9 +254,9 @@ backend be
         self.assertEqual(len(bad), 2, bad)
         self.assertEqual(len(good), 1, good)
         # The good server is tried after the two refusals, each followed by
-        # the turn-around pause (300 ms here; 1 s pauses would give 2 s).
-        self.assert_between(good[0][0] - bad[0][0], 2 * 0.3 - 0.02,
-                            2 * 0.3 + 1.2,
+        # a pause (50 then 100 ms; 1 s turn-arounds would give 2 s).
+        self.assert_between(good[0][0] - bad[0][0], 0.15 - 0.02,
+                            0.15 + 1.2,
                             "first attempt to redispatched attempt")
         log = netprobe.tcplog_for_port(proxy, client_port)
         self.assertEqual((log["srv"], log["ts"], log["rc"]),
@@ -201,7 +264,7 @@ backend be
         # As HAProxy: a redispatched session's Tw runs until the server it
         # ends on is assigned (here after the failed attempts), Tc is that
         # server's connect alone.
-        self.assert_between(log["tw"], 580, 600 + 1200, "Tw (ms)")
+        self.assert_between(log["tw"], 130, 150 + 1200, "Tw (ms)")
         self.assert_between(log["tc"], 0, 500, "Tc (ms)")
         # HAProxy marks a redispatched session with '+' before the retries
         # ("1/1/0/0/+2"), which log parsers use to count redispatches.
@@ -209,6 +272,8 @@ backend be
                         f"retries field lacks HAProxy's '+': {log['line']}")
 
     def test_without_redispatch_every_retry_stays(self):
+        """Without `option redispatch`, every attempt of the connect budget
+        (300 ms x 3) goes to the refusing first server, none to the second."""
         db = self.start_mariadb(host=harness.host(2), name="B")
         port = silent_port()
         cap_bad = self.capture(port)
@@ -220,11 +285,12 @@ backend be
         sock, client_port = self.client()
         netprobe.wait_closed(sock, 10)
         bad, good = cap_bad.settled_attempts(), cap_good.settled_attempts()
-        self.assertEqual(len(bad), 3, bad)
+        # Pauses of 50, 100, 200 and 300 ms fit in 0.9 s: five attempts.
+        self.assertGreaterEqual(len(bad), 4, bad)
         self.assertEqual(good, [])
         log = netprobe.tcplog_for_port(proxy, client_port)
         self.assertEqual((log["srv"], log["ts"], log["rc"]),
-                         ("bad", "SC", 2), log["line"])
+                         ("bad", "SC", len(bad) - 1), log["line"])
 
     # -- server maxconn and timeout queue --------------------------------
 
@@ -371,14 +437,15 @@ backend be
 
     def test_failed_connects_give_their_slot_back(self):
         """Server `maxconn 1`, nothing listening yet, `retries 1`: each
-        client's first attempt is refused, and its retry must find the slot
-        the first attempt gave back (the log says `SC` with 1 retry, not
-        `sQ`: a slot kept by the failed attempt would leave the retry queued
-        behind the session's own slot). Then a listener comes up: the next
+        client's first attempt is refused, and its retries must find the
+        slot the attempt before gave back (the log says `SC` with retries,
+        not `sQ`: a slot kept by a failed attempt would leave the retry
+        queued behind the session's own slot). Then a listener comes up: the next
         client is served at once."""
         port = harness.free_port((harness.host(3),))
         proxy = self.proxy_with([f"server s {harness.host(3)}:{port} maxconn 1",
-                                 "retries 1", "timeout queue 3s"])
+                                 "retries 1", "timeout queue 3s"],
+                                timeout_connect="500ms")
         for _ in range(2):
             sock = socket.create_connection((harness.LOCAL, self.listen), 10)
             sock.settimeout(10)
@@ -391,7 +458,8 @@ backend be
             lambda: len(harness.tcplog_lines(proxy.log(), "fe")) >= 2 and
             harness.tcplog_lines(proxy.log(), "fe"), 10, 0.05, "two log lines")
         for line in lines:
-            self.assertEqual((line["state"], line["retries"]), ("SC", 1), line)
+            self.assertEqual(line["state"], "SC", line)
+            self.assertGreaterEqual(line["retries"], 1, line)
         server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.addCleanup(server.close)
         server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

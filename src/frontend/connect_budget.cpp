@@ -1,0 +1,33 @@
+#include "frontend/connect_budget.hpp"
+
+#include <algorithm>
+
+namespace borealis::frontend {
+
+namespace {
+
+// HAProxy's turn-around after a refused connection: the longest pause
+// (or `timeout connect`, when shorter).
+constexpr auto kTurnAround = std::chrono::milliseconds(1000);
+// The first pause: short, since a refusal costs the server almost nothing
+// and a restarting server is usually back within a second or two.
+constexpr auto kFirstPause = std::chrono::milliseconds(50);
+
+}  // namespace
+
+ConnectBudget::ConnectBudget(core::SteadyTime start,
+                             std::optional<std::chrono::milliseconds> connect_timeout, int retries)
+    : deadline_(start + connect_timeout.value_or(kTurnAround) * (std::max(retries, 0) + 1)),
+      longest_pause_(std::min(kTurnAround, connect_timeout.value_or(kTurnAround))),
+      pause_(std::min(kFirstPause, longest_pause_)),
+      may_retry_(retries > 0) {}
+
+std::optional<std::chrono::milliseconds> ConnectBudget::pause_after_failure(core::SteadyTime now) {
+  ++failures_;
+  if (!may_retry_ || now + pause_ >= deadline_) return std::nullopt;
+  auto pause = pause_;
+  pause_ = std::min(pause_ * 2, longest_pause_);
+  return pause;
+}
+
+}  // namespace borealis::frontend

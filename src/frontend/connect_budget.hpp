@@ -1,0 +1,43 @@
+// How long a new session keeps trying to reach a server. HAProxy spends
+// `retries` as a count of attempts, each after a one-second turn-around, so
+// a client arriving while its only server restarts fails within seconds
+// even when the server is back a moment later. borealis spends the same
+// bound as time: `timeout connect` for each of the retries + 1 attempts.
+// Refused attempts (a restarting server refuses at once) are tried again
+// after a short pause that grows to the turn-around, until that time is
+// spent.
+// `retries 0` keeps HAProxy's meaning: one attempt, no wait.
+#pragma once
+
+#include <chrono>
+#include <optional>
+
+#include "core/clock.hpp"
+
+namespace borealis::frontend {
+
+class ConnectBudget {
+ public:
+  // `connect_timeout`: the backend's `timeout connect`, or none (then each
+  // attempt is worth one turn-around); `retries`: the backend's `retries`.
+  ConnectBudget(core::SteadyTime start, std::optional<std::chrono::milliseconds> connect_timeout,
+                int retries);
+
+  core::SteadyTime deadline() const { return deadline_; }
+
+  // After an attempt that failed at `now`: how long to pause before the
+  // next one, or nothing when no attempt fits before the deadline.
+  std::optional<std::chrono::milliseconds> pause_after_failure(core::SteadyTime now);
+
+  // Failed attempts so far.
+  int failures() const { return failures_; }
+
+ private:
+  core::SteadyTime deadline_;
+  std::chrono::milliseconds longest_pause_;
+  std::chrono::milliseconds pause_;
+  bool may_retry_;
+  int failures_ = 0;
+};
+
+}  // namespace borealis::frontend
