@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <grp.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -20,6 +21,7 @@
 #include "admin/metrics_report.hpp"
 #include "app/pidfile.hpp"
 #include "backend/initial_address.hpp"
+#include "core/sleep.hpp"
 #include "frontend/accept_loop.hpp"
 #include "logging/stderr_notice.hpp"
 #include "serverless/exec_engine.hpp"
@@ -34,6 +36,8 @@ constexpr int kListenBacklog = 1024;
 // many connections: a flood on the metrics port cannot use up the global
 // `maxconn` that the MySQL frontends share.
 constexpr int kHttpMaxconn = 100;
+// How often the control plane looks whether to give memory back.
+constexpr auto kMemoryLook = std::chrono::seconds(2);
 
 int worker_count(const config::Global& global) {
   if (global.nbthread > 0) return global.nbthread;
@@ -397,8 +401,19 @@ void Gateway::log_continuity_totals() const {
 // Written before privileges are dropped, as HAProxy does.
 std::string Gateway::write_pidfile() { return app::write_pidfile(config_.global.pidfile); }
 
+// Every few seconds: once sessions have clearly fallen from their peak,
+// the memory they freed goes back to the system (core/memory_return).
+asio::awaitable<void> Gateway::return_memory() {
+  while (!stopping_) {
+    co_await core::sleep_for(kMemoryLook);
+    if (memory_return_.should_trim(limits_.active.load(std::memory_order_relaxed)))
+      ::malloc_trim(0);
+  }
+}
+
 int Gateway::run() {
   watch_signals();
+  asio::co_spawn(control_, return_memory(), asio::detached);
   for (auto& database : databases_) database->start();
   for (auto& checker : checkers_) checker->start();
   if (api_) api_->start();

@@ -20,6 +20,7 @@
 #include "backend/health_checker.hpp"
 #include "backend/server_resolver.hpp"
 #include "config/model.hpp"
+#include "core/memory_return.hpp"
 #include "core/worker_pool.hpp"
 #include "frontend/frontend.hpp"
 #include "frontend/session_registry.hpp"
@@ -79,6 +80,7 @@ class Gateway {
   void stop(bool hard);
   void notice_stopping();
   asio::awaitable<void> stop_databases();
+  asio::awaitable<void> return_memory();
 
   config::Config config_;
   StartMode start_mode_;  // its listeners are taken by prepare(), the rest closed
@@ -90,6 +92,7 @@ class Gateway {
   bool accepting_stopped_ = false;
   logging::SinkRegistry sinks_;
   frontend::ProcessLimits limits_;
+  core::MemoryReturn memory_return_;
   std::map<std::string, std::unique_ptr<serverless::DatabaseGate>> gates_;
   std::vector<std::unique_ptr<serverless::DatabaseRuntime>> databases_;
   std::map<std::string, std::unique_ptr<backend::Backend>> backends_;
