@@ -113,12 +113,13 @@ backend db
 """
 
 
-def start_proxy(binary, workdir, name, server_port, threads, mode="tcp", crt=None):
+def start_proxy(binary, workdir, name, server_port, threads, mode="tcp", crt=None,
+                extra_args=()):
     port = free_port()
     path = os.path.join(workdir, f"{name}.cfg")
     with open(path, "w") as f:
         f.write(proxy_config(port, server_port, threads, mode, crt))
-    args = [binary, "-f", path] + (["-db"] if binary == HAPROXY else [])
+    args = [binary, "-f", path] + (["-db"] if binary == HAPROXY else []) + list(extra_args)
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL,
                                stderr=open(os.path.join(workdir, f"{name}.log"), "w"))
     wait_port(port)
@@ -142,6 +143,31 @@ def sysbench(port, args, seconds, extra=(), tls=False):
         raise RuntimeError(f"sysbench failed against port {port}:\n{out.stdout[-1500:]}"
                            f"\n{out.stderr[-1500:]}")
     return out.stdout
+
+
+def process_cpu_seconds(pid):
+    """User + system CPU time of a process, in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu_seconds():
+    """CPU time the whole machine spent busy (not idle, not waiting for I/O)."""
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    idle = values[3] + values[4]
+    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(pid, run):
+    """run()'s output, with the CPU seconds the proxy (pid, or None) and the
+    machine spent during it."""
+    proxy_before = process_cpu_seconds(pid) if pid else 0.0
+    machine_before = machine_cpu_seconds()
+    output = run()
+    proxy = (process_cpu_seconds(pid) - proxy_before) if pid else 0.0
+    return output, proxy, machine_cpu_seconds() - machine_before
 
 
 def parse(output, reconnect):
@@ -174,7 +200,9 @@ def idle_memory(process, port, count):
     after = rss_kib(process.pid)
     for s in sockets:
         s.close()
-    return before, after
+    # borealis gives memory back within a few seconds of load falling.
+    time.sleep(5)
+    return before, after, rss_kib(process.pid)
 
 
 def make_crt(workdir):
@@ -225,6 +253,7 @@ def main():
         borealis, bo_port = start_proxy(os.path.abspath(options.borealis), workdir, "borealis",
                                         db_port, options.threads)
         processes += [haproxy, borealis]
+        pids = {"haproxy": haproxy.pid, "borealis": borealis.pid}
         targets = [("direct", db_port), ("haproxy", ha_port), ("borealis", bo_port)]
         if options.mysql_mode:
             crt = make_crt(workdir)
@@ -232,6 +261,7 @@ def main():
                 process, port = start_proxy(os.path.abspath(options.borealis), workdir, name,
                                             db_port, options.threads, "mysql", tls)
                 processes.append(process)
+                pids[name] = process.pid
                 targets.append((name, port))
         version = subprocess.run([HAPROXY, "-v"], capture_output=True, text=True).stdout.split("\n")[0]
         print(f"# {version}; {options.rounds} rounds x {options.seconds}s; "
@@ -243,35 +273,50 @@ def main():
             order = targets[shift:] + targets[:shift]
             for workload, args in WORKLOADS:
                 for target, port in order:
-                    out = sysbench(port, args, options.seconds, tls=target.endswith("-tls"))
-                    results[(workload, target)].append(parse(out, is_connect(args)))
+                    out, proxy_cpu, machine_cpu = measured(
+                        pids.get(target),
+                        lambda: sysbench(port, args, options.seconds,
+                                         tls=target.endswith("-tls")))
+                    rate, p95, errors = parse(out, is_connect(args))
+                    done = rate * options.seconds
+                    results[(workload, target)].append(
+                        (rate, p95, errors, proxy_cpu / done * 1e6, machine_cpu / done * 1e6))
             print(f"# round {round_index + 1} done", flush=True)
 
         print(f"\n{'workload':<17}{'target':<13}{'rate/s':>11}{'p95 ms':>9}{'errors':>8}"
+              f"{'proxy us':>10}{'machine us':>12}"
               f"{'rate vs direct':>16}{'rate vs haproxy':>17}{'p95 vs haproxy':>16}"
-              f"{'rate vs borealis':>18}")
+              f"{'machine cpu vs haproxy':>24}{'rate vs borealis':>18}")
         for workload, args in WORKLOADS:
             unit = "c" if is_connect(args) else "q"
             med = {t: (statistics.median(r[0] for r in results[(workload, t)]),
                        statistics.median(r[1] for r in results[(workload, t)]),
-                       sum(r[2] for r in results[(workload, t)])) for t, _ in targets}
+                       sum(r[2] for r in results[(workload, t)]),
+                       statistics.median(r[3] for r in results[(workload, t)]),
+                       statistics.median(r[4] for r in results[(workload, t)]))
+                   for t, _ in targets}
             for target, _ in targets:
-                rate, p95, errors = med[target]
-                line = f"{workload:<17}{target:<13}{rate:>9.0f}{unit:>2}{p95:>9.2f}{errors:>8}"
+                rate, p95, errors, proxy_us, machine_us = med[target]
+                line = (f"{workload:<17}{target:<13}{rate:>9.0f}{unit:>2}{p95:>9.2f}{errors:>8}"
+                        f"{proxy_us:>10.1f}{machine_us:>12.1f}")
                 if target != "direct":
                     line += f"{rate / med['direct'][0]:>16.2f}"
                     line += f"{rate / med['haproxy'][0]:>17.2f}"
                     line += f"{(med['haproxy'][1] / p95) if p95 else float('nan'):>16.2f}"
+                    line += f"{machine_us / med['haproxy'][4]:>24.2f}"
                 if target.startswith("bo-mysql"):
                     line += f"{rate / med['borealis'][0]:>18.2f}"
                 print(line)
-        print("(p95 vs haproxy > 1 means borealis's p95 latency is lower)")
+        print("(p95 vs haproxy > 1 means borealis's p95 latency is lower; proxy us and "
+              "machine us: CPU microseconds per query or connection, of the proxy process "
+              "and of the whole machine)")
 
         print(f"\nidle connections: {options.idle} clients held open through each proxy")
         for name, process, port in (("haproxy", haproxy, ha_port), ("borealis", borealis, bo_port)):
-            before, after = idle_memory(process, port, options.idle)
+            before, after, closed = idle_memory(process, port, options.idle)
             print(f"{name:<10} RSS {before / 1024:7.1f} MiB idle -> {after / 1024:7.1f} MiB with "
-                  f"{options.idle} sessions ({(after - before) / options.idle:.1f} KiB/session)")
+                  f"{options.idle} sessions ({(after - before) / options.idle:.1f} KiB/session)"
+                  f" -> {closed / 1024:7.1f} MiB 5 s after they closed")
     finally:
         for process in reversed(processes):
             stop(process)

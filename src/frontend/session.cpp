@@ -58,11 +58,9 @@ asio::awaitable<void> Session::run() {
   if (session_refused()) {
     if (mysql_mode()) {
       // Where MariaDB says it for a host it does not admit, instead of a greeting.
-      MysqlHandshake refusal(client_, mysql::ServerIdentity{}, 0);
-      const std::string message =
-          fmt::format("Host '{}' is not allowed to connect to this MariaDB server",
-                      client_address_.to_string());
-      co_await refusal.refuse(1130, "HY000", message);
+      co_await refuse_instead_of_greeting(
+          1130, fmt::format("Host '{}' is not allowed to connect to this MariaDB server",
+                            client_address_.to_string()));
     }
     asio::error_code ignored;
     client_.close(ignored);
@@ -88,16 +86,15 @@ asio::awaitable<void> Session::run() {
   if (mysql_mode() && frontend_.connect_errors().blocked(client_address_)) {
     // As MariaDB answers a blocked host: this error instead of a greeting.
     backend_slot.release();
-    MysqlHandshake refusal(client_, mysql::ServerIdentity{}, 0);
     const auto& fe = frontend_.config();
-    const std::string message = fmt::format(
-        "Host '{}' is blocked because of many connection errors (borealis: {} failed logins; "
-        "blocked for {} s)",
-        client_address_.to_string(), fe.max_connect_errors,
-        std::chrono::duration_cast<std::chrono::seconds>(fe.connect_errors_block).count());
-    co_await refusal.refuse(1129, "HY000", message);
+    record_.bytes_to_client += co_await refuse_instead_of_greeting(
+        1129,
+        fmt::format(
+            "Host '{}' is blocked because of many connection errors (borealis: {} "
+            "failed logins; blocked for {} s)",
+            client_address_.to_string(), fe.max_connect_errors,
+            std::chrono::duration_cast<std::chrono::seconds>(fe.connect_errors_block).count()));
     record_.termination = {TerminationCause::proxy, TerminationStep::request};
-    record_.bytes_to_client += refusal.bytes_to_client();
     log_end();
     co_return;
   }
@@ -133,20 +130,24 @@ asio::awaitable<void> Session::run() {
   if (be.tunnel) timeouts.client = timeouts.server = be.tunnel;
   // The client was greeted by borealis: the commands that name what the
   // greeting said (COM_CHANGE_USER, KILL) are translated for the server.
-  std::optional<CommandTranslator> translator;
-  std::optional<mysql::SessionFollower> follower;
-  std::optional<mysql::ClientStreamFilter> filter;
+  // `mode mysql` only, and on the heap: a `mode tcp` session's frame stays small.
+  std::unique_ptr<CommandTranslator> translator;
+  std::unique_ptr<mysql::SessionFollower> follower;
+  std::unique_ptr<mysql::ClientStreamFilter> filter;
   DirectoryEntry directory_entry;
   if (mysql_) {
     asio::error_code ignored;
     const tcp::endpoint server = connection.socket.remote_endpoint(ignored);
     directory_entry.set(mysql_->greeting_id(), {server, mysql_->server_thread_id()});
-    translator.emplace(*mysql_, account_source_, account_server_address_, server);
+    translator = std::make_unique<CommandTranslator>(*mysql_, account_source_,
+                                                     account_server_address_, server);
     if (mysql_continuity_possible()) {
-      follower.emplace(mysql_->response_format(), mysql_->client().database);
+      follower = std::make_unique<mysql::SessionFollower>(mysql_->response_format(),
+                                                          mysql_->client().database);
       translator->follow_changes_of_user(&*follower, backend_->configured_accounts());
     }
-    filter.emplace(&*translator, follower ? &*follower : nullptr);
+    filter =
+        std::make_unique<mysql::ClientStreamFilter>(&*translator, follower ? &*follower : nullptr);
   }
   net::RelayOutcome outcome;
   std::uint64_t to_client = 0;
@@ -212,6 +213,16 @@ asio::awaitable<void> Session::run() {
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
+
+// An ERR packet where a greeting would be, as MariaDB refuses a host; the
+// bytes sent. Its own coroutine: the handshake it needs lives only while it
+// runs, not in every session's frame.
+asio::awaitable<std::uint64_t> Session::refuse_instead_of_greeting(std::uint16_t code,
+                                                                   std::string message) {
+  MysqlHandshake refusal(client_, mysql::ServerIdentity{}, 0);
+  co_await refusal.refuse(code, "HY000", message);
+  co_return refusal.bytes_to_client();
+}
 
 // One relay over the connection's streams, TLS on either side or not.
 asio::awaitable<net::RelayOutcome> Session::relay_once(Connection& connection,

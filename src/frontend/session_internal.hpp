@@ -21,6 +21,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -136,6 +137,8 @@ class Session {
                                                          std::string& waiting);
   asio::awaitable<bool> read_client_more(std::string& into);
   asio::awaitable<void> mysql_refuse_after_failure();
+  asio::awaitable<std::uint64_t> refuse_instead_of_greeting(std::uint16_t code,
+                                                            std::string message);
   asio::awaitable<bool> send_proxy_header(Connection& connection);
   asio::awaitable<bool> connect_to_server(Connection& connection);
   asio::awaitable<std::optional<tcp::endpoint>> wait_for_database(serverless::DatabaseGate& gate);
@@ -173,7 +176,8 @@ class Session {
   // keeps the database awake, and holds one of its connection slots.
   std::optional<serverless::DatabaseGate::Use> database_use_;
   // `mode mysql`: borealis's side of the client's handshake.
-  std::optional<MysqlHandshake> mysql_;
+  // `mode mysql` only: allocated then, so a `mode tcp` session stays small.
+  std::unique_ptr<MysqlHandshake> mysql_;
   // The database whose accounts borealis checks logins against, and the
   // address its server sees borealis's connections from.
   serverless::DatabaseGate* account_source_ = nullptr;

@@ -54,8 +54,9 @@ asio::awaitable<bool> Session::mysql_greet() {
   // switch): Nagle would hold each behind the client's delayed ACK.
   asio::error_code ignored;
   client_.set_option(tcp::no_delay(true), ignored);
-  mysql_.emplace(client_, *backend_->server_identity(), next_mysql_connection_id(),
-                 MysqlTls{tls_, bind_.ssl && !bind_.allow_plaintext});
+  mysql_ = std::make_unique<MysqlHandshake>(client_, *backend_->server_identity(),
+                                            next_mysql_connection_id(),
+                                            MysqlTls{tls_, bind_.ssl && !bind_.allow_plaintext});
   mysql_->on_server_greeting([backend = backend_](const mysql::ServerIdentity& identity) {
     backend->remember_server_identity(identity);
   });
@@ -172,7 +173,7 @@ asio::awaitable<bool> Session::mysql_log_in(Connection& connection) {
 // Why a MySQL client gets no session, as an ERR packet it can report: the
 // termination state decides the code (docs/configuration.md has the table).
 asio::awaitable<void> Session::mysql_refuse_after_failure() {
-  if (!mysql_) mysql_.emplace(client_, mysql::ServerIdentity{}, 0);
+  if (!mysql_) mysql_ = std::make_unique<MysqlHandshake>(client_, mysql::ServerIdentity{}, 0);
   const auto& t = record_.termination;
   const std::string reason =
       failure_reason_ ? std::string(failure_reason_) : std::string(logging::describe(t));
