@@ -228,19 +228,15 @@ asio::awaitable<std::uint64_t> Session::refuse_instead_of_greeting(std::uint16_t
 asio::awaitable<net::RelayOutcome> Session::relay_once(Connection& connection,
                                                        const net::RelayTimeouts& timeouts,
                                                        net::MysqlHooks hooks) {
+  // Not a coroutine: it hands back the relay's own awaitable, so no frame of
+  // its own stays allocated for the session's life. (The relay copies
+  // `hooks` into its frame; `timeouts` lives in the caller's.)
   auto* tls_client = mysql_ ? mysql_->tls_stream() : nullptr;
   auto* tls_server = mysql_ ? mysql_->server_tls_stream() : nullptr;
-  // (No co_await inside ?: : g++ 12 miscompiles it.)
-  net::RelayOutcome outcome;
-  if (tls_client && tls_server)
-    outcome = co_await net::relay(*tls_client, *tls_server, timeouts, hooks);
-  else if (tls_client)
-    outcome = co_await net::relay(*tls_client, connection.socket, timeouts, hooks);
-  else if (tls_server)
-    outcome = co_await net::relay(client_, *tls_server, timeouts, hooks);
-  else
-    outcome = co_await net::relay(client_, connection.socket, timeouts, hooks);
-  co_return outcome;
+  if (tls_client && tls_server) return net::relay(*tls_client, *tls_server, timeouts, hooks);
+  if (tls_client) return net::relay(*tls_client, connection.socket, timeouts, hooks);
+  if (tls_server) return net::relay(client_, *tls_server, timeouts, hooks);
+  return net::relay(client_, connection.socket, timeouts, hooks);
 }
 
 // Without a whole, valid header within `timeout client` (10 s when unset:
