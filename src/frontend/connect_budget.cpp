@@ -15,16 +15,19 @@ constexpr auto kFirstPause = std::chrono::milliseconds(50);
 
 }  // namespace
 
-ConnectBudget::ConnectBudget(core::SteadyTime start,
-                             std::optional<std::chrono::milliseconds> connect_timeout, int retries)
-    : deadline_(start + connect_timeout.value_or(kTurnAround) * (std::max(retries, 0) + 1)),
+ConnectBudget::ConnectBudget(std::optional<std::chrono::milliseconds> connect_timeout, int retries)
+    : budget_(connect_timeout.value_or(kTurnAround) * (std::max(retries, 0) + 1)),
       longest_pause_(std::min(kTurnAround, connect_timeout.value_or(kTurnAround))),
       pause_(std::min(kFirstPause, longest_pause_)),
       may_retry_(retries > 0) {}
 
+void ConnectBudget::attempt_starts(core::SteadyTime now) {
+  if (!deadline_) deadline_ = now + budget_;
+}
+
 std::optional<std::chrono::milliseconds> ConnectBudget::pause_after_failure(core::SteadyTime now) {
   ++failures_;
-  if (!may_retry_ || now + pause_ >= deadline_) return std::nullopt;
+  if (!may_retry_ || !deadline_ || now + pause_ >= *deadline_) return std::nullopt;
   auto pause = pause_;
   pause_ = std::min(pause_ * 2, longest_pause_);
   return pause;

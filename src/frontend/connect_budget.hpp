@@ -2,7 +2,9 @@
 // `retries` as a count of attempts, each after a one-second turn-around, so
 // a client arriving while its only server restarts fails within seconds
 // even when the server is back a moment later. borealis spends the same
-// bound as time: `timeout connect` for each of the retries + 1 attempts.
+// bound as time: `timeout connect` for each of the retries + 1 attempts,
+// from the first attempt (not from the session's start: a wait in the
+// queue or for a database to resume is not spent from it).
 // Refused attempts (a restarting server refuses at once) are tried again
 // after a short pause that grows to the turn-around, until that time is
 // spent.
@@ -20,20 +22,24 @@ class ConnectBudget {
  public:
   // `connect_timeout`: the backend's `timeout connect`, or none (then each
   // attempt is worth one turn-around); `retries`: the backend's `retries`.
-  ConnectBudget(core::SteadyTime start, std::optional<std::chrono::milliseconds> connect_timeout,
-                int retries);
+  ConnectBudget(std::optional<std::chrono::milliseconds> connect_timeout, int retries);
 
-  core::SteadyTime deadline() const { return deadline_; }
+  // An attempt begins at `now`; the first one starts the budget.
+  void attempt_starts(core::SteadyTime now);
+  // Set by the first attempt.
+  std::optional<core::SteadyTime> deadline() const { return deadline_; }
 
   // After an attempt that failed at `now`: how long to pause before the
-  // next one, or nothing when no attempt fits before the deadline.
+  // next one, or nothing when no attempt fits before the deadline (or no
+  // attempt was started).
   std::optional<std::chrono::milliseconds> pause_after_failure(core::SteadyTime now);
 
   // Failed attempts so far.
   int failures() const { return failures_; }
 
  private:
-  core::SteadyTime deadline_;
+  std::chrono::milliseconds budget_;
+  std::optional<core::SteadyTime> deadline_;
   std::chrono::milliseconds longest_pause_;
   std::chrono::milliseconds pause_;
   bool may_retry_;

@@ -122,7 +122,7 @@ asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
   const config::Proxy& be = backend_->config();
   auto queue_limit = be.timeouts.queue.value_or(be.timeouts.connect.value_or(kDefaultQueueWait));
   auto queue_deadline = core::SteadyClock::now() + queue_limit;
-  ConnectBudget budget(core::SteadyClock::now(), be.timeouts.connect, be.retries);
+  ConnectBudget budget(be.timeouts.connect, be.retries);
   int failed_server = -1;
   // Counted in the backend's queue (qcur) while it waits for a free server.
   struct QueuePlace {
@@ -141,7 +141,7 @@ asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
   for (;;) {
     auto view = backend_->view();
     const backend::ServerView* server = nullptr;
-    bool redispatch = failed_server >= 0 && be.redispatch && budget.failures() > be.retries - 1;
+    bool redispatch = failed_server >= 0 && be.redispatch && budget.failures() >= be.retries;
     bool may_move = failed_server < 0 || redispatch;
     if (redispatch && !record_.redispatched) {
       record_.redispatched = true;
@@ -164,8 +164,7 @@ asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
       backend_->load(server->id).traffic.count_selection();
     }
     if (!server) {
-      auto now = core::SteadyClock::now();
-      if (view->usable_count() > 0 && now < queue_deadline) {
+      if (view->usable_count() > 0 && core::SteadyClock::now() < queue_deadline) {
         queue_place.take(backend_->traffic());
         co_await core::sleep_for(kQueuePoll);  // every usable server is at its maxconn
         continue;
@@ -193,6 +192,7 @@ asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
       target = *server->address;
     }
     auto connect_started = core::SteadyClock::now();
+    budget.attempt_starts(connect_started);
     asio::error_code error = co_await connect_once(connection.socket, target);
     if (!error) {
       connect_time_ = core::SteadyClock::now() - connect_started;
