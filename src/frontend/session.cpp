@@ -156,13 +156,13 @@ asio::awaitable<void> Session::run() {
   // Session continuity: a server connection that ends while the session is
   // at a safe point is replaced when the client speaks again.
   for (;;) {
-    // (A named value: g++ 12 mishandles class-type temporaries in co_await
-    // operands.)
     // Each command's answer, timed for the backend and this server.
     std::optional<stats::ResponseTiming> timing;
     if (filter)
       timing.emplace(backend_->traffic(), backend_->load(connection.server_id).traffic,
                      filter->commands());
+    // (A named value: g++ 12 mishandles class-type temporaries in co_await
+    // operands.)
     net::MysqlHooks hooks{filter ? &*filter : nullptr, follower ? &*follower : nullptr, waiting,
                           nullptr, timing ? &*timing : nullptr};
     if (follower) {

@@ -175,8 +175,8 @@ class Session {
   // Held while this session uses or waits for a serverless database: it
   // keeps the database awake, and holds one of its connection slots.
   std::optional<serverless::DatabaseGate::Use> database_use_;
-  // `mode mysql`: borealis's side of the client's handshake.
-  // `mode mysql` only: allocated then, so a `mode tcp` session stays small.
+  // `mode mysql`: borealis's side of the client's handshake (allocated
+  // then only, so that a `mode tcp` session stays small).
   std::unique_ptr<MysqlHandshake> mysql_;
   // The database whose accounts borealis checks logins against, and the
   // address its server sees borealis's connections from.

@@ -16,7 +16,7 @@ namespace borealis::logging {
 // Who or what ended the session.
 enum class TerminationCause : std::uint8_t {
   none,            // '-' ended normally
-  proxy,           // 'P' the proxy's configuration refused it (no backend)
+  proxy,           // 'P' the proxy ended it: no backend, or an internal error
   client_timeout,  // 'c' the client-side idle timeout expired
   client_abort,    // 'C' the client closed or reset the connection
   server_timeout,  // 's' a server-side timeout expired (connect, queue, idle)

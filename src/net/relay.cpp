@@ -337,13 +337,14 @@ class Companions {
   explicit Companions(const asio::any_io_executor& executor)
       : ended_(executor, core::SteadyTime::max()) {}
 
-  // The completion handler of one more companion; `then` runs at its end.
+  // The completion handler of one more companion; `then(failed)` runs at
+  // its end (failed: it threw).
   template <typename Then>
   auto on_end(Then then) {
     ++running_;
     return [this, then](std::exception_ptr failure) mutable {
       if (failure && !failure_) failure_ = failure;
-      then();
+      then(failure != nullptr);
       if (--running_ == 0) ended_.cancel();
     };
   }
@@ -380,8 +381,10 @@ asio::awaitable<RelayOutcome> relay_streams(ClientStream& client, ServerStream& 
   // more per session.)
   const auto executor = client.get_executor();
   Companions companions(executor);
+  // Whichever part throws (out of memory) ends the relay, as `&&` did.
   int pumps_running = 2;
-  auto pump_ended = [&state, &pumps_running] {
+  auto pump_ended = [&state, &pumps_running](bool failed) {
+    if (failed) stop(state, TerminationCause::proxy);
     if (--pumps_running > 0) return;
     state.limits_changed = false;  // the watchdog returns at once
     state.watchdog_timer.cancel();
@@ -390,7 +393,9 @@ asio::awaitable<RelayOutcome> relay_streams(ClientStream& client, ServerStream& 
                  pump(state, state.server, state.client, state.outcome.bytes_to_client,
                       TerminationCause::server_abort, to_client),
                  companions.on_end(pump_ended));
-  asio::co_spawn(executor, watchdog(state, timeouts), companions.on_end([] {}));
+  asio::co_spawn(executor, watchdog(state, timeouts), companions.on_end([&state](bool failed) {
+    if (failed) stop(state, TerminationCause::proxy);
+  }));
   // The companions hold references into this frame: they end before it
   // does, even when this pump throws.
   std::exception_ptr failure;
@@ -399,9 +404,8 @@ asio::awaitable<RelayOutcome> relay_streams(ClientStream& client, ServerStream& 
                   TerminationCause::client_abort, to_server, mysql.client_bytes_first);
   } catch (...) {
     failure = std::current_exception();
-    stop(state, TerminationCause::client_abort);
   }
-  pump_ended();
+  pump_ended(failure != nullptr);
   co_await companions.all_ended();
   if (failure) std::rethrow_exception(failure);
   co_return state.outcome;
