@@ -939,6 +939,14 @@ def base_config(global_lines=(), defaults_lines=(), timeout_client="30s",
         "\n")
 
 
+def mysql_proxy_sections(listen, backend_lines):
+    """A `mode mysql` frontend `fe` on LOCAL:listen and its backend `be`
+    with `backend_lines` (text, one setting per line)."""
+    body = "".join(f"    {line.strip()}\n" for line in backend_lines.strip().splitlines())
+    return (f"frontend fe\n    mode mysql\n    bind {LOCAL}:{listen}\n"
+            f"    default_backend be\n\nbackend be\n    mode mysql\n{body}")
+
+
 # --------------------------------------------------------------------------
 # serverless databases (`database` sections)
 

@@ -257,16 +257,9 @@ class MysqlResponseTimeTest(harness.E2ETestCase):
             self.skipTest("mode mysql is borealis's")
         db = self.start_mariadb()
         listen, metrics = harness.free_port(), harness.free_port()
-        self.start_proxy(harness.base_config() + f"""\
-frontend fe
-    mode mysql
-    bind {harness.LOCAL}:{listen}
-    default_backend be
-
-backend be
-    mode mysql
-    server s1 {db.host}:{db.port}
-""" + metrics_frontend(metrics), wait=(harness.LOCAL, listen))
+        self.start_proxy(harness.base_config()
+                         + harness.mysql_proxy_sections(listen, f"server s1 {db.host}:{db.port}")
+                         + metrics_frontend(metrics), wait=(harness.LOCAL, listen))
         conn = harness.connect(harness.LOCAL, listen)
         with conn.cursor() as cur:
             for i in range(5):

@@ -816,16 +816,8 @@ class MysqlModeServerlessTest(harness.ServerlessTestCase):
         datadir = self.new_datadir()
         listen = harness.free_port()
         config = harness.base_config(timeout_client="60s", timeout_server="60s") + \
-            harness.database_section(datadir=datadir, auto_pause="2s") + f"""\
-frontend fe
-    mode mysql
-    bind {harness.LOCAL}:{listen}
-    default_backend be
-
-backend be
-    mode mysql
-    server app database@app
-"""
+            harness.database_section(datadir=datadir, auto_pause="2s") + \
+            harness.mysql_proxy_sections(listen, "server app database@app")
         proxy = self.start_proxy(config)
         harness.wait_serverless_listening(proxy, listen)
         db = harness.Serverless(proxy, listen, datadir)

@@ -564,16 +564,9 @@ class ExternalServerTest(harness.E2ETestCase):
         returns (proxy, listen port)."""
         listen = harness.free_port()
         stage2 = hashlib.sha1(hashlib.sha1(harness.APP_PASSWORD.encode()).digest())
-        config = harness.base_config(log_level="debug") + head + f"""\
-frontend fe
-    mode mysql
-    bind {harness.LOCAL}:{listen}
-    default_backend be
-
-backend be
-    mode mysql
-    mysql-user {harness.APP_USER} password *{stage2.hexdigest().upper()}
-{backend_lines}"""
+        config = harness.base_config(log_level="debug") + head + harness.mysql_proxy_sections(
+            listen, f"mysql-user {harness.APP_USER} password *{stage2.hexdigest().upper()}\n"
+            + backend_lines)
         return self.start_proxy(config, wait=(harness.LOCAL, listen)), listen
 
     def test_sessions_between_commands_move_to_the_new_primary(self):
