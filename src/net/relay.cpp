@@ -8,6 +8,8 @@
 #include <asio/write.hpp>
 
 #include "net/buffer_pool.hpp"
+#include "net/idle_limit.hpp"
+#include "net/tcp_relay.hpp"
 
 namespace borealis::net {
 
@@ -283,14 +285,6 @@ std::optional<core::SteadyTime> follow_release(State& state, const RelayTimeouts
   return std::nullopt;
 }
 
-template <typename AnySide>
-std::optional<config::Duration> idle_limit(const AnySide& side,
-                                           std::optional<config::Duration> idle,
-                                           std::optional<config::Duration> fin) {
-  if (side.finished_sending && fin) return fin;
-  return idle;
-}
-
 // Wakes at the earliest idle deadline and ends the relay if it passed.
 template <typename State>
 asio::awaitable<void> watchdog(State& state, const RelayTimeouts& timeouts) {
@@ -299,8 +293,10 @@ asio::awaitable<void> watchdog(State& state, const RelayTimeouts& timeouts) {
     state.limits_changed = false;
     // (First: it may give the server connection back.)
     const auto release_look = follow_release(state, timeouts, core::SteadyClock::now());
-    auto client_limit = idle_limit(state.client, timeouts.client, timeouts.client_fin);
-    auto server_limit = idle_limit(state.server, timeouts.server, timeouts.server_fin);
+    auto client_limit =
+        idle_limit(state.client.finished_sending, timeouts.client, timeouts.client_fin);
+    auto server_limit =
+        idle_limit(state.server.finished_sending, timeouts.server, timeouts.server_fin);
     if (state.server_lost) {
       // Only the client is waited for, as an idle client (no -fin: the
       // server's end was not the client's to see).
@@ -415,6 +411,10 @@ asio::awaitable<RelayOutcome> relay_streams(ClientStream& client, ServerStream& 
 
 asio::awaitable<RelayOutcome> relay(tcp::socket& client, tcp::socket& server,
                                     const RelayTimeouts& timeouts, MysqlHooks mysql) {
+  // Nothing looks into the bytes (`mode tcp`): the leaner relay.
+  if (!mysql.client_filter && !mysql.follower && mysql.client_bytes_first.empty() &&
+      !mysql.released && !mysql.timing)
+    return relay_tcp(client, server, timeouts);
   return relay_streams(client, server, timeouts, mysql);
 }
 

@@ -1,7 +1,9 @@
-// net::relay between two real loopback TCP connections on a real io_context:
-// bytes both ways checked byte for byte around the 1 KiB waiting buffer and
-// the 16 KiB pooled buffers, a slow reader, half-close both ways, idle and
-// half-closed timeouts, and resets from either peer.
+// net::relay between two real loopback TCP connections on a real io_context,
+// both the `mode tcp` relay and the general one: bytes both ways checked byte
+// for byte around the 512-byte waiting buffer and the 16 KiB pooled buffers,
+// a slow reader, half-close both ways, idle and half-closed timeouts, resets
+// from either peer, bytes that came before the relay started, and sockets
+// closed under it.
 //
 // The relay runs on its own thread; the two peers (the "client" and the
 // "server" the relay sits between) are plain non-blocking sockets driven with
@@ -17,6 +19,8 @@
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
@@ -24,6 +28,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
 
 using namespace std::chrono_literals;
 using asio::ip::tcp;
@@ -148,8 +153,16 @@ class Peer {
 
 // The relay's two connections: client peer <-> relay <-> server peer, each a
 // loopback TCP connection made with an acceptor on 127.0.0.1:0.
-class RelayTest : public ::testing::Test {
+// Which relay runs: the `mode tcp` one (no hooks), or the general one that
+// `mode mysql` uses (taken here by giving it a hook that never fires).
+enum class Path { tcp, general };
+
+std::string path_name(Path path) { return path == Path::tcp ? "tcp" : "general"; }
+
+class RelayFixture : public ::testing::Test {
  protected:
+  virtual Path path() const = 0;
+
   // `peer_receive_buffer` > 0 shrinks the peers' receive buffers (set before
   // connecting, so the window follows), for the relay to meet back-pressure.
   void connect(int peer_receive_buffer = 0) {
@@ -161,7 +174,9 @@ class RelayTest : public ::testing::Test {
   void start(RelayTimeouts timeouts = {}) {
     timeouts_ = timeouts;
     started_ = Clock::now();
-    asio::co_spawn(io_, borealis::net::relay(client_end_, server_end_, timeouts_),
+    borealis::net::MysqlHooks hooks;
+    if (path() == Path::general) hooks.released = [](std::chrono::nanoseconds) {};
+    asio::co_spawn(io_, borealis::net::relay(client_end_, server_end_, timeouts_, hooks),
                    [this](std::exception_ptr error, RelayOutcome outcome) {
                      ended_ = Clock::now();
                      relay_error_ = error;
@@ -228,15 +243,24 @@ class RelayTest : public ::testing::Test {
   RelayOutcome outcome_;
 };
 
+class RelayTest : public RelayFixture, public ::testing::WithParamInterface<Path> {
+ protected:
+  Path path() const override { return GetParam(); }
+};
+
 // ---------------------------------------------------------------------------
 // bytes both ways
 
-class RelaySizeTest : public RelayTest, public ::testing::WithParamInterface<std::size_t> {};
+class RelaySizeTest : public RelayFixture,
+                      public ::testing::WithParamInterface<std::tuple<Path, std::size_t>> {
+ protected:
+  Path path() const override { return std::get<0>(GetParam()); }
+};
 
 // Both peers send at the same time, then end their stream; each must receive
 // exactly what the other sent, and the relay count it.
 TEST_P(RelaySizeTest, CarriesEveryByteBothWays) {
-  const std::size_t size = GetParam();
+  const std::size_t size = std::get<1>(GetParam());
   const std::string to_server = payload(size, 1);
   const std::string to_client = payload(size, 2);
   connect();
@@ -270,13 +294,21 @@ TEST_P(RelaySizeTest, CarriesEveryByteBothWays) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Sizes, RelaySizeTest,
-                         ::testing::Values(1, 1023, 1024, 1025, 16383, 16384, 16385,
-                                           std::size_t{1} << 20, std::size_t{64} << 20),
-                         [](const auto& param_info) { return std::to_string(param_info.param); });
+                         ::testing::Combine(::testing::Values(Path::tcp, Path::general),
+                                            ::testing::Values(1, 511, 512, 513, 16383, 16384, 16385,
+                                                              std::size_t{1} << 20,
+                                                              std::size_t{64} << 20)),
+                         [](const auto& param_info) {
+                           return path_name(std::get<0>(param_info.param)) + "_" +
+                                  std::to_string(std::get<1>(param_info.param));
+                         });
+
+INSTANTIATE_TEST_SUITE_P(Paths, RelayTest, ::testing::Values(Path::tcp, Path::general),
+                         [](const auto& param_info) { return path_name(param_info.param); });
 
 // A reader that takes small bites with pauses, behind a small receive
 // buffer: the relay's writes wait, and nothing is lost or reordered.
-TEST_F(RelayTest, SlowReadersReceiveEverything) {
+TEST_P(RelayTest, SlowReadersReceiveEverything) {
   const std::string to_server = payload(1 << 20, 3);
   const std::string to_client = payload((1 << 20) + 17, 4);
   connect(4096);
@@ -311,7 +343,7 @@ TEST_F(RelayTest, SlowReadersReceiveEverything) {
 
 // The client sends a request and shuts its write side: the server sees the
 // end of stream, and only then answers; the answer reaches the client.
-TEST_F(RelayTest, ClientHalfCloseLetsTheServerStillReply) {
+TEST_P(RelayTest, ClientHalfCloseLetsTheServerStillReply) {
   connect();
   start();
   ASSERT_TRUE(client().write_all("request"));
@@ -337,7 +369,7 @@ TEST_F(RelayTest, ClientHalfCloseLetsTheServerStillReply) {
 
 // The reverse: the server speaks first and shuts its write side; the client
 // sees the end of stream and can still send, and the server receives it.
-TEST_F(RelayTest, ServerHalfCloseLetsTheClientStillSend) {
+TEST_P(RelayTest, ServerHalfCloseLetsTheClientStillSend) {
   connect();
   start();
   ASSERT_TRUE(server().write_all("greeting"));
@@ -366,7 +398,7 @@ TEST_F(RelayTest, ServerHalfCloseLetsTheClientStillSend) {
 constexpr auto kShortTimeout = 200ms;
 constexpr auto kGenerous = 10s;
 
-TEST_F(RelayTest, SilentClientTimesOut) {
+TEST_P(RelayTest, SilentClientTimesOut) {
   connect();
   start(RelayTimeouts{kShortTimeout, {}, {}, {}, {}});
   RelayOutcome outcome = finish();
@@ -380,7 +412,7 @@ TEST_F(RelayTest, SilentClientTimesOut) {
   EXPECT_EQ(outcome.bytes_to_server, 0u);
 }
 
-TEST_F(RelayTest, SilentServerTimesOut) {
+TEST_P(RelayTest, SilentServerTimesOut) {
   connect();
   start(RelayTimeouts{{}, kShortTimeout, {}, {}, {}});
   RelayOutcome outcome = finish();
@@ -391,7 +423,7 @@ TEST_F(RelayTest, SilentServerTimesOut) {
 
 // Traffic keeps the client side alive past its timeout; the timeout counts
 // from the last byte.
-TEST_F(RelayTest, ActivityPostponesTheClientTimeout) {
+TEST_P(RelayTest, ActivityPostponesTheClientTimeout) {
   connect();
   start(RelayTimeouts{kShortTimeout, {}, {}, {}, {}});
   // Read before the last write: the relay sees that byte after this, so its
@@ -413,7 +445,7 @@ TEST_F(RelayTest, ActivityPostponesTheClientTimeout) {
 
 // Once the client has half-closed, `timeout client-fin` replaces
 // `timeout client` for it.
-TEST_F(RelayTest, HalfClosedClientUsesClientFinTimeout) {
+TEST_P(RelayTest, HalfClosedClientUsesClientFinTimeout) {
   connect();
   start(RelayTimeouts{30s, {}, kShortTimeout, {}, {}});
   client().shutdown_send();
@@ -428,7 +460,7 @@ TEST_F(RelayTest, HalfClosedClientUsesClientFinTimeout) {
 }
 
 // And `timeout server-fin` for a server that has half-closed.
-TEST_F(RelayTest, HalfClosedServerUsesServerFinTimeout) {
+TEST_P(RelayTest, HalfClosedServerUsesServerFinTimeout) {
   connect();
   start(RelayTimeouts{{}, 30s, {}, kShortTimeout, {}});
   server().shutdown_send();
@@ -445,7 +477,7 @@ TEST_F(RelayTest, HalfClosedServerUsesServerFinTimeout) {
 // ---------------------------------------------------------------------------
 // resets
 
-TEST_F(RelayTest, ClientResetIsAClientAbort) {
+TEST_P(RelayTest, ClientResetIsAClientAbort) {
   connect();
   start();
   ASSERT_TRUE(client().write_all("hello"));
@@ -460,7 +492,7 @@ TEST_F(RelayTest, ClientResetIsAClientAbort) {
   EXPECT_EQ(rest.data, "");
 }
 
-TEST_F(RelayTest, ServerResetIsAServerAbort) {
+TEST_P(RelayTest, ServerResetIsAServerAbort) {
   connect();
   start();
   ASSERT_TRUE(server().write_all("greeting"));
@@ -476,7 +508,7 @@ TEST_F(RelayTest, ServerResetIsAServerAbort) {
 
 // A reset while the relay is writing towards that peer: whichever of the
 // read or the write notices first, the abort is the resetting side's.
-TEST_F(RelayTest, ServerResetDuringUploadIsAServerAbort) {
+TEST_P(RelayTest, ServerResetDuringUploadIsAServerAbort) {
   connect(4096);
   start();
   const std::string upload = payload(8 << 20, 5);
@@ -488,7 +520,7 @@ TEST_F(RelayTest, ServerResetDuringUploadIsAServerAbort) {
   sent.get();  // the relay closed the client's connection: the sender ends
 }
 
-TEST_F(RelayTest, ClientResetDuringDownloadIsAClientAbort) {
+TEST_P(RelayTest, ClientResetDuringDownloadIsAClientAbort) {
   connect(4096);
   start();
   const std::string download = payload(8 << 20, 6);
@@ -498,6 +530,56 @@ TEST_F(RelayTest, ClientResetDuringDownloadIsAClientAbort) {
   RelayOutcome outcome = finish();
   EXPECT_EQ(outcome.cause, TerminationCause::client_abort);
   sent.get();
+}
+
+// ---------------------------------------------------------------------------
+// the relay's start and an operator's shutdown
+
+// Bytes both peers sent before the relay started (their readiness already
+// reported by epoll while nobody waited) are relayed without more arriving.
+TEST_P(RelayTest, BytesSentBeforeTheStartAreRelayed) {
+  connect();
+  ASSERT_TRUE(client().write_all("early request"));
+  ASSERT_TRUE(server().write_all("early greeting"));
+  // The relay's io_context polls epoll while both sockets are readable
+  // and nobody waits on them: their edges are reported and dropped.
+  asio::steady_timer settle(io_, 10s);
+  settle.async_wait([](const asio::error_code&) {});
+  io_.run_for(100ms);
+  settle.cancel();
+  io_.run();
+  io_.restart();
+  start();
+  EXPECT_EQ(server().read_exactly(13), "early request");
+  EXPECT_EQ(client().read_exactly(14), "early greeting");
+  client().shutdown_send();
+  server().shutdown_send();
+  EXPECT_TRUE(client().read_to_end().eof);
+  EXPECT_TRUE(server().read_to_end().eof);
+  RelayOutcome outcome = finish();
+  EXPECT_EQ(outcome.cause, TerminationCause::none);
+  EXPECT_EQ(outcome.bytes_to_server, 13u);
+  EXPECT_EQ(outcome.bytes_to_client, 14u);
+}
+
+// `shutdown sessions`: the session closes both sockets while the relay waits
+// on them. The relay ends (its waits cancelled) instead of hanging, and both
+// peers see their connection end.
+TEST_P(RelayTest, SocketsClosedUnderTheRelayEndIt) {
+  connect();
+  start(RelayTimeouts{60000ms, 60000ms, {}, {}, {}});
+  ASSERT_TRUE(client().write_all("ping"));
+  EXPECT_EQ(server().read_exactly(4), "ping");
+  asio::post(io_, [this] {
+    asio::error_code ignored;
+    client_end_.close(ignored);
+    server_end_.close(ignored);
+  });
+  RelayOutcome outcome = finish(10s);
+  EXPECT_NE(outcome.cause, TerminationCause::none);
+  EXPECT_NE(outcome.cause, TerminationCause::client_timeout);
+  EXPECT_TRUE(client().read_to_end().eof);
+  EXPECT_TRUE(server().read_to_end().eof);
 }
 
 }  // namespace

@@ -1,0 +1,294 @@
+// How the `mode tcp` relay moves bytes, and why it is not asio's
+// async_read_some in a loop.
+//
+// asio's reactor reads speculatively before every queued read, and the asio
+// shipped here (1.22) counts only an end of stream as "nothing more to read":
+// after every message it reads once more, gets EAGAIN, and goes back to
+// epoll: more system calls per message than needed.
+//
+// Here each direction reads and writes with plain system calls, inside one
+// callback, and waits for readability only after a read that returned less
+// than it asked for (or EAGAIN): a short read of a TCP socket means its
+// receive queue was empty at that moment. The wait is asio's async_wait,
+// which re-arms the descriptor in epoll (EPOLL_CTL_MOD), so bytes that came
+// in between are reported at once: no edge is lost. A message costs
+// recv, send and that re-arm, where a queued async_read_some cost recv, send,
+// a recv returning EAGAIN and an extra epoll_wait for its posted completion.
+// A read buffer (16 KiB, pooled per worker) is taken for a read and given
+// back when the read was short: an idle direction holds none.
+#include "net/tcp_relay.hpp"
+
+#include <sys/socket.h>
+
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+#include <cerrno>
+#include <exception>
+
+#include "net/buffer_pool.hpp"
+#include "net/idle_limit.hpp"
+
+namespace borealis::net {
+
+namespace {
+
+using asio::ip::tcp;
+using logging::TerminationCause;
+
+struct Side {
+  tcp::socket& socket;
+  core::SteadyTime last_activity;
+  bool finished_sending = false;  // this side half-closed towards us
+};
+
+// One way across the relay: what `from` sends is written to `to`.
+struct Direction {
+  Side& from;
+  Side& to;
+  std::uint64_t& counter;
+  TerminationCause abort_cause;  // when reading `from` fails
+  bool ended = false;
+  // Held while bytes are in it: during a read, and while a write waits
+  // for room.
+  std::optional<BufferPool::Lease> lease;
+};
+
+void close_quietly(tcp::socket& socket) {
+  asio::error_code ignored;
+  socket.close(ignored);
+}
+
+// Raw recv() and send() need the descriptor non-blocking; asio has made it
+// so already if the socket had an asynchronous operation.
+void make_non_blocking(tcp::socket& socket) {
+  asio::error_code ignored;
+  if (!socket.native_non_blocking()) socket.native_non_blocking(true, ignored);
+}
+
+class TcpRelay {
+ public:
+  TcpRelay(tcp::socket& client, tcp::socket& server, const RelayTimeouts& timeouts)
+      : client_{client, core::SteadyClock::now()},
+        server_{server, client_.last_activity},
+        to_server_{client_, server_,     outcome_.bytes_to_server, TerminationCause::client_abort,
+                   false,   std::nullopt},
+        to_client_{server_, client_,     outcome_.bytes_to_client, TerminationCause::server_abort,
+                   false,   std::nullopt},
+        timeouts_(timeouts),
+        timer_(client.get_executor()) {}
+  TcpRelay(const TcpRelay&) = delete;
+  TcpRelay& operator=(const TcpRelay&) = delete;
+
+  // Moves what each side already has; from then on, callbacks do.
+  void start() {
+    guarded([this] {
+      make_non_blocking(client_.socket);
+      make_non_blocking(server_.socket);
+      move_bytes(to_client_);
+      move_bytes(to_server_);
+    });
+  }
+
+  // Enforces the idle timeouts until the relay has ended and no callback
+  // is pending (they point into this object). Rethrows what a callback
+  // threw.
+  asio::awaitable<void> watch();
+
+  const RelayOutcome& outcome() const { return outcome_; }
+
+ private:
+  template <typename Step>
+  void guarded(Step step) {
+    try {
+      step();
+    } catch (...) {
+      if (!failure_) failure_ = std::current_exception();
+      stop(TerminationCause::proxy);
+    }
+    settle();
+  }
+
+  bool ended() const {
+    return (stopped_ || (to_server_.ended && to_client_.ended)) && pending_ == 0;
+  }
+  // Something the watchdog looks at changed: it looks again.
+  void settle() {
+    if (ended() || limits_changed_) timer_.cancel();
+  }
+
+  void move_bytes(Direction& way);
+  bool write_all(Direction& way, std::size_t offset, std::size_t length);
+  void wait_readable(Direction& way);
+  void write_later(Direction& way, std::size_t offset, std::size_t length);
+  void end_of_stream(Direction& way);
+  void stop(TerminationCause cause);
+  std::optional<core::SteadyTime> idle_deadline();
+
+  Side client_, server_;
+  RelayOutcome outcome_;
+  Direction to_server_, to_client_;
+  const RelayTimeouts& timeouts_;
+  asio::steady_timer timer_;
+  int pending_ = 0;  // callbacks queued, each pointing into this object
+  bool stopped_ = false;
+  bool limits_changed_ = false;
+  std::exception_ptr failure_;
+};
+
+// Reads `way.from` and writes what came to `way.to` until a read comes back
+// short (then waits for readability), a write has to wait for room, or the
+// direction ends.
+void TcpRelay::move_bytes(Direction& way) {
+  BufferPool& pool = BufferPool::for_this_thread();
+  while (!stopped_ && !way.ended) {
+    if (!way.lease) way.lease.emplace(pool.lend());
+    const ssize_t count =
+        ::recv(way.from.socket.native_handle(), way.lease->data(), BufferPool::Lease::size(), 0);
+    if (count > 0) {
+      way.from.last_activity = core::SteadyClock::now();
+      const auto length = static_cast<std::size_t>(count);
+      if (!write_all(way, 0, length)) return;
+      if (length == BufferPool::Lease::size()) continue;  // maybe more
+      way.lease.reset();
+      return wait_readable(way);
+    }
+    if (count == 0) return end_of_stream(way);
+    const int error = errno;
+    if (error == EINTR) continue;
+    way.lease.reset();
+    if (error == EAGAIN || error == EWOULDBLOCK) return wait_readable(way);
+    return stop(way.abort_cause);
+  }
+}
+
+// Writes the lease's bytes [offset, length) to `way.to`. False when they
+// could not all go now: a write waits for room, or the writing failed.
+bool TcpRelay::write_all(Direction& way, std::size_t offset, std::size_t length) {
+  while (offset < length) {
+    const ssize_t count = ::send(way.to.socket.native_handle(), way.lease->data() + offset,
+                                 length - offset, MSG_NOSIGNAL);
+    if (count > 0) {
+      offset += static_cast<std::size_t>(count);
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      write_later(way, offset, length);
+      return false;
+    } else if (errno != EINTR) {
+      // The writing side failed: the other side's abort.
+      stop(way.abort_cause == TerminationCause::client_abort ? TerminationCause::server_abort
+                                                             : TerminationCause::client_abort);
+      return false;
+    }
+  }
+  way.to.last_activity = core::SteadyClock::now();
+  way.counter += length;
+  return true;
+}
+
+void TcpRelay::wait_readable(Direction& way) {
+  ++pending_;
+  way.from.socket.async_wait(tcp::socket::wait_read, [this, &way](const asio::error_code& error) {
+    --pending_;
+    guarded([this, &way, error] {
+      if (stopped_) return;
+      // Cancelled: the socket was closed under the
+      // relay (an operator's shutdown).
+      if (error) return stop(way.abort_cause);
+      move_bytes(way);
+    });
+  });
+}
+
+// `way.to` is full (a slow reader): asio writes the rest when there is
+// room. Meanwhile `way.from` is not read, so TCP holds its sender back.
+void TcpRelay::write_later(Direction& way, std::size_t offset, std::size_t length) {
+  ++pending_;
+  asio::async_write(way.to.socket, asio::buffer(way.lease->data() + offset, length - offset),
+                    [this, &way, length](const asio::error_code& error, std::size_t) {
+                      --pending_;
+                      guarded([this, &way, length, error] {
+                        if (stopped_) return;
+                        if (error)
+                          return stop(way.abort_cause == TerminationCause::client_abort
+                                          ? TerminationCause::server_abort
+                                          : TerminationCause::client_abort);
+                        way.to.last_activity = core::SteadyClock::now();
+                        way.counter += length;
+                        way.lease.reset();
+                        move_bytes(way);  // epoll ran meanwhile: read, do not wait
+                      });
+                    });
+}
+
+// `way.from` finished sending: the half-close is passed on, unless the other
+// way ended too (both sockets are about to be closed). Its idle limit may now
+// be its `-fin` timeout.
+void TcpRelay::end_of_stream(Direction& way) {
+  way.ended = true;
+  way.lease.reset();
+  way.from.finished_sending = true;
+  if (way.to.finished_sending) return;
+  asio::error_code ignored;
+  way.to.socket.shutdown(tcp::socket::shutdown_send, ignored);
+  limits_changed_ = true;
+}
+
+// Ends the relay at once: both sockets closed, so pending waits are
+// cancelled and their callbacks return.
+void TcpRelay::stop(TerminationCause cause) {
+  if (stopped_) return;
+  stopped_ = true;
+  if (outcome_.cause == TerminationCause::none) outcome_.cause = cause;
+  close_quietly(client_.socket);
+  close_quietly(server_.socket);
+}
+
+// When a side will have been idle too long; stops the relay if one has.
+std::optional<core::SteadyTime> TcpRelay::idle_deadline() {
+  const auto client_limit =
+      idle_limit(client_.finished_sending, timeouts_.client, timeouts_.client_fin);
+  const auto server_limit =
+      idle_limit(server_.finished_sending, timeouts_.server, timeouts_.server_fin);
+  const auto now = core::SteadyClock::now();
+  if (client_limit && now - client_.last_activity >= *client_limit) {
+    stop(TerminationCause::client_timeout);
+    return std::nullopt;
+  }
+  if (server_limit && now - server_.last_activity >= *server_limit) {
+    stop(TerminationCause::server_timeout);
+    return std::nullopt;
+  }
+  auto deadline = core::SteadyTime::max();
+  if (client_limit) deadline = std::min(deadline, client_.last_activity + *client_limit);
+  if (server_limit) deadline = std::min(deadline, server_.last_activity + *server_limit);
+  return deadline;
+}
+
+asio::awaitable<void> TcpRelay::watch() {
+  while (!ended()) {
+    limits_changed_ = false;
+    auto deadline = core::SteadyTime::max();
+    if (!stopped_ && !(to_server_.ended && to_client_.ended)) {
+      const auto idle = idle_deadline();
+      if (!idle) continue;  // stopped: wait for the callbacks to return
+      deadline = *idle;
+    }
+    timer_.expires_at(deadline);
+    asio::error_code ignored;
+    co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+  if (failure_) std::rethrow_exception(failure_);
+}
+
+}  // namespace
+
+asio::awaitable<RelayOutcome> relay_tcp(tcp::socket& client, tcp::socket& server,
+                                        const RelayTimeouts& timeouts) {
+  TcpRelay relay(client, server, timeouts);
+  relay.start();
+  co_await relay.watch();
+  co_return relay.outcome();
+}
+
+}  // namespace borealis::net
