@@ -21,22 +21,6 @@ namespace borealis::frontend {
 
 namespace detail {
 
-namespace {
-
-// Gives back the frontend slot the accept loop reserved for this session.
-class ReservedSlot {
- public:
-  explicit ReservedSlot(Frontend& frontend) : frontend_(frontend) {}
-  ReservedSlot(const ReservedSlot&) = delete;
-  ReservedSlot& operator=(const ReservedSlot&) = delete;
-  ~ReservedSlot() { frontend_.release(); }
-
- private:
-  Frontend& frontend_;
-};
-
-}  // namespace
-
 // g++ 12 with -O2 may inline asio's coroutine frame allocation
 // (thread_info_base::allocate, std::aligned_alloc) into this coroutine and
 // then warn that the frame's operator delete (which hands the memory back
@@ -47,14 +31,13 @@ class ReservedSlot {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #endif
-asio::awaitable<void> Session::run() {
-  ReservedSlot slot(frontend_);
+asio::awaitable<bool> Session::run() {
   asio::error_code error;
   client_address_ = peer_.address();
   record_.client_port = peer_.port();
   record_.accepted_at = core::WallClock::now();
   record_.frontend = frontend_.name();
-  if (bind_.accept_proxy && !co_await take_proxy_header()) co_return;
+  if (bind_.accept_proxy && !co_await take_proxy_header()) co_return false;
   if (session_refused()) {
     if (mysql_mode()) {
       // Where MariaDB says it for a host it does not admit, instead of a greeting.
@@ -64,7 +47,7 @@ asio::awaitable<void> Session::run() {
     }
     asio::error_code ignored;
     client_.close(ignored);
-    co_return;
+    co_return false;
   }
   if (!frontend_.config().tcplog && frontend_.logger().enabled()) {
     frontend_.logger().log(
@@ -78,10 +61,11 @@ asio::awaitable<void> Session::run() {
     record_.termination = {TerminationCause::proxy, TerminationStep::request};
     if (mysql_mode()) co_await mysql_refuse_after_failure();
     log_end();
-    co_return;
+    co_return false;
   }
   record_.backend = backend_->name();
-  CountedSlot backend_slot(backend_->active_sessions());
+  backend_slot_.emplace(backend_->active_sessions());
+  CountedSlot& backend_slot = *backend_slot_;
   backend_->traffic().count_session(backend_->active_sessions().load(std::memory_order_relaxed));
   if (mysql_mode() && frontend_.connect_errors().blocked(client_address_)) {
     // As MariaDB answers a blocked host: this error instead of a greeting.
@@ -96,22 +80,21 @@ asio::awaitable<void> Session::run() {
             std::chrono::duration_cast<std::chrono::seconds>(fe.connect_errors_block).count()));
     record_.termination = {TerminationCause::proxy, TerminationStep::request};
     log_end();
-    co_return;
+    co_return false;
   }
   if (mysql_mode() && (!co_await mysql_greet() || !co_await mysql_verify_locally())) {
     backend_slot.release();
     frontend_.traffic().count_request_error();
     log_end();
-    co_return;
+    co_return false;
   }
 
-  Connection connection{
-      tcp::socket(client_.get_executor()), -1, {}, config::SendProxy::none, std::nullopt, nullptr};
+  Connection& connection = connection_.emplace(tcp::socket(client_.get_executor()));
   if (!co_await connect_to_server(connection) || !co_await send_proxy_header(connection)) {
     if (mysql_mode()) co_await mysql_refuse_after_failure();
     end_backend_use(backend_slot, connection);
     log_end();
-    co_return;
+    co_return false;
   }
   // Small packets both ways from here (a handshake's, then queries'):
   // never held back by Nagle waiting for a delayed ACK.
@@ -119,18 +102,18 @@ asio::awaitable<void> Session::run() {
   if (mysql_mode() && !co_await mysql_log_in(connection)) {
     end_backend_use(backend_slot, connection);
     log_end();
-    co_return;
+    co_return false;
   }
   count_server_session(connection);
-  if (!mysql_mode()) client_.set_option(tcp::no_delay(true), error);
+  if (!mysql_mode()) {
+    client_.set_option(tcp::no_delay(true), error);
+    relaying_to(connection);
+    co_return true;  // the relay goes on without this coroutine: relay_detached()
+  }
 
-  const auto& fe = frontend_.config().timeouts;
-  const auto& be = backend_->config().timeouts;
-  net::RelayTimeouts timeouts{fe.client, be.server, fe.client_fin, be.server_fin, std::nullopt};
-  if (be.tunnel) timeouts.client = timeouts.server = be.tunnel;
+  net::RelayTimeouts timeouts = relay_timeouts();
   // The client was greeted by borealis: the commands that name what the
   // greeting said (COM_CHANGE_USER, KILL) are translated for the server.
-  // `mode mysql` only, and on the heap: a `mode tcp` session's frame stays small.
   std::unique_ptr<CommandTranslator> translator;
   std::unique_ptr<mysql::SessionFollower> follower;
   std::unique_ptr<mysql::ClientStreamFilter> filter;
@@ -201,18 +184,33 @@ asio::awaitable<void> Session::run() {
     translator->server_changed(server);
     relaying_to(connection);
   }
-  outcome.bytes_to_client = to_client;
-  record_.bytes_to_client = outcome.bytes_to_client + (mysql_ ? mysql_->bytes_to_client() : 0);
-  record_.termination = {outcome.cause, outcome.cause == TerminationCause::none
-                                            ? TerminationStep::none
-                                            : TerminationStep::data};
-  if (killed_) record_.termination = {TerminationCause::killed, TerminationStep::none};
-  end_backend_use(backend_slot, connection);
-  log_end();
+  relay_ended(outcome.cause, to_client);
+  co_return false;
 }
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
+
+// The idle limits of the relay: the frontend's for the client, the
+// backend's for the server, `timeout tunnel` for both when set.
+net::RelayTimeouts Session::relay_timeouts() const {
+  const auto& fe = frontend_.config().timeouts;
+  const auto& be = backend_->config().timeouts;
+  net::RelayTimeouts timeouts{fe.client, be.server, fe.client_fin, be.server_fin, std::nullopt};
+  if (be.tunnel) timeouts.client = timeouts.server = be.tunnel;
+  return timeouts;
+}
+
+// The relay ended (for good: no other server connection follows): what it
+// moved, why it ended, and the log line.
+void Session::relay_ended(TerminationCause cause, std::uint64_t bytes_to_client) {
+  record_.bytes_to_client = bytes_to_client + (mysql_ ? mysql_->bytes_to_client() : 0);
+  record_.termination = {
+      cause, cause == TerminationCause::none ? TerminationStep::none : TerminationStep::data};
+  if (killed_) record_.termination = {TerminationCause::killed, TerminationStep::none};
+  end_backend_use(*backend_slot_, *connection_);
+  log_end();
+}
 
 // An ERR packet where a greeting would be, as MariaDB refuses a host; the
 // bytes sent. Its own coroutine: the handshake it needs lives only while it
@@ -382,8 +380,9 @@ void Session::log_end() {
 asio::awaitable<void> run_session(asio::ip::tcp::socket client, asio::ip::tcp::endpoint peer,
                                   Frontend& frontend, const Listener& listener,
                                   SessionRegistry& registry) {
-  detail::Session session(std::move(client), peer, frontend, listener, registry);
-  co_await session.run();
+  auto session =
+      std::make_unique<detail::Session>(std::move(client), peer, frontend, listener, registry);
+  if (co_await session->run()) detail::Session::relay_detached(std::move(session));
 }
 
 }  // namespace borealis::frontend

@@ -65,6 +65,18 @@ class CountedSlot {
   std::atomic<int>* counter_;
 };
 
+// Gives back the frontend slot the accept loop reserved for this session.
+class ReservedSlot {
+ public:
+  explicit ReservedSlot(Frontend& frontend) : frontend_(frontend) {}
+  ReservedSlot(const ReservedSlot&) = delete;
+  ReservedSlot& operator=(const ReservedSlot&) = delete;
+  ~ReservedSlot() { frontend_.release(); }
+
+ private:
+  Frontend& frontend_;
+};
+
 // Runs `operation` for at most `limit`; nullopt when the time ran out (the
 // operation is then cancelled).
 template <typename T>
@@ -89,6 +101,7 @@ constexpr auto kLongestBusyPause = std::chrono::milliseconds(200);
 
 struct Connection {
   tcp::socket socket;
+  tcp protocol = tcp::v4();  // the server address's family, once connected
   int server_id = -1;
   std::string server_name;
   config::SendProxy send_proxy = config::SendProxy::none;
@@ -108,9 +121,16 @@ class Session {
         backend_(frontend.backend()),
         registration_(registry, frontend.name(), peer, [this] { shut_down_by_operator(); }) {}
 
-  asio::awaitable<void> run();
+  // Everything up to the relay, and in `mode mysql` the relay too. True
+  // when a `mode tcp` relay is to follow: relay_detached() runs it.
+  asio::awaitable<bool> run();
+  // A `mode tcp` session's relay, driven by callbacks once run() has
+  // returned, so that an idle session holds no coroutine frame
+  // (session_tcp_relay.cpp). The session ends with it.
+  static void relay_detached(std::unique_ptr<Session> session);
 
  private:
+  friend class DetachedTcpRelay;
   asio::awaitable<bool> take_proxy_header();
   bool session_refused();
   bool mysql_mode() const { return frontend_.config().mode == config::Mode::mysql; }
@@ -124,6 +144,8 @@ class Session {
   bool mysql_continuity_possible() const;
   std::optional<config::Duration> release_after() const;
   void give_back_server(Connection& connection, std::chrono::nanoseconds idle);
+  net::RelayTimeouts relay_timeouts() const;
+  void relay_ended(TerminationCause cause, std::uint64_t bytes_to_client);
   asio::awaitable<net::RelayOutcome> relay_once(Connection& connection,
                                                 const net::RelayTimeouts& timeouts,
                                                 net::MysqlHooks hooks);
@@ -155,6 +177,7 @@ class Session {
   tcp::socket client_;
   tcp::endpoint peer_;
   Frontend& frontend_;
+  ReservedSlot frontend_slot_{frontend_};
   const config::Bind& bind_;
   tls::ServerContext* tls_;  // `ssl` on the bind (mode mysql)
   backend::Backend* backend_;
@@ -170,6 +193,9 @@ class Session {
     }
     return *destination_;
   }
+  // Held from the choice of a backend, and of a server, to the end.
+  std::optional<CountedSlot> backend_slot_;
+  std::optional<Connection> connection_;
   logging::SessionRecord record_;
   asio::ip::address client_address_;
   // Held while this session uses or waits for a serverless database: it

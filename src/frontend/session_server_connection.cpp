@@ -198,6 +198,7 @@ asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
       connect_time_ = core::SteadyClock::now() - connect_started;
       record_.connect_ms =
           std::chrono::duration_cast<std::chrono::milliseconds>(connect_time_).count();
+      connection.protocol = target.protocol();
       connection.server_id = server->id;
       connection.server_name = server->name;
       connection.send_proxy = server->send_proxy;

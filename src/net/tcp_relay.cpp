@@ -20,40 +20,20 @@
 
 #include <sys/socket.h>
 
-#include <asio/redirect_error.hpp>
-#include <asio/steady_timer.hpp>
+#include <asio/async_result.hpp>
+#include <asio/post.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <cerrno>
-#include <exception>
 
-#include "net/buffer_pool.hpp"
 #include "net/idle_limit.hpp"
 
 namespace borealis::net {
 
-namespace {
-
 using asio::ip::tcp;
 using logging::TerminationCause;
 
-struct Side {
-  tcp::socket& socket;
-  core::SteadyTime last_activity;
-  bool finished_sending = false;  // this side half-closed towards us
-};
-
-// One way across the relay: what `from` sends is written to `to`.
-struct Direction {
-  Side& from;
-  Side& to;
-  std::uint64_t& counter;
-  TerminationCause abort_cause;  // when reading `from` fails
-  bool ended = false;
-  // Held while bytes are in it: during a read, and while a write waits
-  // for room.
-  std::optional<BufferPool::Lease> lease;
-};
+namespace {
 
 void close_quietly(tcp::socket& socket) {
   asio::error_code ignored;
@@ -67,75 +47,58 @@ void make_non_blocking(tcp::socket& socket) {
   if (!socket.native_non_blocking()) socket.native_non_blocking(true, ignored);
 }
 
-class TcpRelay {
- public:
-  TcpRelay(tcp::socket& client, tcp::socket& server, const RelayTimeouts& timeouts)
-      : client_{client, core::SteadyClock::now()},
-        server_{server, client_.last_activity},
-        to_server_{client_, server_,     outcome_.bytes_to_server, TerminationCause::client_abort,
-                   false,   std::nullopt},
-        to_client_{server_, client_,     outcome_.bytes_to_client, TerminationCause::server_abort,
-                   false,   std::nullopt},
-        timeouts_(timeouts),
-        timer_(client.get_executor()) {}
-  TcpRelay(const TcpRelay&) = delete;
-  TcpRelay& operator=(const TcpRelay&) = delete;
+TerminationCause other_side(TerminationCause abort_cause) {
+  return abort_cause == TerminationCause::client_abort ? TerminationCause::server_abort
+                                                       : TerminationCause::client_abort;
+}
 
-  // Moves what each side already has; from then on, callbacks do.
-  void start() {
-    guarded([this] {
-      make_non_blocking(client_.socket);
-      make_non_blocking(server_.socket);
-      move_bytes(to_client_);
-      move_bytes(to_server_);
-    });
+}  // namespace
+
+TcpRelay::TcpRelay(RelayHost& host, tcp::socket& client, tcp::socket& server,
+                   const RelayTimeouts& timeouts)
+    : host_(host),
+      client_{client, core::SteadyClock::now()},
+      server_{server, client_.last_activity},
+      to_server_{client_, server_,     outcome_.bytes_to_server, TerminationCause::client_abort,
+                 false,   std::nullopt},
+      to_client_{server_, client_,     outcome_.bytes_to_client, TerminationCause::server_abort,
+                 false,   std::nullopt},
+      timeouts_(timeouts),
+      timer_(client.get_executor()) {}
+
+void TcpRelay::start() {
+  RelayHost::Hold during(host_);
+  guarded([this] {
+    make_non_blocking(client_.socket);
+    make_non_blocking(server_.socket);
+    move_bytes(to_client_);
+    move_bytes(to_server_);
+    watch();
+  });
+}
+
+// Runs one step of the relay; what it throws (out of memory) ends the relay.
+template <typename Step>
+void TcpRelay::guarded(Step step) {
+  try {
+    step();
+  } catch (...) {
+    if (!failure_) failure_ = std::current_exception();
+    stop(TerminationCause::proxy);
   }
+  settle();
+}
 
-  // Enforces the idle timeouts until the relay has ended and no callback
-  // is pending (they point into this object). Rethrows what a callback
-  // threw.
-  asio::awaitable<void> watch();
-
-  const RelayOutcome& outcome() const { return outcome_; }
-
- private:
-  template <typename Step>
-  void guarded(Step step) {
-    try {
-      step();
-    } catch (...) {
-      if (!failure_) failure_ = std::current_exception();
-      stop(TerminationCause::proxy);
-    }
-    settle();
+// After every step: the watchdog looks again if limits changed or the relay
+// ended, and the host hears the end once no callback is queued.
+void TcpRelay::settle() {
+  const bool over = stopped_ || both_ended();
+  if (timer_pending_ && (over || limits_changed_)) timer_.cancel();
+  if (over && pending_ == 0 && !reported_) {
+    reported_ = true;
+    host_.relay_ended(outcome_, failure_);
   }
-
-  bool ended() const {
-    return (stopped_ || (to_server_.ended && to_client_.ended)) && pending_ == 0;
-  }
-  // Something the watchdog looks at changed: it looks again.
-  void settle() {
-    if (ended() || limits_changed_) timer_.cancel();
-  }
-
-  void move_bytes(Direction& way);
-  bool write_all(Direction& way, std::size_t offset, std::size_t length);
-  void wait_readable(Direction& way);
-  void write_later(Direction& way, std::size_t offset, std::size_t length);
-  void end_of_stream(Direction& way);
-  void stop(TerminationCause cause);
-  std::optional<core::SteadyTime> idle_deadline();
-
-  Side client_, server_;
-  RelayOutcome outcome_;
-  Direction to_server_, to_client_;
-  const RelayTimeouts& timeouts_;
-  asio::steady_timer timer_;
-  int pending_ = 0;  // callbacks queued, each pointing into this object
-  bool stopped_ = false;
-  bool limits_changed_ = false;
-  std::exception_ptr failure_;
-};
+}
 
 // Reads `way.from` and writes what came to `way.to` until a read comes back
 // short (then waits for readability), a write has to wait for room, or the
@@ -171,15 +134,16 @@ bool TcpRelay::write_all(Direction& way, std::size_t offset, std::size_t length)
                                  length - offset, MSG_NOSIGNAL);
     if (count > 0) {
       offset += static_cast<std::size_t>(count);
-    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      write_later(way, offset, length);
-      return false;
-    } else if (errno != EINTR) {
-      // The writing side failed: the other side's abort.
-      stop(way.abort_cause == TerminationCause::client_abort ? TerminationCause::server_abort
-                                                             : TerminationCause::client_abort);
-      return false;
+      continue;
     }
+    const int error = errno;
+    if (error == EINTR) continue;
+    if (error == EAGAIN || error == EWOULDBLOCK) {
+      write_later(way, offset, length);
+    } else {
+      stop(other_side(way.abort_cause));  // the writing side failed
+    }
+    return false;
   }
   way.to.last_activity = core::SteadyClock::now();
   way.counter += length;
@@ -188,37 +152,36 @@ bool TcpRelay::write_all(Direction& way, std::size_t offset, std::size_t length)
 
 void TcpRelay::wait_readable(Direction& way) {
   ++pending_;
-  way.from.socket.async_wait(tcp::socket::wait_read, [this, &way](const asio::error_code& error) {
-    --pending_;
-    guarded([this, &way, error] {
-      if (stopped_) return;
-      // Cancelled: the socket was closed under the
-      // relay (an operator's shutdown).
-      if (error) return stop(way.abort_cause);
-      move_bytes(way);
-    });
-  });
+  way.from.socket.async_wait(tcp::socket::wait_read,
+                             [this, &way, hold = RelayHost::Hold(host_)](asio::error_code error) {
+                               --pending_;
+                               guarded([this, &way, error] {
+                                 if (stopped_) return;
+                                 // Cancelled: the socket was closed under the relay (an
+                                 // operator's shutdown).
+                                 if (error) return stop(way.abort_cause);
+                                 move_bytes(way);
+                               });
+                             });
 }
 
 // `way.to` is full (a slow reader): asio writes the rest when there is
 // room. Meanwhile `way.from` is not read, so TCP holds its sender back.
 void TcpRelay::write_later(Direction& way, std::size_t offset, std::size_t length) {
   ++pending_;
-  asio::async_write(way.to.socket, asio::buffer(way.lease->data() + offset, length - offset),
-                    [this, &way, length](const asio::error_code& error, std::size_t) {
-                      --pending_;
-                      guarded([this, &way, length, error] {
-                        if (stopped_) return;
-                        if (error)
-                          return stop(way.abort_cause == TerminationCause::client_abort
-                                          ? TerminationCause::server_abort
-                                          : TerminationCause::client_abort);
-                        way.to.last_activity = core::SteadyClock::now();
-                        way.counter += length;
-                        way.lease.reset();
-                        move_bytes(way);  // epoll ran meanwhile: read, do not wait
-                      });
-                    });
+  asio::async_write(
+      way.to.socket, asio::buffer(way.lease->data() + offset, length - offset),
+      [this, &way, length, hold = RelayHost::Hold(host_)](asio::error_code error, std::size_t) {
+        --pending_;
+        guarded([this, &way, length, error] {
+          if (stopped_) return;
+          if (error) return stop(other_side(way.abort_cause));
+          way.to.last_activity = core::SteadyClock::now();
+          way.counter += length;
+          way.lease.reset();
+          move_bytes(way);  // epoll ran meanwhile: read, do not wait
+        });
+      });
 }
 
 // `way.from` finished sending: the half-close is passed on, unless the other
@@ -234,8 +197,8 @@ void TcpRelay::end_of_stream(Direction& way) {
   limits_changed_ = true;
 }
 
-// Ends the relay at once: both sockets closed, so pending waits are
-// cancelled and their callbacks return.
+// Ends the relay at once: both sockets closed, so queued waits are cancelled
+// and their callbacks return.
 void TcpRelay::stop(TerminationCause cause) {
   if (stopped_) return;
   stopped_ = true;
@@ -265,30 +228,67 @@ std::optional<core::SteadyTime> TcpRelay::idle_deadline() {
   return deadline;
 }
 
-asio::awaitable<void> TcpRelay::watch() {
-  while (!ended()) {
-    limits_changed_ = false;
-    auto deadline = core::SteadyTime::max();
-    if (!stopped_ && !(to_server_.ended && to_client_.ended)) {
-      const auto idle = idle_deadline();
-      if (!idle) continue;  // stopped: wait for the callbacks to return
-      deadline = *idle;
-    }
-    timer_.expires_at(deadline);
-    asio::error_code ignored;
-    co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-  }
-  if (failure_) std::rethrow_exception(failure_);
+// The watchdog: sleeps until the earliest idle deadline, looks, and sleeps
+// again. Activity only moves a side's last_activity: the timer is set again
+// only when it fires (or limits change), not for every message.
+void TcpRelay::watch() {
+  limits_changed_ = false;
+  if (stopped_ || both_ended()) return;
+  const auto deadline = idle_deadline();
+  if (!deadline) return;  // a side was idle too long: stopped
+  timer_.expires_at(*deadline);
+  ++pending_;
+  timer_pending_ = true;
+  timer_.async_wait([this, hold = RelayHost::Hold(host_)](asio::error_code) {
+    --pending_;
+    timer_pending_ = false;
+    guarded([this] { watch(); });
+  });
 }
+
+namespace {
+
+// A relay awaited by a coroutine: the host hands the outcome to the
+// coroutine's completion handler.
+template <typename Handler>
+class AwaitedRelay final : public RelayHost {
+ public:
+  AwaitedRelay(Handler handler, tcp::socket& client, tcp::socket& server,
+               const RelayTimeouts& timeouts)
+      : handler_(std::move(handler)),
+        executor_(client.get_executor()),
+        relay_(*this, client, server, timeouts) {}
+
+  void start() { relay_.start(); }
+
+  // (Out of memory here, the awaiting coroutine is destroyed with the
+  // handler, never resumed: it cannot be told.)
+  void relay_ended(const RelayOutcome& outcome, std::exception_ptr failure) override {
+    try {
+      asio::post(executor_, [handler = std::move(handler_), outcome, failure]() mutable {
+        handler(failure, outcome);
+      });
+    } catch (...) {
+    }
+  }
+
+ private:
+  Handler handler_;
+  asio::any_io_executor executor_;
+  TcpRelay relay_;
+};
 
 }  // namespace
 
 asio::awaitable<RelayOutcome> relay_tcp(tcp::socket& client, tcp::socket& server,
                                         const RelayTimeouts& timeouts) {
-  TcpRelay relay(client, server, timeouts);
-  relay.start();
-  co_await relay.watch();
-  co_return relay.outcome();
+  auto initiation = [&client, &server, &timeouts](auto handler) {
+    using Host = AwaitedRelay<decltype(handler)>;
+    (new Host(std::move(handler), client, server, timeouts))->start();
+  };
+  return asio::async_initiate<const asio::use_awaitable_t<>&,
+                              void(std::exception_ptr, RelayOutcome)>(initiation,
+                                                                      asio::use_awaitable);
 }
 
 }  // namespace borealis::net
