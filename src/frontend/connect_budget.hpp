@@ -9,10 +9,15 @@
 // after a short pause that grows to the turn-around, until that time is
 // spent.
 // `retries 0` keeps HAProxy's meaning: one attempt, no wait.
+// Each pause is lengthened by up to a quarter, at random (never past the
+// longest pause), so that clients refused together do not all come back in
+// the same instant.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
+#include <random>
 
 #include "core/clock.hpp"
 
@@ -22,7 +27,9 @@ class ConnectBudget {
  public:
   // `connect_timeout`: the backend's `timeout connect`, or none (then each
   // attempt is worth one turn-around); `retries`: the backend's `retries`.
-  ConnectBudget(std::optional<std::chrono::milliseconds> connect_timeout, int retries);
+  // `jitter_seed`: seeds the pauses' random lengthening; none, no jitter.
+  ConnectBudget(std::optional<std::chrono::milliseconds> connect_timeout, int retries,
+                std::optional<std::uint32_t> jitter_seed = std::nullopt);
 
   // An attempt begins at `now`; the first one starts the budget.
   void attempt_starts(core::SteadyTime now);
@@ -44,6 +51,7 @@ class ConnectBudget {
   std::chrono::milliseconds pause_;
   bool may_retry_;
   int failures_ = 0;
+  std::optional<std::minstd_rand> jitter_;
 };
 
 }  // namespace borealis::frontend

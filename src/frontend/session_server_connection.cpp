@@ -9,6 +9,7 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <memory>
+#include <random>
 
 #include "backend/balancer.hpp"
 #include "core/sleep.hpp"
@@ -112,6 +113,17 @@ asio::awaitable<std::optional<tcp::endpoint>> Session::wait_for_database(
   }
 }
 
+namespace {
+
+// A different random lengthening of the retry pauses for every session
+// (connect_budget.hpp); one generator per worker, seeded once.
+std::uint32_t jitter_seed() {
+  thread_local std::minstd_rand seeds(std::random_device{}());
+  return static_cast<std::uint32_t>(seeds());
+}
+
+}  // namespace
+
 // Picks a server and connects, as HAProxy does, with `retries` spent as
 // time (frontend/connect_budget): a refused or timed-out connect is tried
 // again on the same server (while it is usable), until `option redispatch`
@@ -122,7 +134,7 @@ asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
   const config::Proxy& be = backend_->config();
   auto queue_limit = be.timeouts.queue.value_or(be.timeouts.connect.value_or(kDefaultQueueWait));
   auto queue_deadline = core::SteadyClock::now() + queue_limit;
-  ConnectBudget budget(be.timeouts.connect, be.retries);
+  ConnectBudget budget(be.timeouts.connect, be.retries, jitter_seed());
   int failed_server = -1;
   // Counted in the backend's queue (qcur) while it waits for a free server.
   struct QueuePlace {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <vector>
+
 namespace borealis::frontend {
 namespace {
 
@@ -77,6 +80,36 @@ TEST(ConnectBudget, WithoutTimeoutConnectEachAttemptIsWorthTheTurnAround) {
   ConnectBudget budget(std::nullopt, 3);
   EXPECT_EQ(pauses_until_spent(budget), (std::vector<long>{50, 100, 200, 400, 800, 1000, 1000}));
   EXPECT_EQ(budget.deadline(), kStart + milliseconds(4000));
+}
+
+// Jitter: each pause lengthened by up to a quarter (never past the longest
+// pause), differently for different sessions, so clients refused together
+// do not retry together.
+TEST(ConnectBudget, JitterLengthensEachPauseByUpToAQuarter) {
+  const std::vector<long> plain{50, 100, 200, 400, 800};
+  for (std::uint32_t seed = 1; seed <= 50; ++seed) {
+    ConnectBudget budget(milliseconds(3000), 3, seed);
+    auto pauses = pauses_until_spent(budget);
+    ASSERT_GE(pauses.size(), plain.size());
+    for (std::size_t i = 0; i < plain.size(); ++i) {
+      EXPECT_GE(pauses[i], plain[i]) << "seed " << seed << " pause " << i;
+      EXPECT_LE(pauses[i], plain[i] + plain[i] / 4) << "seed " << seed << " pause " << i;
+    }
+    for (std::size_t i = plain.size(); i < pauses.size(); ++i)
+      EXPECT_EQ(pauses[i], 1000) << "capped at the turn-around; seed " << seed;
+    long total = 0;
+    for (auto pause : pauses) total += pause;
+    EXPECT_LT(total, 12000);
+  }
+}
+
+TEST(ConnectBudget, SessionsWithDifferentSeedsPauseDifferently) {
+  std::set<std::vector<long>> schedules;
+  for (std::uint32_t seed = 1; seed <= 20; ++seed) {
+    ConnectBudget budget(milliseconds(3000), 3, seed);
+    schedules.insert(pauses_until_spent(budget));
+  }
+  EXPECT_GE(schedules.size(), 15u);
 }
 
 }  // namespace
