@@ -9,7 +9,6 @@
 
 #include "net/buffer_pool.hpp"
 #include "net/idle_limit.hpp"
-#include "net/tcp_relay.hpp"
 
 namespace borealis::net {
 
@@ -411,10 +410,6 @@ asio::awaitable<RelayOutcome> relay_streams(ClientStream& client, ServerStream& 
 
 asio::awaitable<RelayOutcome> relay(tcp::socket& client, tcp::socket& server,
                                     const RelayTimeouts& timeouts, MysqlHooks mysql) {
-  // Nothing looks into the bytes (`mode tcp`): the leaner relay.
-  if (!mysql.client_filter && !mysql.follower && mysql.client_bytes_first.empty() &&
-      !mysql.released && !mysql.timing)
-    return relay_tcp(client, server, timeouts);
   return relay_streams(client, server, timeouts, mysql);
 }
 

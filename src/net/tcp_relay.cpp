@@ -20,9 +20,6 @@
 
 #include <sys/socket.h>
 
-#include <asio/async_result.hpp>
-#include <asio/post.hpp>
-#include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <cerrno>
 
@@ -46,6 +43,11 @@ void make_non_blocking(tcp::socket& socket) {
   asio::error_code ignored;
   if (!socket.native_non_blocking()) socket.native_non_blocking(true, ignored);
 }
+
+// Full 16 KiB reads one direction makes before it lets the worker's other
+// sessions run: a fast sender to a fast reader would otherwise keep the
+// worker to itself until a socket buffer fills.
+constexpr int kFullReadsPerTurn = 16;
 
 TerminationCause other_side(TerminationCause abort_cause) {
   return abort_cause == TerminationCause::client_abort ? TerminationCause::server_abort
@@ -105,6 +107,7 @@ void TcpRelay::settle() {
 // direction ends.
 void TcpRelay::move_bytes(Direction& way) {
   BufferPool& pool = BufferPool::for_this_thread();
+  int full_reads = 0;
   while (!stopped_ && !way.ended) {
     if (!way.lease) way.lease.emplace(pool.lend());
     const ssize_t count =
@@ -113,7 +116,9 @@ void TcpRelay::move_bytes(Direction& way) {
       way.from.last_activity = core::SteadyClock::now();
       const auto length = static_cast<std::size_t>(count);
       if (!write_all(way, 0, length)) return;
-      if (length == BufferPool::Lease::size()) continue;  // maybe more
+      // A full read: maybe more. After a few, the worker's other sessions
+      // get their turn (the wait reports the socket readable at once).
+      if (length == BufferPool::Lease::size() && ++full_reads < kFullReadsPerTurn) continue;
       way.lease.reset();
       return wait_readable(way);
     }
@@ -244,51 +249,6 @@ void TcpRelay::watch() {
     timer_pending_ = false;
     guarded([this] { watch(); });
   });
-}
-
-namespace {
-
-// A relay awaited by a coroutine: the host hands the outcome to the
-// coroutine's completion handler.
-template <typename Handler>
-class AwaitedRelay final : public RelayHost {
- public:
-  AwaitedRelay(Handler handler, tcp::socket& client, tcp::socket& server,
-               const RelayTimeouts& timeouts)
-      : handler_(std::move(handler)),
-        executor_(client.get_executor()),
-        relay_(*this, client, server, timeouts) {}
-
-  void start() { relay_.start(); }
-
-  // (Out of memory here, the awaiting coroutine is destroyed with the
-  // handler, never resumed: it cannot be told.)
-  void relay_ended(const RelayOutcome& outcome, std::exception_ptr failure) override {
-    try {
-      asio::post(executor_, [handler = std::move(handler_), outcome, failure]() mutable {
-        handler(failure, outcome);
-      });
-    } catch (...) {
-    }
-  }
-
- private:
-  Handler handler_;
-  asio::any_io_executor executor_;
-  TcpRelay relay_;
-};
-
-}  // namespace
-
-asio::awaitable<RelayOutcome> relay_tcp(tcp::socket& client, tcp::socket& server,
-                                        const RelayTimeouts& timeouts) {
-  auto initiation = [&client, &server, &timeouts](auto handler) {
-    using Host = AwaitedRelay<decltype(handler)>;
-    (new Host(std::move(handler), client, server, timeouts))->start();
-  };
-  return asio::async_initiate<const asio::use_awaitable_t<>&,
-                              void(std::exception_ptr, RelayOutcome)>(initiation,
-                                                                      asio::use_awaitable);
 }
 
 }  // namespace borealis::net

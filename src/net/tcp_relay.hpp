@@ -4,7 +4,6 @@
 // message costs one read and one write (see tcp_relay.cpp).
 #pragma once
 
-#include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 #include <exception>
@@ -113,10 +112,5 @@ class TcpRelay {
   bool reported_ = false;
   std::exception_ptr failure_;
 };
-
-// The relay as an awaitable, for a caller that waits for it in a coroutine.
-asio::awaitable<RelayOutcome> relay_tcp(asio::ip::tcp::socket& client,
-                                        asio::ip::tcp::socket& server,
-                                        const RelayTimeouts& timeouts);
 
 }  // namespace borealis::net

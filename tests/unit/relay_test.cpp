@@ -30,6 +30,8 @@
 #include <thread>
 #include <tuple>
 
+#include "net/tcp_relay.hpp"
+
 using namespace std::chrono_literals;
 using asio::ip::tcp;
 using borealis::logging::TerminationCause;
@@ -153,8 +155,8 @@ class Peer {
 
 // The relay's two connections: client peer <-> relay <-> server peer, each a
 // loopback TCP connection made with an acceptor on 127.0.0.1:0.
-// Which relay runs: the `mode tcp` one (no hooks), or the general one that
-// `mode mysql` uses (taken here by giving it a hook that never fires).
+// Which relay runs: the `mode tcp` one (net::TcpRelay, callbacks), or the
+// coroutine one that `mode mysql` uses (net::relay).
 enum class Path { tcp, general };
 
 std::string path_name(Path path) { return path == Path::tcp ? "tcp" : "general"; }
@@ -174,22 +176,42 @@ class RelayFixture : public ::testing::Test {
   void start(RelayTimeouts timeouts = {}) {
     timeouts_ = timeouts;
     started_ = Clock::now();
-    borealis::net::MysqlHooks hooks;
-    if (path() == Path::general) hooks.released = [](std::chrono::nanoseconds) {};
-    asio::co_spawn(io_, borealis::net::relay(client_end_, server_end_, timeouts_, hooks),
-                   [this](std::exception_ptr error, RelayOutcome outcome) {
-                     ended_ = Clock::now();
-                     relay_error_ = error;
-                     outcome_ = outcome;
-                     // As the session does: the relay's sockets go away
-                     // once it returns.
-                     asio::error_code ignored;
-                     client_end_.close(ignored);
-                     server_end_.close(ignored);
-                     done_.set_value();
-                   });
+    if (path() == Path::tcp) {
+      asio::post(io_, [this] { (new TcpRelayHost(*this))->start(); });
+    } else {
+      asio::co_spawn(
+          io_, borealis::net::relay(client_end_, server_end_, timeouts_),
+          [this](std::exception_ptr error, RelayOutcome outcome) { ended(error, outcome); });
+    }
     runner_ = std::thread([this] { io_.run(); });
   }
+
+  // As the session does: the relay's sockets go away once it has ended.
+  void ended(std::exception_ptr error, const RelayOutcome& outcome) {
+    ended_ = Clock::now();
+    relay_error_ = error;
+    outcome_ = outcome;
+    asio::error_code ignored;
+    client_end_.close(ignored);
+    server_end_.close(ignored);
+    done_.set_value();
+  }
+
+  // Owns the TcpRelay, as the session's host does (net::RelayHost).
+  class TcpRelayHost final : public borealis::net::RelayHost {
+   public:
+    explicit TcpRelayHost(RelayFixture& fixture)
+        : fixture_(fixture),
+          relay_(*this, fixture.client_end_, fixture.server_end_, fixture.timeouts_) {}
+    void start() { relay_.start(); }
+    void relay_ended(const RelayOutcome& outcome, std::exception_ptr failure) override {
+      fixture_.ended(failure, outcome);
+    }
+
+   private:
+    RelayFixture& fixture_;
+    borealis::net::TcpRelay relay_;
+  };
 
   // Waits for the relay to end; fails (and stops it) after `limit`.
   RelayOutcome finish(std::chrono::seconds limit = 60s) {
