@@ -1,7 +1,6 @@
 // Accepts connections on one worker's listening socket, refuses those the
 // frontend's `tcp-request connection` rules reject, and starts a session
-// for each other, pausing while the frontend is at its `maxconn`. A session
-// may be handed to a less busy worker (worker_loads.hpp).
+// for each other, pausing while the frontend is at its `maxconn`.
 #pragma once
 
 #include <asio/awaitable.hpp>
@@ -9,7 +8,6 @@
 
 #include "frontend/frontend.hpp"
 #include "frontend/session_registry.hpp"
-#include "frontend/worker_loads.hpp"
 
 namespace borealis::frontend {
 
@@ -18,9 +16,7 @@ namespace borealis::frontend {
 bool refused_by_rules(asio::ip::tcp::socket& client, const asio::ip::tcp::endpoint& peer,
                       Frontend& frontend);
 
-// Runs on worker `here`; each session runs on the worker `workers.loads`
-// chooses (usually `here`).
 asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, Frontend& frontend,
-                                  const Listener& listener, Workers& workers, int here);
+                                  const Listener& listener, SessionRegistry& sessions);
 
 }  // namespace borealis::frontend
