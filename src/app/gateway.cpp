@@ -186,6 +186,12 @@ std::string Gateway::open_listeners() {
   workers_ = std::make_unique<core::WorkerPool>(workers);
   for (int worker = 0; worker < workers; ++worker)
     session_registries_.push_back(std::make_unique<frontend::SessionRegistry>(worker));
+  workers_for_sessions_ =
+      std::make_unique<frontend::Workers>(frontend::Workers{{}, frontend::WorkerLoads(workers)});
+  for (int worker = 0; worker < workers; ++worker)
+    workers_for_sessions_->seats.push_back(
+        {workers_->context(worker).get_executor(),
+         session_registries_[static_cast<std::size_t>(worker)].get()});
   return {};
 }
 
@@ -289,11 +295,10 @@ void Gateway::start_workers() {
         context, open.socket.endpoint.protocol(), open.socket.fd);
     acceptors_.emplace_back(open.worker, acceptor);
     accept_loops_running_.fetch_add(1);
-    asio::co_spawn(
-        context,
-        frontend::accept_loop(*acceptor, *open.frontend, *open.listener,
-                              *session_registries_[static_cast<std::size_t>(open.worker)]),
-        [this](std::exception_ptr) { accept_loops_running_.fetch_sub(1); });
+    asio::co_spawn(context,
+                   frontend::accept_loop(*acceptor, *open.frontend, *open.listener,
+                                         *workers_for_sessions_, open.worker),
+                   [this](std::exception_ptr) { accept_loops_running_.fetch_sub(1); });
   }
   workers_->start();
 }

@@ -24,6 +24,7 @@
 #include "core/worker_pool.hpp"
 #include "frontend/frontend.hpp"
 #include "frontend/session_registry.hpp"
+#include "frontend/worker_loads.hpp"
 #include "http/http_frontend.hpp"
 #include "logging/logger.hpp"
 #include "net/inherited_listeners.hpp"
@@ -116,6 +117,10 @@ class Gateway {
   // Before workers_: sessions still in a worker's loop when it is
   // destroyed leave their registry on the way out.
   std::vector<std::unique_ptr<frontend::SessionRegistry>> session_registries_;
+  // Where the accept loops start sessions (frontend/worker_loads.hpp);
+  // before workers_ too: a session destroyed with its worker lowers its
+  // worker's count.
+  std::unique_ptr<frontend::Workers> workers_for_sessions_;
   std::unique_ptr<core::WorkerPool> workers_;
   std::vector<std::pair<int, std::shared_ptr<asio::ip::tcp::acceptor>>> acceptors_;
   std::atomic<int> accept_loops_running_{0};

@@ -1,6 +1,7 @@
 // Accepts connections on one worker's listening socket, refuses those the
 // frontend's `tcp-request connection` rules reject, and starts a session
-// for each other, pausing while the frontend is at its `maxconn`.
+// for each other, pausing while the frontend is at its `maxconn`. A session
+// may be handed to a less busy worker (worker_loads.hpp).
 #pragma once
 
 #include <asio/awaitable.hpp>
@@ -8,6 +9,7 @@
 
 #include "frontend/frontend.hpp"
 #include "frontend/session_registry.hpp"
+#include "frontend/worker_loads.hpp"
 
 namespace borealis::frontend {
 
@@ -16,7 +18,9 @@ namespace borealis::frontend {
 bool refused_by_rules(asio::ip::tcp::socket& client, const asio::ip::tcp::endpoint& peer,
                       Frontend& frontend);
 
+// Runs on worker `here`; each session runs on the worker `workers.loads`
+// chooses (usually `here`).
 asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, Frontend& frontend,
-                                  const Listener& listener, SessionRegistry& sessions);
+                                  const Listener& listener, Workers& workers, int here);
 
 }  // namespace borealis::frontend

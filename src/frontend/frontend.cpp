@@ -35,8 +35,10 @@ bool Frontend::databases_queue_full() const {
   if (!only_database_servers_) return false;
   auto view = backend_->view();
   if (view->servers.empty()) return false;
+  // A connection in transit may be bound for any of them: it counts in each.
+  const int arriving = in_transit_.load(std::memory_order_relaxed);
   for (const auto& server : view->servers)
-    if (!server.database || !server.database->queue_full()) return false;
+    if (!server.database || !server.database->queue_full(arriving)) return false;
   return true;
 }
 

@@ -61,6 +61,10 @@ class Frontend {
   // false at either `maxconn`. The session releases it when it ends.
   bool try_reserve();
   void release();
+  // Connections handed from one worker to another whose sessions have not
+  // started yet (accept_loop.cpp): counted in databases_queue_full().
+  void begin_transit() { in_transit_.fetch_add(1, std::memory_order_relaxed); }
+  void end_transit() { in_transit_.fetch_sub(1, std::memory_order_relaxed); }
 
  private:
   config::Proxy config_;
@@ -71,6 +75,7 @@ class Frontend {
   backend::Backend* backend_;
   ProcessLimits& process_;
   std::atomic<int> active_{0};
+  std::atomic<int> in_transit_{0};
   stats::TrafficCounters traffic_;
   int maxconn_;
   bool only_database_servers_;  // every server is `database@`: maxqueue applies

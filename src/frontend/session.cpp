@@ -379,9 +379,9 @@ void Session::log_end() {
 
 asio::awaitable<void> run_session(asio::ip::tcp::socket client, asio::ip::tcp::endpoint peer,
                                   Frontend& frontend, const Listener& listener,
-                                  SessionRegistry& registry) {
-  auto session =
-      std::make_unique<detail::Session>(std::move(client), peer, frontend, listener, registry);
+                                  SessionRegistry& registry, std::atomic<int>& worker_sessions) {
+  auto session = std::make_unique<detail::Session>(std::move(client), peer, frontend, listener,
+                                                   registry, worker_sessions);
   if (co_await session->run()) detail::Session::relay_detached(std::move(session));
 }
 

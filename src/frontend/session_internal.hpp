@@ -112,8 +112,9 @@ struct Connection {
 class Session {
  public:
   Session(tcp::socket client, const tcp::endpoint& peer, Frontend& frontend,
-          const Listener& listener, SessionRegistry& registry)
-      : client_(std::move(client)),
+          const Listener& listener, SessionRegistry& registry, std::atomic<int>& worker_sessions)
+      : worker_count_(worker_sessions, CountedSlot::already_counted),
+        client_(std::move(client)),
         peer_(peer),
         frontend_(frontend),
         bind_(*listener.bind),
@@ -174,6 +175,7 @@ class Session {
   void count_abort(stats::TrafficCounters& server) const;
   void log_end();
 
+  CountedSlot worker_count_;  // this worker's sessions (WorkerLoads)
   tcp::socket client_;
   tcp::endpoint peer_;
   Frontend& frontend_;

@@ -116,8 +116,9 @@ class DatabaseGate {
   int sessions() const { return sessions_.fetch_add(0, std::memory_order_acq_rel); }
   int slots_in_use() const { return slots_.load(std::memory_order_relaxed); }
   int held() const { return held_.load(std::memory_order_relaxed); }
-  // True when no more client connections should be accepted for it.
-  bool queue_full() const { return held() >= maxqueue_; }
+  // True when no more client connections should be accepted for it, with
+  // `arriving` more on their way to it.
+  bool queue_full(int arriving = 0) const { return held() + arriving >= maxqueue_; }
   // When the database was last used by a session that has ended (the
   // clock's time; the latest of them), or the epoch if none has.
   core::SteadyTime last_session_end() const;

@@ -123,6 +123,37 @@ backend be
             for conn in conns:
                 harness.close_quietly(conn)
 
+    def workers_of_sessions(self):
+        """How many of the frontend's sessions each worker runs (the
+        `worker=` of `show sess`)."""
+        counts = {}
+        for line in harness.socat(self.socket, "show sess\n").splitlines():
+            if " fe=fe " in line:
+                worker = line.rsplit("worker=", 1)[1].split()[0]
+                counts[worker] = counts.get(worker, 0) + 1
+        return counts
+
+    def test_sessions_are_spread_evenly_over_the_workers(self):
+        """Eight clients on two workers run four on each, whichever worker
+        the kernel's SO_REUSEPORT hash gave each connection to (it splits
+        eight 6/2 or 5/3 about as often as 4/4). Three rounds.  Defect: one
+        worker serving most clients while the other idles."""
+        if harness.is_haproxy():
+            self.skipTest("HAProxy's `show sess` names no worker")
+        for _ in range(3):
+            conns = [harness.connect(harness.LOCAL, self.listen) for _ in range(8)]
+            try:
+                for conn in conns:
+                    self.assertIn(harness.session_marker(conn), ("A", "B"))
+                harness.wait_until(lambda: sum(self.workers_of_sessions().values()) == 8,
+                                   10, 0.1, "eight sessions listed")
+                self.assertEqual(self.workers_of_sessions(), {"0": 4, "1": 4})
+            finally:
+                for conn in conns:
+                    harness.close_quietly(conn)
+            harness.wait_until(lambda: not self.workers_of_sessions(), 10, 0.1,
+                               "the sessions gone")
+
     def test_levels(self):
         """As HAProxy's: `level operator` lists the sessions (they name
         every client) but cannot close them; `level user` cannot list them.

@@ -70,6 +70,15 @@ TEST_F(GateTest, PublishWakesEveryHeldSession) {
   EXPECT_FALSE(gate_.queue_full());
 }
 
+TEST_F(GateTest, ConnectionsOnTheirWayCountInTheQueue) {
+  DatabaseGate::Use a(gate_);
+  bool a_woken = false;
+  hold(a, a_woken);
+  EXPECT_FALSE(gate_.queue_full());  // maxqueue 2: one held
+  EXPECT_TRUE(gate_.queue_full(1));  // and one handed between workers
+  EXPECT_FALSE(gate_.queue_full(0));
+}
+
 TEST_F(GateTest, SessionsCountAndLastEnd) {
   EXPECT_EQ(gate_.sessions(), 0);
   clock_.advance(5s);
