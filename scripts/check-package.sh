@@ -23,7 +23,7 @@ for path in ./usr/sbin/borealis ./usr/lib/systemd/system/borealis.service \
   grep -q " $path\$" <<<"$contents" || { echo "check-package: $path missing" >&2; exit 1; }
 done
 depends=$(dpkg-deb -f "$deb" Depends)
-for library in libc-ares2 libssl3 libhttp-parser2.9 libfmt9; do
+for library in libc-ares2 libssl3 libhttp-parser2.9 libfmt9 libjemalloc2; do
   grep -q "$library" <<<"$depends" || { echo "check-package: no $library in Depends: $depends" >&2; exit 1; }
 done
 [ "$(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles)" = /etc/borealis/borealis.cfg ]

@@ -9,7 +9,7 @@ packages=(
   # the .deb: CPack finds its dependencies with dpkg-shlibdeps, ELF files with file
   dpkg-dev file
   # libraries
-  libasio-dev libc-ares-dev libssl-dev libcli11-dev libfmt-dev
+  libasio-dev libc-ares-dev libssl-dev libcli11-dev libfmt-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev libhttp-parser-dev nlohmann-json3-dev
   # real programs the tests and benchmarks start
   mariadb-server mariadb-client mariadb-test dnsmasq-base haproxy sysbench

@@ -2,8 +2,9 @@
 # Runs every test: a formatting check, the unit tests under AddressSanitizer
 # and UBSan and under ThreadSanitizer, a short run of each fuzz target, the
 # end-to-end suite once against the AddressSanitizer+UBSan build of
-# borealis, then the release build of borealis (the one bench/ uses) and its
-# .deb, installed on this machine, started and removed (needs root).
+# borealis, then the release build of borealis (the one bench/ uses), the
+# tests that need it (tests/release), and its .deb, installed on this
+# machine, started and removed (needs root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -65,6 +66,10 @@ ctest --test-dir build-asan --output-on-failure -j "$(nproc)" -L e2e
 # borealis itself is what bench/ and the README's first command use.
 echo "== release build of borealis (scripts/build.sh borealis, used by bench/)"
 bash scripts/build.sh borealis
+
+echo "== tests of the release build (tests/release: what the sanitizers' allocator hides)"
+(cd tests/release && BOREALIS_BIN="$PWD/../../build/borealis" BOREALIS_SOURCE_DIR="$PWD/../.." \
+  python3 -m unittest discover -v -p 'test_*.py')
 
 echo "== package: the .deb installs, starts as its systemd unit says, and is removed"
 bash scripts/check-package.sh

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 #include <grp.h>
-#include <malloc.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -412,7 +411,7 @@ asio::awaitable<void> Gateway::return_memory() {
   while (!stopping_) {
     co_await core::sleep_for(kMemoryLook);
     if (memory_return_.should_trim(limits_.active.load(std::memory_order_relaxed)))
-      ::malloc_trim(0);
+      core::give_back_free_memory();
   }
 }
 

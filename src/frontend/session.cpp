@@ -326,7 +326,7 @@ void Session::count_traffic() const {
   server.count_bytes(record_.bytes_from_client, record_.bytes_to_client);
   count_abort(server);
   if (record_.connect_ms < 0) return;
-  const auto total = core::SteadyClock::now() - started_;
+  const auto total = core::SteadyClock::now() - registration_.started();
   backend_->traffic().count_timings(queue_time_, connect_time_, total);
   server.count_timings(queue_time_, connect_time_, total);
 }
@@ -367,7 +367,7 @@ void Session::log_end() {
                                     : logging::describe(record_.termination)));
     return;
   }
-  record_.total_ms = core::elapsed_ms(started_, core::SteadyClock::now());
+  record_.total_ms = core::elapsed_ms(registration_.started(), core::SteadyClock::now());
   record_.active_process = frontend_.process().active.load(std::memory_order_relaxed);
   record_.active_frontend = frontend_.active().load(std::memory_order_relaxed);
   record_.active_backend =

@@ -211,19 +211,19 @@ class Session {
   serverless::DatabaseGate* account_source_ = nullptr;
   std::string account_server_address_;
   const char* failure_reason_ = nullptr;
-  core::SteadyTime started_ = core::SteadyClock::now();
   // The last server connection's queueing and connecting, for the totals
   // (the log's Tw and Tc are these in whole milliseconds).
   std::chrono::nanoseconds queue_time_{0}, connect_time_{0};
   // `mode mysql`: the session's server connection was given back while
   // idle (the next one is made when the client speaks).
   bool server_given_back_ = false;
+  // Whether an operator shut the session down (`shutdown sessions`).
+  bool killed_ = false;
   // The server of the session's last server connection, for its totals.
   int last_server_id_ = -1;
   // `shutdown sessions server`: the server connection the session relays
-  // over (null outside the relay), and whether an operator shut it down.
+  // over (null outside the relay).
   tcp::socket* server_socket_ = nullptr;
-  bool killed_ = false;
   // Last: leaves the worker's registry before any socket is destroyed.
   SessionRegistry::Entry registration_;
 };

@@ -54,6 +54,8 @@ class SessionRegistry {
     // Nothing is copied: a session costs its registry one list node.
     void set_server(const backend::Backend* backend, int server_id);
     void clear_server() { server_id_ = -1; }
+    // When the session started (its registration is its first step).
+    core::SteadyTime started() const { return started_; }
 
    private:
     friend class SessionRegistry;
@@ -62,8 +64,8 @@ class SessionRegistry {
     std::uint64_t id_;
     std::string_view frontend_;
     asio::ip::tcp::endpoint client_;
+    int server_id_ = -1;  // beside the 28-byte endpoint: no padding
     const backend::Backend* backend_ = nullptr;
-    int server_id_ = -1;
     core::SteadyTime started_ = core::SteadyClock::now();
     std::function<void()> shut_down_;
   };

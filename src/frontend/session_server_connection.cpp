@@ -185,14 +185,14 @@ asio::awaitable<bool> Session::connect_to_server(Connection& connection) {
       // usable: failed at once, as HAProxy does (a server marked down by its
       // checks is not a short outage).
       if (view->usable_count() > 0)
-        record_.queue_ms = core::elapsed_ms(started_, core::SteadyClock::now());
+        record_.queue_ms = core::elapsed_ms(registration_.started(), core::SteadyClock::now());
       record_.termination =
           view->usable_count() > 0
               ? logging::Termination{TerminationCause::server_timeout, TerminationStep::queue}
               : logging::Termination{TerminationCause::server_abort, TerminationStep::connect};
       co_return false;
     }
-    queue_time_ = core::SteadyClock::now() - started_;
+    queue_time_ = core::SteadyClock::now() - registration_.started();
     record_.queue_ms = std::chrono::duration_cast<std::chrono::milliseconds>(queue_time_).count();
     record_.server = server->name;
     tcp::endpoint target;

@@ -11,7 +11,6 @@ namespace borealis::logging {
 
 struct SessionRecord {
   std::string client_address;
-  unsigned client_port = 0;
   core::WallTime accepted_at;
   std::string frontend;
   std::string backend;
@@ -24,6 +23,7 @@ struct SessionRecord {
   Termination termination;                   // %ts
   int active_process = 0, active_frontend = 0, active_backend = 0, active_server = 0;
   int retries = 0;
+  unsigned client_port = 0;
   bool redispatched = false;  // HAProxy's '+' before the retries count
   // `mode mysql`: the MySQL user, appended as " {user}" (empty: nothing).
   std::string mysql_user;

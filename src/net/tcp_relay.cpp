@@ -61,9 +61,9 @@ TcpRelay::TcpRelay(RelayHost& host, tcp::socket& client, tcp::socket& server,
     : host_(host),
       client_{client, core::SteadyClock::now()},
       server_{server, client_.last_activity},
-      to_server_{client_, server_,     outcome_.bytes_to_server, TerminationCause::client_abort,
+      to_server_{client_, server_,     tally_.bytes_to_server, TerminationCause::client_abort,
                  false,   std::nullopt},
-      to_client_{server_, client_,     outcome_.bytes_to_client, TerminationCause::server_abort,
+      to_client_{server_, client_,     tally_.bytes_to_client, TerminationCause::server_abort,
                  false,   std::nullopt},
       timeouts_(timeouts),
       timer_(client.get_executor()) {}
@@ -98,7 +98,11 @@ void TcpRelay::settle() {
   if (timer_pending_ && (over || limits_changed_)) timer_.cancel();
   if (over && pending_ == 0 && !reported_) {
     reported_ = true;
-    host_.relay_ended(outcome_, failure_);
+    RelayOutcome outcome;
+    outcome.cause = tally_.cause;
+    outcome.bytes_to_client = tally_.bytes_to_client;
+    outcome.bytes_to_server = tally_.bytes_to_server;
+    host_.relay_ended(outcome, failure_);
   }
 }
 
@@ -207,7 +211,7 @@ void TcpRelay::end_of_stream(Direction& way) {
 void TcpRelay::stop(TerminationCause cause) {
   if (stopped_) return;
   stopped_ = true;
-  if (outcome_.cause == TerminationCause::none) outcome_.cause = cause;
+  if (tally_.cause == TerminationCause::none) tally_.cause = cause;
   close_quietly(client_.socket);
   close_quietly(server_.socket);
 }

@@ -99,9 +99,17 @@ class TcpRelay {
   void watch();
   std::optional<core::SteadyTime> idle_deadline();
 
+  // What the RelayOutcome at the end reports: the outcome itself carries
+  // `mode mysql`'s fields too, which an idle session need not hold.
+  struct Tally {
+    logging::TerminationCause cause = logging::TerminationCause::none;
+    std::uint64_t bytes_to_client = 0;
+    std::uint64_t bytes_to_server = 0;
+  };
+
   RelayHost& host_;
   Side client_, server_;
-  RelayOutcome outcome_;
+  Tally tally_;
   Direction to_server_, to_client_;
   RelayTimeouts timeouts_;
   asio::steady_timer timer_;  // the idle timeouts' watchdog
