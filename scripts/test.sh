@@ -68,8 +68,10 @@ echo "== release build of borealis (scripts/build.sh borealis, used by bench/)"
 bash scripts/build.sh borealis
 
 echo "== tests of the release build (tests/release: what the sanitizers' allocator hides)"
+# Debian's python3, as the e2e tests (tests/CMakeLists.txt): the one its
+# python3-pymysql and python3-mysqldb are installed for.
 (cd tests/release && BOREALIS_BIN="$PWD/../../build/borealis" BOREALIS_SOURCE_DIR="$PWD/../.." \
-  python3 -m unittest discover -v -p 'test_*.py')
+  /usr/bin/python3 -m unittest discover -v -p 'test_*.py')
 
 echo "== package: the .deb installs, starts as its systemd unit says, and is removed"
 bash scripts/check-package.sh

@@ -15,6 +15,7 @@
 #include "core/sleep.hpp"
 #include "frontend/connect_budget.hpp"
 #include "frontend/session_internal.hpp"
+#include "net/nonblocking_connect.hpp"
 #include "proxy_protocol/proxy_header.hpp"
 
 namespace borealis::frontend::detail {
@@ -48,11 +49,14 @@ const backend::ServerView* Session::choose_server(const backend::BackendView& vi
 
 asio::awaitable<asio::error_code> Session::connect_once(tcp::socket& socket,
                                                         const tcp::endpoint& target) {
+  const net::ConnectStart start = net::start_connect(socket, target);
+  if (!start.in_progress) co_return start.error;
   asio::error_code error;
   const auto& limit = backend_->config().timeouts.connect;
   if (!limit) {
-    co_await socket.async_connect(target, asio::redirect_error(asio::use_awaitable, error));
-    co_return error;
+    co_await socket.async_wait(tcp::socket::wait_write,
+                               asio::redirect_error(asio::use_awaitable, error));
+    co_return error ? error : net::connect_result(socket);
   }
   // The timer closes the socket if the connection takes too long; cheaper
   // than racing two awaitables on this per-connection path.
@@ -67,11 +71,12 @@ asio::awaitable<asio::error_code> Session::connect_once(tcp::socket& socket,
     asio::error_code ignored;
     socket.close(ignored);
   });
-  co_await socket.async_connect(target, asio::redirect_error(asio::use_awaitable, error));
+  co_await socket.async_wait(tcp::socket::wait_write,
+                             asio::redirect_error(asio::use_awaitable, error));
   if (*state == Race::timed_out) co_return asio::error::timed_out;
   *state = Race::connected;
   timer.cancel();
-  co_return error;
+  co_return error ? error : net::connect_result(socket);
 }
 
 // Holds the connection while the database is paused or starting, or while

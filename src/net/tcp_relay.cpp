@@ -15,7 +15,9 @@
 // recv, send and that re-arm, where a queued async_read_some cost recv, send,
 // a recv returning EAGAIN and an extra epoll_wait for its posted completion.
 // A read buffer (16 KiB, pooled per worker) is taken for a read and given
-// back when the read was short: an idle direction holds none.
+// back when the read was short: an idle direction holds none. The calls say
+// MSG_DONTWAIT themselves: they never block, whatever the descriptor's mode
+// (asio sets O_NONBLOCK at a socket's first wait all the same).
 #include "net/tcp_relay.hpp"
 
 #include <sys/socket.h>
@@ -35,13 +37,6 @@ namespace {
 void close_quietly(tcp::socket& socket) {
   asio::error_code ignored;
   socket.close(ignored);
-}
-
-// Raw recv() and send() need the descriptor non-blocking; asio has made it
-// so already if the socket had an asynchronous operation.
-void make_non_blocking(tcp::socket& socket) {
-  asio::error_code ignored;
-  if (!socket.native_non_blocking()) socket.native_non_blocking(true, ignored);
 }
 
 // Full 16 KiB reads one direction makes before it lets the worker's other
@@ -71,8 +66,6 @@ TcpRelay::TcpRelay(RelayHost& host, tcp::socket& client, tcp::socket& server,
 void TcpRelay::start() {
   RelayHost::Hold during(host_);
   guarded([this] {
-    make_non_blocking(client_.socket);
-    make_non_blocking(server_.socket);
     move_bytes(to_client_);
     move_bytes(to_server_);
     watch();
@@ -114,8 +107,8 @@ void TcpRelay::move_bytes(Direction& way) {
   int full_reads = 0;
   while (!stopped_ && !way.ended) {
     if (!way.lease) way.lease.emplace(pool.lend());
-    const ssize_t count =
-        ::recv(way.from.socket.native_handle(), way.lease->data(), BufferPool::Lease::size(), 0);
+    const ssize_t count = ::recv(way.from.socket.native_handle(), way.lease->data(),
+                                 BufferPool::Lease::size(), MSG_DONTWAIT);
     if (count > 0) {
       way.from.last_activity = core::SteadyClock::now();
       const auto length = static_cast<std::size_t>(count);
@@ -140,7 +133,7 @@ void TcpRelay::move_bytes(Direction& way) {
 bool TcpRelay::write_all(Direction& way, std::size_t offset, std::size_t length) {
   while (offset < length) {
     const ssize_t count = ::send(way.to.socket.native_handle(), way.lease->data() + offset,
-                                 length - offset, MSG_NOSIGNAL);
+                                 length - offset, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (count > 0) {
       offset += static_cast<std::size_t>(count);
       continue;
