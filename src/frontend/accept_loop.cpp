@@ -73,21 +73,18 @@ void spawn_session(asio::ip::tcp::socket client, const asio::ip::tcp::endpoint& 
 // moves the descriptor from one worker's epoll to the other's.
 void start_session(asio::ip::tcp::socket client, const asio::ip::tcp::endpoint& peer,
                    Frontend& frontend, const Listener& listener, Workers& workers, int here) {
-  const int there = workers.loads.choose(here);
+  int there = workers.loads.choose(here);
+  int descriptor = -1;
+  if (there != here) {
+    asio::error_code error;
+    descriptor = client.release(error);
+    if (error) there = here;  // still this worker's: served here after all
+  }
   std::atomic<int>& count = workers.loads.sessions(there);
   count.fetch_add(1, std::memory_order_relaxed);
   if (there == here)
     return spawn_session(std::move(client), peer, frontend, listener,
                          workers.seats[static_cast<std::size_t>(here)], count);
-  asio::error_code error;
-  const int descriptor = client.release(error);
-  if (error) {  // still this worker's: served here after all
-    count.fetch_sub(1, std::memory_order_relaxed);
-    std::atomic<int>& mine = workers.loads.sessions(here);
-    mine.fetch_add(1, std::memory_order_relaxed);
-    return spawn_session(std::move(client), peer, frontend, listener,
-                         workers.seats[static_cast<std::size_t>(here)], mine);
-  }
   const WorkerSeat& seat = workers.seats[static_cast<std::size_t>(there)];
   asio::post(seat.executor, [transit = ConnectionInTransit(descriptor, frontend, count), peer,
                              &frontend, &listener, &seat, &count]() mutable {

@@ -2,11 +2,11 @@
 
 namespace borealis::frontend {
 
+// `here` stays the choice unless another worker runs strictly fewer.
 int WorkerLoads::choose(int here) const {
   int least = here;
   int least_sessions =
       counts_[static_cast<std::size_t>(here)].value.load(std::memory_order_relaxed);
-  const int here_sessions = least_sessions;
   for (int worker = 0; worker < size(); ++worker) {
     const int sessions =
         counts_[static_cast<std::size_t>(worker)].value.load(std::memory_order_relaxed);
@@ -15,7 +15,7 @@ int WorkerLoads::choose(int here) const {
       least_sessions = sessions;
     }
   }
-  return here_sessions > least_sessions ? least : here;
+  return least;
 }
 
 }  // namespace borealis::frontend
